@@ -1,0 +1,48 @@
+/**
+ * The `earmark` command line: each command is a thin call into the same service the studio uses.
+ * Exit codes: 0 done, 1 the operation failed (the message says why), 2 the command was misused.
+ */
+import { Command, CommanderError } from 'commander'
+import { ApiCallError } from '@shared/result'
+import { registerInfo } from './commands/info'
+import { registerInit } from './commands/init'
+import { registerServe } from './commands/serve'
+import { VERSION } from './context'
+
+/** Exit code for a failed operation. */
+export const EXIT_FAILED = 1
+/** Exit code for a misused command (unknown command, bad option). */
+export const EXIT_USAGE = 2
+
+/** Builds the program; exported so tests can run commands in-process. */
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('earmark')
+    .description('Earmark: label audio clips, train classifiers, find where the model is wrong.')
+    .version(VERSION)
+    .exitOverride()
+    .showHelpAfterError('(run "earmark --help" for usage)')
+  registerInit(program)
+  registerInfo(program)
+  registerServe(program)
+  return program
+}
+
+/** Runs the CLI with the given arguments (without `node` and the script); resolves to an exit code. */
+export async function runCli(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' })
+    return 0
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version print and exit "successfully"; anything else is a usage error.
+      return error.exitCode === 0 ? 0 : EXIT_USAGE
+    }
+    if (error instanceof ApiCallError) {
+      console.error(`earmark: ${error.message}`)
+      return error.code === 'invalid-input' ? EXIT_USAGE : EXIT_FAILED
+    }
+    console.error(`earmark: ${error instanceof Error ? error.message : String(error)}`)
+    return EXIT_FAILED
+  }
+}

@@ -1,0 +1,137 @@
+import type { Database } from 'better-sqlite3'
+import type { ClassInfo } from '@shared/domain'
+import { EarmarkError, notFound } from '../errors'
+
+/** Tableau 10: distinct colours that stay readable on light and dark backgrounds. */
+const PALETTE = [
+  '#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f',
+  '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac',
+] // prettier-ignore
+
+/** Hotkeys handed out in order to new classes, as on a keyboard's number row. */
+const DEFAULT_HOTKEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0']
+
+interface ClassRow {
+  id: number
+  name: string
+  color: string
+  hotkey: string | null
+  position: number
+  clip_count: number
+  region_count: number
+}
+
+const SELECT_CLASSES = `
+  SELECT c.id, c.name, c.color, c.hotkey, c.position,
+         (SELECT COUNT(*) FROM clip_labels l WHERE l.class_id = c.id) AS clip_count,
+         (SELECT COUNT(*) FROM region_labels r WHERE r.class_id = c.id) AS region_count
+  FROM classes c`
+
+const toClassInfo = (r: ClassRow): ClassInfo => ({
+  id: r.id,
+  name: r.name,
+  color: r.color,
+  hotkey: r.hotkey,
+  position: r.position,
+  clipCount: r.clip_count,
+  regionCount: r.region_count,
+})
+
+/** Every class in palette order, with how many labels carry it. */
+export function listClasses(db: Database): ClassInfo[] {
+  return (db.prepare(`${SELECT_CLASSES} ORDER BY c.position, c.id`).all() as ClassRow[]).map(toClassInfo)
+}
+
+/** One class by id. */
+export function getClass(db: Database, id: number): ClassInfo {
+  const row = db.prepare(`${SELECT_CLASSES} WHERE c.id = ?`).get(id) as ClassRow | undefined
+  if (!row) throw notFound(`Class ${id}`)
+  return toClassInfo(row)
+}
+
+/** One class by name (case-insensitive), or undefined. */
+export function findClassByName(db: Database, name: string): ClassInfo | undefined {
+  const row = db.prepare(`${SELECT_CLASSES} WHERE c.name = ?`).get(name) as ClassRow | undefined
+  return row && toClassInfo(row)
+}
+
+/** What a new class needs; colour and hotkey are picked when left out. */
+export interface NewClass {
+  name: string
+  color?: string
+  /** null: no hotkey; undefined: the next free one. */
+  hotkey?: string | null
+}
+
+/** Adds a class at the end of the palette. */
+export function addClass(db: Database, input: NewClass, now: Date = new Date()): ClassInfo {
+  return db.transaction(() => {
+    assertNameFree(db, input.name)
+    if (input.hotkey) assertHotkeyFree(db, input.hotkey)
+    const count = db.prepare('SELECT COUNT(*) AS n, MAX(position) AS last FROM classes').get() as {
+      n: number
+      last: number | null
+    }
+    const color = input.color ?? PALETTE[count.n % PALETTE.length] ?? '#4e79a7'
+    const hotkey = input.hotkey === undefined ? nextFreeHotkey(db) : input.hotkey
+    const info = db
+      .prepare('INSERT INTO classes (name, color, hotkey, position, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(input.name, color, hotkey, (count.last ?? -1) + 1, now.toISOString())
+    return getClass(db, Number(info.lastInsertRowid))
+  })()
+}
+
+/** Changes to a class; fields left out stay as they are. */
+export interface ClassChanges {
+  name?: string
+  color?: string
+  hotkey?: string | null
+}
+
+/** Renames, recolours or re-keys a class. */
+export function updateClass(db: Database, id: number, changes: ClassChanges): ClassInfo {
+  return db.transaction(() => {
+    const current = getClass(db, id)
+    if (changes.name !== undefined && changes.name.toLowerCase() !== current.name.toLowerCase()) {
+      assertNameFree(db, changes.name)
+    }
+    if (changes.hotkey && changes.hotkey !== current.hotkey) assertHotkeyFree(db, changes.hotkey)
+    db.prepare('UPDATE classes SET name = ?, color = ?, hotkey = ? WHERE id = ?').run(
+      changes.name ?? current.name,
+      changes.color ?? current.color,
+      changes.hotkey === undefined ? current.hotkey : changes.hotkey,
+      id,
+    )
+    return getClass(db, id)
+  })()
+}
+
+/** Deletes a class and every label that carries it; returns how many labels went with it. */
+export function removeClass(db: Database, id: number): number {
+  return db.transaction(() => {
+    const info = getClass(db, id)
+    db.prepare('DELETE FROM classes WHERE id = ?').run(id)
+    db.prepare('UPDATE classes SET position = position - 1 WHERE position > ?').run(info.position)
+    return info.clipCount + info.regionCount
+  })()
+}
+
+function assertNameFree(db: Database, name: string): void {
+  if (findClassByName(db, name)) {
+    throw new EarmarkError('conflict', `A class named "${name}" already exists.`)
+  }
+}
+
+function assertHotkeyFree(db: Database, hotkey: string): void {
+  const holder = db.prepare('SELECT name FROM classes WHERE hotkey = ?').get(hotkey) as { name: string } | undefined
+  if (holder) throw new EarmarkError('conflict', `Key "${hotkey}" already labels "${holder.name}".`)
+}
+
+function nextFreeHotkey(db: Database): string | null {
+  const taken = new Set(
+    (db.prepare('SELECT hotkey FROM classes WHERE hotkey IS NOT NULL').all() as { hotkey: string }[]).map(
+      (r) => r.hotkey,
+    ),
+  )
+  return DEFAULT_HOTKEYS.find((k) => !taken.has(k)) ?? null
+}

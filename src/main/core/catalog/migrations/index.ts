@@ -1,0 +1,67 @@
+import type { Database } from 'better-sqlite3'
+import { EarmarkError } from '../../errors'
+import { migrateTo0001 } from './0001-initial'
+
+/** One schema step. Versions start at 1 and rise by one. */
+export interface Migration {
+  version: number
+  name: string
+  up: (db: Database) => void
+}
+
+/** Every migration, oldest first. Append only: a released step is never edited. */
+export const migrations: readonly Migration[] = [{ version: 1, name: 'initial', up: migrateTo0001 }]
+
+/** The schema version this build writes. */
+export const LATEST_SCHEMA_VERSION = migrations.length
+
+/** Throws unless versions run 1, 2, 3, … without gaps or repeats. */
+export function assertMonotonic(list: readonly Migration[]): void {
+  list.forEach((m, i) => {
+    if (m.version !== i + 1) {
+      throw new Error(`migration ${m.name} has version ${m.version}, expected ${i + 1}`)
+    }
+  })
+}
+
+/** The schema version recorded in the file (0 for a new, empty database). */
+export const schemaVersion = (db: Database): number => db.pragma('user_version', { simple: true }) as number
+
+/**
+ * Brings a catalog to the latest schema: every pending step in one transaction, so a crash
+ * leaves either the old schema or the new one. A file from a newer Earmark is refused rather
+ * than half-understood. Returns the versions applied.
+ */
+export function migrate(db: Database, list: readonly Migration[] = migrations): number[] {
+  assertMonotonic(list)
+  const latest = list.length
+  const run = db.transaction(() => {
+    const current = schemaVersion(db)
+    if (current > latest) {
+      throw new EarmarkError(
+        'schema-too-new',
+        `This project was written by a newer Earmark (schema ${current}; this version knows up to ${latest}). Update Earmark to open it.`,
+        { schemaVersion: current, latestKnown: latest },
+      )
+    }
+    const pending = list.slice(current)
+    if (pending.length === 0) return []
+    if (current === 0) {
+      db.exec(`CREATE TABLE schema_version (
+        version    INTEGER PRIMARY KEY,
+        name       TEXT NOT NULL,
+        applied_at TEXT NOT NULL
+      ) STRICT`)
+    }
+    const record = db.prepare('INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)')
+    for (const m of pending) {
+      m.up(db)
+      record.run(m.version, m.name, new Date().toISOString())
+    }
+    db.pragma(`user_version = ${latest}`)
+    return pending.map((m) => m.version)
+  })
+  // IMMEDIATE takes the write lock before reading the version, so two processes opening the same
+  // new file cannot both migrate it.
+  return run.immediate()
+}

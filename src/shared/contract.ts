@@ -1,0 +1,161 @@
+/**
+ * The API contract: every method the renderer (or the CLI, or a test) may call, with a runtime
+ * schema for its input and a type for its result, and every event long jobs emit. Electron IPC and
+ * the HTTP/WebSocket server both carry exactly this; the service implements exactly this.
+ */
+import { z } from 'zod'
+import type { AppInfo, ClassInfo, JobInfo, ProjectSummary } from './domain'
+
+/** The largest input a call may carry, serialized as JSON. Audio never travels through the API. */
+export const MAX_INPUT_BYTES = 1024 * 1024
+
+// Control characters in names and paths are never intended and break CSV, logs and terminals.
+// eslint-disable-next-line no-control-regex
+const noControlChars = /^[^\u0000-\u001f\u007f]*$/
+
+const name = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(200, 'must be at most 200 characters')
+  .regex(noControlChars, 'must not contain control characters')
+
+const filePath = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(4096, 'must be at most 4096 characters')
+  .refine((p) => !p.includes('\u0000'), 'must not contain NUL')
+
+const color = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #1f77b4')
+
+/** One key assigns a class: digits and lower-case letters; the rest are the studio's own keys. */
+const hotkey = z.string().regex(/^[0-9a-z]$/, 'must be one key: 0-9 or a-z')
+
+const id = z.number().int().positive()
+
+const empty = z.object({}).strict()
+
+/** Declares a method: its input schema, a one-line summary, and (as a type only) its result. */
+const method =
+  <R>() =>
+  <S extends z.ZodType>(input: S, summary: string) => ({
+    input,
+    summary,
+    result: undefined as unknown as R,
+  })
+
+/** Every API method, keyed by `domain:verb`. */
+export const apiMethods = {
+  'app:info': method<AppInfo>()(empty, 'Facts about the running studio.'),
+
+  'project:get': method<ProjectSummary>()(empty, 'The open project: name, classes, clip counts.'),
+  'project:open': method<ProjectSummary>()(
+    z.object({ path: filePath }).strict(),
+    'Open an existing project file and make it the current project.',
+  ),
+  'project:create': method<ProjectSummary>()(
+    z.object({ path: filePath, name: name.optional() }).strict(),
+    'Create a new project file (refuses to overwrite) and open it.',
+  ),
+  'project:rename': method<ProjectSummary>()(z.object({ name }).strict(), 'Rename the open project.'),
+
+  'classes:list': method<ClassInfo[]>()(empty, 'The label classes in palette order.'),
+  'classes:add': method<ClassInfo>()(
+    z.object({ name, color: color.optional(), hotkey: hotkey.nullable().optional() }).strict(),
+    'Add a class; colour and hotkey are picked when not given.',
+  ),
+  'classes:update': method<ClassInfo>()(
+    z.object({ id, name: name.optional(), color: color.optional(), hotkey: hotkey.nullable().optional() }).strict(),
+    'Rename, recolour or re-key a class.',
+  ),
+  'classes:remove': method<{ id: number; labelsRemoved: number }>()(
+    z.object({ id }).strict(),
+    'Delete a class and the labels that carry it.',
+  ),
+
+  'jobs:list': method<JobInfo[]>()(
+    z.object({ limit: z.number().int().min(1).max(1000).optional() }).strict(),
+    'Recent jobs, newest first.',
+  ),
+  'jobs:cancel': method<JobInfo>()(z.object({ id }).strict(), 'Ask a running or queued job to stop.'),
+} as const
+
+/** The table of methods. */
+export type ApiMethods = typeof apiMethods
+/** A method's name. */
+export type MethodName = keyof ApiMethods
+/** What a caller passes (before defaults and trimming). */
+export type MethodInput<M extends MethodName> = z.input<ApiMethods[M]['input']>
+/** What the service receives, after validation. */
+export type MethodParams<M extends MethodName> = z.output<ApiMethods[M]['input']>
+/** What the method returns. */
+export type MethodResult<M extends MethodName> = ApiMethods[M]['result']
+
+/** Every method name, for transports that expose one function per method. */
+export const methodNames = Object.keys(apiMethods) as MethodName[]
+
+/** Whether a string names an API method (own keys only, so `__proto__` and `toString` are not). */
+export function isMethodName(value: unknown): value is MethodName {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(apiMethods, value)
+}
+
+/** Progress of a job: units done of total, with a rate and an ETA when known. */
+export interface JobProgressEvent {
+  jobId: number
+  done: number
+  total: number | null
+  /** Units per second over the recent past. */
+  rate: number | null
+  /** Seconds left, estimated. */
+  etaSeconds: number | null
+  message: string
+}
+
+/** One log line of a job. */
+export interface JobLogEvent {
+  jobId: number
+  level: 'info' | 'warn' | 'error'
+  message: string
+  at: string
+}
+
+/** Training or sweep metrics at one step (epoch, trial). */
+export interface JobMetricsEvent {
+  jobId: number
+  step: number
+  values: Record<string, number>
+}
+
+/** Events the studio pushes to every connected client. */
+export interface ApiEvents {
+  /** A job advanced. */
+  'job:progress': JobProgressEvent
+  /** A job wrote a log line. */
+  'job:log': JobLogEvent
+  /** A job reported metrics. */
+  'job:metrics': JobMetricsEvent
+  /** A job changed state (started, finished, failed, cancelled). */
+  'job:state': JobInfo
+  /** The open project changed (another project opened, renamed, classes or clips changed). */
+  'project:changed': ProjectSummary
+}
+
+/** An event's name. */
+export type EventName = keyof ApiEvents
+
+/** Every event name, declared once. */
+export const eventNames = [
+  'job:progress',
+  'job:log',
+  'job:metrics',
+  'job:state',
+  'project:changed',
+] as const satisfies readonly EventName[]
+
+/** Whether a string names an API event. */
+export function isEventName(value: unknown): value is EventName {
+  return typeof value === 'string' && (eventNames as readonly string[]).includes(value)
+}
+
+/** An event as it travels over a socket. */
+export type EventMessage = { [E in EventName]: { event: E; payload: ApiEvents[E] } }[EventName]
