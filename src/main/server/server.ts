@@ -58,22 +58,17 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     throw new Error(`The studio's pages are not built (${options.rendererDir}); run "npm run build".`)
   }
   const token = options.token ?? newToken()
-  const app = Fastify({ logger: false, bodyLimit: MAX_INPUT_BYTES + 1024 })
+  // forceCloseConnections: a browser's keep-alive connections must not keep Ctrl+C waiting.
+  const app = Fastify({ logger: false, bodyLimit: MAX_INPUT_BYTES + 1024, forceCloseConnections: true })
   let port = options.port ?? 0
 
+  // Registered before our guard so that its own hooks (which close refused upgrade sockets) run.
+  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } })
+
   app.addHook('onRequest', async (request, reply) => {
-    if (!isLoopbackHost(request.headers.host, port)) {
-      return reply.code(403).type('text/plain').send('Forbidden: this server answers only to its loopback address.')
-    }
-    if (!hasToken(request, token, port)) {
-      return reply
-        .code(401)
-        .type('text/plain')
-        .send('Unauthorized: open the URL with the token that `earmark serve` printed.')
-    }
-    const origin = request.headers.origin
-    if (origin !== undefined && origin !== `http://${request.headers.host}`) {
-      return reply.code(403).type('text/plain').send('Forbidden: cross-origin request.')
+    const refusal = refuse(request, token, port)
+    if (refusal) {
+      return reply.code(refusal.status).type('text/plain').send(refusal.message)
     }
     reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY)
     reply.header('X-Content-Type-Options', 'nosniff')
@@ -91,8 +86,6 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           : fail('internal', error.message)
     return reply.code(status).send(result)
   })
-
-  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } })
 
   // The first visit carries the token in the URL; keep it in a cookie and drop it from the
   // address bar, so it is not left in history or shown on screen.
@@ -132,8 +125,26 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     url: `http://127.0.0.1:${port}/?token=${token}`,
     port,
     token,
-    close: () => app.close(),
+    close: async () => {
+      for (const client of app.websocketServer.clients) client.terminate()
+      await app.close()
+    },
   }
+}
+
+/** Why a request is refused, or undefined when it may pass: loopback Host, token, same origin. */
+function refuse(request: FastifyRequest, token: string, port: number): { status: number; message: string } | undefined {
+  if (!isLoopbackHost(request.headers.host, port)) {
+    return { status: 403, message: 'Forbidden: this server answers only to its loopback address.' }
+  }
+  if (!hasToken(request, token, port)) {
+    return { status: 401, message: 'Unauthorized: open the URL with the token that `earmark serve` printed.' }
+  }
+  const origin = request.headers.origin
+  if (origin !== undefined && origin !== `http://${request.headers.host}`) {
+    return { status: 403, message: 'Forbidden: cross-origin request.' }
+  }
+  return undefined
 }
 
 function hasToken(request: FastifyRequest, token: string, port: number): boolean {

@@ -13,7 +13,10 @@ export function registerInit(program: Command): void {
     .action(async (project: string, opts: { name?: string; json?: boolean }) => {
       const { service, call } = cliContext()
       try {
-        const summary = await call('project:create', { path: project, ...(opts.name ? { name: opts.name } : {}) })
+        const summary = await call('project:create', {
+          path: project,
+          ...(opts.name === undefined ? {} : { name: opts.name }),
+        })
         if (opts.json) printJson(summary)
         else console.log(`Created ${summary.name} at ${summary.path}\nNext: earmark serve ${summary.path}`)
       } finally {
