@@ -25,6 +25,8 @@ export default defineConfig({
         input: {
           index: resolve(import.meta.dirname, 'src/main/index.ts'),
           cli: resolve(import.meta.dirname, 'src/main/cli/index.ts'),
+          // Worker threads: found at run time by core/workers/script.ts.
+          'workers/audio-worker': resolve(import.meta.dirname, 'src/main/core/workers/audio-worker.ts'),
         },
       },
     },

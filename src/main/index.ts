@@ -40,7 +40,7 @@ void app.whenReady().then(() => {
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createMainWindow()
   })
-  app.on('will-quit', () => service.close())
+  app.on('will-quit', () => void service.close())
 })
 
 app.on('window-all-closed', () => {

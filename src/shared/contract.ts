@@ -4,7 +4,7 @@
  * the HTTP/WebSocket server both carry exactly this; the service implements exactly this.
  */
 import { z } from 'zod'
-import type { AppInfo, ClassInfo, JobInfo, ProjectSummary } from './domain'
+import type { AppInfo, ClassInfo, ImportPreview, JobInfo, ProjectSummary } from './domain'
 
 /** The largest input a call may carry, serialized as JSON. Audio never travels through the API. */
 export const MAX_INPUT_BYTES = 1024 * 1024
@@ -34,6 +34,32 @@ const hotkey = z.string().regex(/^[0-9a-z]$/, 'must be one key: 0-9 or a-z')
 const id = z.number().int().positive()
 
 const empty = z.object({}).strict()
+
+const labelSource = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('folder') }).strict(),
+  z
+    .object({
+      kind: z.literal('pattern'),
+      pattern: z
+        .string()
+        .min(1)
+        .max(1000)
+        .refine(isValidRegex, 'must be a valid regular expression')
+        .refine((p) => /\(\?<(label|group|split|fold)>/.test(p), 'needs a named group: (?<label>…) or (?<group>…)'),
+    })
+    .strict(),
+  z.object({ kind: z.literal('csv') }).strict(),
+  z.object({ kind: z.literal('none') }).strict(),
+])
+
+function isValidRegex(pattern: string): boolean {
+  try {
+    new RegExp(pattern, 'u')
+    return true
+  } catch {
+    return false
+  }
+}
 
 /** Declares a method: its input schema, a one-line summary, and (as a type only) its result. */
 const method =
@@ -73,10 +99,37 @@ export const apiMethods = {
     'Delete a class and the labels that carry it.',
   ),
 
+  'import:preview': method<ImportPreview>()(
+    z
+      .object({
+        source: filePath,
+        labelsFrom: labelSource.default({ kind: 'folder' }),
+        limit: z.number().int().min(0).max(1000).default(50),
+      })
+      .strict(),
+    'What importing a folder or CSV manifest would add: first rows, classes, counts, problems. Writes nothing.',
+  ),
+  'import:start': method<JobInfo>()(
+    z
+      .object({
+        source: filePath,
+        labelsFrom: labelSource.default({ kind: 'folder' }),
+        copy: z.boolean().default(false),
+      })
+      .strict(),
+    'Start importing as a job; progress streams as job events, the summary is the job result.',
+  ),
+
+  'clips:rescan': method<{ checked: number; missing: number; restored: number }>()(
+    empty,
+    'Check that every clip file is where the catalog says; flag the missing ones (nothing is deleted).',
+  ),
+
   'jobs:list': method<JobInfo[]>()(
     z.object({ limit: z.number().int().min(1).max(1000).optional() }).strict(),
     'Recent jobs, newest first.',
   ),
+  'jobs:get': method<JobInfo & { result: unknown }>()(z.object({ id }).strict(), 'One job, with its result when done.'),
   'jobs:cancel': method<JobInfo>()(z.object({ id }).strict(), 'Ask a running or queued job to stop.'),
 } as const
 

@@ -73,3 +73,64 @@ export interface AppInfo {
   /** Node's platform string, to show where it runs. */
   platform: string
 }
+
+/** Where an import takes its labels from. */
+export type LabelSource =
+  /** The parent folder's name, e.g. `dog/bark1.wav` → dog. */
+  | { kind: 'folder' }
+  /** Named groups of a regular expression over the file name: `label`, `group`, `split`, `fold`. */
+  | { kind: 'pattern'; pattern: string }
+  /** A CSV manifest: generic `path,label[,group][,split][,fold]`, or ESC-50 / UrbanSound8K. */
+  | { kind: 'csv' }
+  /** No labels: they come later, by hand. */
+  | { kind: 'none' }
+
+/** How the source was understood. */
+export type ImportLayout = 'folder' | 'pattern' | 'csv' | 'esc50' | 'urbansound8k' | 'unlabeled'
+
+/** One file an import would add, as planned. */
+export interface ImportRow {
+  path: string
+  label: string | null
+  group: string | null
+  split: Split | null
+  fold: number | null
+}
+
+/** A file that cannot be imported, with a one-line reason. */
+export interface ImportProblem {
+  path: string
+  reason: string
+}
+
+/** What an import would do, shown before anything is written. */
+export interface ImportPreview {
+  source: string
+  layout: ImportLayout
+  /** Audio files found. */
+  total: number
+  /** The first files, as they would be labelled. */
+  rows: ImportRow[]
+  /** Classes found, with how many files each. */
+  classes: { name: string; count: number }[]
+  unlabeled: number
+  groups: number
+  splits: Partial<Record<Split, number>>
+  folds: number[]
+  /** Files already in the project (same path), which the import will skip. */
+  alreadyInProject: number
+  problems: ImportProblem[]
+}
+
+/** What an import did. */
+export interface ImportSummary {
+  added: number
+  /** Files whose content (or path) was already in the project. */
+  duplicates: number
+  /** Clips whose file had gone missing and was found again, by content, at a new path. */
+  relocated: number
+  failed: ImportProblem[]
+  /** Every class the imported files carry. */
+  classes: string[]
+  seconds: number
+}

@@ -8,10 +8,10 @@ import { testService } from '../helpers/service'
 import { rawRequest } from '../helpers/http'
 
 let running: RunningServer | undefined
-let closeService: (() => void) | undefined
+let closeService: (() => Promise<void>) | undefined
 afterEach(async () => {
   await running?.close()
-  closeService?.()
+  await closeService?.()
 })
 
 async function serve() {

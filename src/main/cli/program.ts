@@ -4,8 +4,10 @@
  */
 import { Command, CommanderError } from 'commander'
 import { ApiCallError } from '@shared/result'
+import { registerImport } from './commands/import'
 import { registerInfo } from './commands/info'
 import { registerInit } from './commands/init'
+import { registerRescan } from './commands/rescan'
 import { registerServe } from './commands/serve'
 import { VERSION } from './context'
 
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run "earmark --help" for usage)')
   registerInit(program)
   registerInfo(program)
+  registerImport(program)
+  registerRescan(program)
   registerServe(program)
   return program
 }

@@ -1,13 +1,22 @@
 import { existsSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
+import { basename, dirname, extname, join } from 'node:path'
 import type { ApiEvents, MethodName, MethodParams, MethodResult } from '@shared/contract'
 import type { ProjectSummary } from '@shared/domain'
 import { addClass, listClasses, removeClass, updateClass } from './catalog/classes'
-import { getJob, listJobs, requestJobCancel } from './catalog/jobs'
+import { knownPaths } from './catalog/clips'
+import { getJob, getJobResult, listJobs, requestJobCancel } from './catalog/jobs'
 import { openCatalog, type Catalog } from './catalog/open'
 import { projectSummary } from './catalog/project'
 import { setSetting } from './catalog/settings'
-import { EarmarkError } from './errors'
 import { TypedEmitter } from './events'
+import type { Inspection } from './import/inspect'
+import { planImport, previewOf } from './import/plan'
+import { runImport } from './import/run-import'
+import { rescanClips } from './import/rescan'
+import { JobRunner } from './jobs/runner'
+import { WorkerPool } from './workers/pool'
+import { workerScript } from './workers/script'
 
 /** One handler per API method, taking validated input. */
 export type ApiHandlers = {
@@ -24,6 +33,10 @@ export interface StudioServiceOptions {
   projectPath?: string
   /** Path to a better-sqlite3 binary for this runtime (Electron). */
   sqliteNativeBinding?: string
+  /** Who labels made here are by (default: the OS user). */
+  author?: string
+  /** Worker threads for decoding and features (default: one per core). */
+  workers?: number
   /** Injected clock. */
   now?: () => Date
 }
@@ -34,8 +47,10 @@ export interface StudioService {
   readonly events: TypedEmitter<ApiEvents>
   /** The open catalog (opening the start-up project on first use). */
   catalog(): Catalog
-  /** Closes the open project. */
-  close(): void
+  /** Long-running jobs of this process. */
+  readonly jobs: JobRunner
+  /** Stops running jobs and workers, and closes the open project. */
+  close(): Promise<void>
 }
 
 /** Creates the service. Opens nothing until first asked. */
@@ -43,6 +58,9 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
   const events = new TypedEmitter<ApiEvents>()
   const now = options.now ?? (() => new Date())
   let current: Catalog | undefined
+  let audioPool: WorkerPool | undefined
+  const workers = options.workers ?? Math.max(1, availableParallelism())
+  const author = options.author ?? 'earmark'
 
   const open = (path: string, create: boolean, name?: string): Catalog => {
     const next = openCatalog(path, {
@@ -61,6 +79,12 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
     const path = options.projectPath ?? options.defaultProjectPath
     if (options.projectPath === undefined && !existsSync(path)) return open(path, true, 'My project')
     return open(path, false)
+  }
+
+  const jobs = new JobRunner(() => catalog().db, events, now)
+  const inspect = (path: string): Promise<Inspection> => {
+    audioPool ??= new WorkerPool(workerScript('audio-worker'), { size: workers })
+    return audioPool.run<Inspection>('inspect', path)
   }
 
   const changed = (): ProjectSummary => {
@@ -108,11 +132,46 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
       return { id, labelsRemoved }
     },
 
+    'import:preview': async ({ source, labelsFrom, limit }) => {
+      const plan = await planImport(source, labelsFrom)
+      const already = knownPaths(
+        catalog().db,
+        plan.rows.map((r) => r.path),
+      ).size
+      return previewOf(plan, limit, already)
+    },
+    'import:start': async ({ source, labelsFrom, copy }) => {
+      const plan = await planImport(source, labelsFrom)
+      const project = catalog()
+      const copyInto = copy ? projectAudioFolder(project.path) : undefined
+      return jobs.start('import', { source, labelsFrom, copy }, async (context) => {
+        for (const problem of plan.problems) context.log('warn', `${problem.path}: ${problem.reason}`)
+        try {
+          const summary = await runImport(
+            project,
+            plan,
+            { inspect, author, concurrency: workers * 2, now, ...(copyInto ? { copyInto } : {}) },
+            context,
+          )
+          return { ...summary, failed: [...plan.problems, ...summary.failed] }
+        } finally {
+          if (project.db.open) changed()
+        }
+      })
+    },
+    'clips:rescan': () => {
+      const result = rescanClips(catalog().db)
+      changed()
+      return result
+    },
+
     'jobs:list': ({ limit }) => listJobs(catalog().db, limit),
+    'jobs:get': ({ id }) => ({ ...getJob(catalog().db, id), result: getJobResult(catalog().db, id) }),
     'jobs:cancel': ({ id }) => {
+      if (jobs.cancel(id)) return getJob(catalog().db, id)
       const job = requestJobCancel(catalog().db, id, now())
       if (job.state === 'cancelled') events.emit('job:state', job)
-      return getJob(catalog().db, id)
+      return job
     },
   }
 
@@ -120,12 +179,20 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
     handlers,
     events,
     catalog,
-    close: () => {
+    jobs,
+    close: async () => {
+      await jobs.stopAll()
+      await audioPool?.close()
+      audioPool = undefined
       current?.close()
       current = undefined
-      events.clear()
     },
   }
+}
+
+/** Where `--copy` puts imported audio: a folder beside the project file, named after it. */
+export function projectAudioFolder(projectPath: string): string {
+  return join(dirname(projectPath), `${basename(projectPath, extname(projectPath))} audio`)
 }
 
 /** Drops keys whose value is undefined, so optional inputs do not overwrite with "nothing". */
@@ -134,5 +201,3 @@ function withoutUndefined<T extends object>(value: T): { [K in keyof T]: Exclude
     [K in keyof T]: Exclude<T[K], undefined>
   }
 }
-
-export { EarmarkError }

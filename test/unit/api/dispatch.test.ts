@@ -3,7 +3,7 @@ import { MAX_INPUT_BYTES, methodNames } from '../../../src/shared/contract'
 import type { Result } from '../../../src/shared/result'
 import { testService } from '../../helpers/service'
 
-let close: (() => void) | undefined
+let close: (() => Promise<void>) | undefined
 afterEach(() => close?.())
 
 function setup() {
@@ -120,7 +120,7 @@ describe('the service', () => {
     const first = await dispatch('project:get', {})
     expect(first).toMatchObject({ ok: true, value: { path: projectPath, name: 'My project' } })
     await dispatch('classes:add', { name: 'wren' })
-    service.close()
+    await service.close()
     const again = await dispatch('project:get', {})
     expect(again).toMatchObject({ ok: true, value: { classes: [{ name: 'wren' }] } })
   })

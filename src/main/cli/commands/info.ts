@@ -16,7 +16,7 @@ export function registerInfo(program: Command): void {
         if (opts.json) printJson(summary)
         else console.log(formatProject(summary))
       } finally {
-        service.close()
+        await service.close()
       }
     })
 }

@@ -20,7 +20,7 @@ export function registerInit(program: Command): void {
         if (opts.json) printJson(summary)
         else console.log(`Created ${summary.name} at ${summary.path}\nNext: earmark serve ${summary.path}`)
       } finally {
-        service.close()
+        await service.close()
       }
     })
 }

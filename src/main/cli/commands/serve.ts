@@ -27,7 +27,7 @@ export function registerServe(program: Command): void {
         process.once('SIGTERM', stop)
       })
       await server.close()
-      service.close()
+      await service.close()
     })
 }
 

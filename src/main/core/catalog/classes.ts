@@ -135,3 +135,8 @@ function nextFreeHotkey(db: Database): string | null {
   )
   return DEFAULT_HOTKEYS.find((k) => !taken.has(k)) ?? null
 }
+
+/** The id of the class with this name, adding the class when the project does not have it yet. */
+export function ensureClass(db: Database, name: string, now: Date = new Date()): number {
+  return findClassByName(db, name)?.id ?? addClass(db, { name }, now).id
+}

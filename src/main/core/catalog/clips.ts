@@ -60,3 +60,43 @@ export function insertClip(db: Database, clip: NewClip, now = new Date()): numbe
 export function clipPath(db: Database, id: number): string | undefined {
   return (db.prepare('SELECT path FROM clips WHERE id = ?').get(id) as { path: string } | undefined)?.path
 }
+
+/** Which of these paths are already clips of the project. */
+export function knownPaths(db: Database, paths: readonly string[]): Set<string> {
+  const known = new Set<string>()
+  const lookup = db.prepare('SELECT 1 FROM clips WHERE path = ?').pluck()
+  for (const path of paths) if (lookup.get(path) !== undefined) known.add(path)
+  return known
+}
+
+/** Clips with this content hash, with whether their file is flagged missing. */
+export function clipsByHash(db: Database, hash: string): { id: number; path: string; missing: boolean }[] {
+  return (
+    db.prepare('SELECT id, path, missing FROM clips WHERE content_hash = ?').all(hash) as {
+      id: number
+      path: string
+      missing: number
+    }[]
+  ).map((r) => ({ id: r.id, path: r.path, missing: r.missing === 1 }))
+}
+
+/** Points a clip at the new place of its file, and clears its missing flag. */
+export function relocateClip(db: Database, id: number, path: string): void {
+  db.prepare('UPDATE clips SET path = ?, missing = 0 WHERE id = ?').run(path, id)
+}
+
+/** Flags or clears a clip's missing flag. */
+export function setClipMissing(db: Database, id: number, missing: boolean): void {
+  db.prepare('UPDATE clips SET missing = ? WHERE id = ?').run(missing ? 1 : 0, id)
+}
+
+/** Every clip's id and path, for a re-scan. */
+export function allClipPaths(db: Database): { id: number; path: string; missing: boolean }[] {
+  return (
+    db.prepare('SELECT id, path, missing FROM clips ORDER BY id').all() as {
+      id: number
+      path: string
+      missing: number
+    }[]
+  ).map((r) => ({ id: r.id, path: r.path, missing: r.missing === 1 }))
+}

@@ -103,3 +103,10 @@ export function isCancelRequested(db: Database, id: number): boolean {
     { cancel_requested: number } | undefined
   return row?.cancel_requested === 1
 }
+
+/** A finished job's stored result, or null. */
+export function getJobResult(db: Database, id: number): unknown {
+  const row = db.prepare('SELECT result FROM jobs WHERE id = ?').get(id) as { result: string | null } | undefined
+  if (!row) throw notFound(`Job ${id}`)
+  return row.result === null ? null : JSON.parse(row.result)
+}

@@ -1,0 +1,57 @@
+import { stat } from 'node:fs/promises'
+import { AudioFileError, contentHash, decodeAudio, probeAudio } from '../audio'
+import { describeFsError } from './scan'
+
+/** What import learns of one file before it enters the catalog. */
+export interface Inspection {
+  size: number
+  hash: string
+  codec: string
+  sampleRate: number
+  channels: number
+  duration: number
+  warnings: string[]
+}
+
+/**
+ * Above this size an uncompressed WAV is judged by its header alone: an hour-long recording
+ * imports in milliseconds, and PCM cannot be corrupt beyond truncation, which the header shows.
+ */
+const WAV_HEADER_ONLY_BYTES = 64 * 1024 * 1024
+
+/**
+ * Reads a file's metadata and content hash, and decodes it once to prove the stream: a broken
+ * frame stream hides behind a valid header, and a truncated file is found now, not in training.
+ * Runs in a worker thread: a decoder that crashes or hangs costs this one file.
+ */
+export async function inspectFile(path: string): Promise<Inspection> {
+  const file = await stat(path).catch((error: unknown) => {
+    throw new Error(describeFsError(error))
+  })
+  if (!file.isFile()) throw new Error('not a regular file')
+  try {
+    const [info, hash] = await Promise.all([probeAudio(path), contentHash(path)])
+    let { duration } = info
+    const warnings: string[] = []
+    if (!(info.container === 'wav' && file.size > WAV_HEADER_ONLY_BYTES)) {
+      const decoded = await decodeAudio(path)
+      const frames = decoded.channels[0]?.length ?? 0
+      if (frames === 0) throw new AudioFileError('no audio: the stream decodes to nothing')
+      duration = frames / decoded.sampleRate
+      warnings.push(...decoded.warnings)
+    }
+    return {
+      size: file.size,
+      hash,
+      codec: info.codec,
+      sampleRate: info.sampleRate,
+      channels: info.channels,
+      duration,
+      warnings,
+    }
+  } catch (error) {
+    if (error instanceof AudioFileError) throw new Error(error.reason, { cause: error })
+    if ((error as NodeJS.ErrnoException).code) throw new Error(describeFsError(error), { cause: error })
+    throw error
+  }
+}

@@ -1,0 +1,171 @@
+import { copyFile, mkdir, stat } from 'node:fs/promises'
+import { basename, extname, join } from 'node:path'
+import type { ImportProblem, ImportRow, ImportSummary } from '@shared/domain'
+import { ensureClass } from '../catalog/classes'
+import { clipsByHash, insertClip, knownPaths, relocateClip } from '../catalog/clips'
+import { addClipLabel } from '../catalog/labels'
+import type { Catalog } from '../catalog/open'
+import { JobCancelledError, type JobContext } from '../jobs/runner'
+import type { Inspection } from './inspect'
+import type { ImportPlan } from './plan'
+import { describeFsError } from './scan'
+
+/** What an import needs besides its plan. */
+export interface ImportOptions {
+  /** Inspects one file (in a worker, in the studio); rejects with a one-line reason. */
+  inspect: (path: string) => Promise<Inspection>
+  /** Copy files into this folder instead of referencing them in place. */
+  copyInto?: string
+  /** Who the labels are by. */
+  author: string
+  /** Files inspected at once: enough to keep every worker busy. */
+  concurrency: number
+  now?: () => Date
+}
+
+/** Successful inspections are written in transactions of this many clips. */
+const BATCH_SIZE = 200
+
+interface Inspected {
+  row: ImportRow
+  inspection: Inspection
+}
+
+/**
+ * Imports a plan into the catalog. Files already in the project (same path) are skipped at once;
+ * the rest are inspected in parallel and written in batches, each batch one transaction, so a
+ * cancel or a crash leaves the catalog consistent and a re-run completes the rest. A file whose
+ * content is already in the project is a duplicate, unless the clip that holds it lost its file:
+ * then the clip is pointed at the new path (a moved file found again).
+ */
+export async function runImport(
+  catalog: Catalog,
+  plan: ImportPlan,
+  options: ImportOptions,
+  context: JobContext,
+): Promise<ImportSummary> {
+  const started = Date.now()
+  const now = options.now ?? (() => new Date())
+  const { db } = catalog
+  const known = knownPaths(
+    db,
+    plan.rows.map((r) => r.path),
+  )
+  const todo = plan.rows.filter((r) => !known.has(r.path))
+  const summary: ImportSummary = {
+    added: 0,
+    duplicates: known.size,
+    relocated: 0,
+    failed: [],
+    classes: [...new Set(plan.rows.flatMap((r) => (r.label ? [r.label] : [])))].sort(),
+    seconds: 0,
+  }
+  const total = plan.rows.length
+  let done = known.size
+  let pending: Inspected[] = []
+  const inserted = new Set<string>()
+
+  const flush = db.transaction((batch: Inspected[]) => {
+    for (const { row, inspection } of batch) {
+      const sameContent = clipsByHash(db, inspection.hash)
+      const lost = sameContent.find((c) => c.missing)
+      if (lost) {
+        relocateClip(db, lost.id, row.path)
+        summary.relocated++
+        continue
+      }
+      if (sameContent.length > 0 || inserted.has(inspection.hash)) {
+        summary.duplicates++
+        continue
+      }
+      inserted.add(inspection.hash)
+      const clipId = insertClip(
+        db,
+        {
+          path: row.path,
+          contentHash: inspection.hash,
+          duration: inspection.duration,
+          sampleRate: inspection.sampleRate,
+          channels: inspection.channels,
+          size: inspection.size,
+          codec: inspection.codec,
+          group: row.group,
+          fold: row.fold,
+          split: row.split,
+        },
+        now(),
+      )
+      if (row.label) addClipLabel(db, clipId, ensureClass(db, row.label, now()), options.author, now())
+      summary.added++
+    }
+  })
+  const writePending = () => {
+    if (pending.length === 0) return
+    flush(pending)
+    pending = []
+  }
+  const fail = (problem: ImportProblem) => {
+    summary.failed.push(problem)
+    context.log('warn', `${problem.path}: ${problem.reason}`)
+  }
+
+  const copied = new Set<string>()
+  const importOne = async (row: ImportRow) => {
+    const inspection = await options.inspect(row.path)
+    for (const warning of inspection.warnings) context.log('warn', `${row.path}: ${warning}`)
+    let path = row.path
+    if (options.copyInto) {
+      // Copy only what the project lacks, so a re-import leaves no stray copies.
+      const present = clipsByHash(db, inspection.hash).some((c) => !c.missing)
+      if (present || copied.has(inspection.hash)) {
+        summary.duplicates++
+        return
+      }
+      copied.add(inspection.hash)
+      path = await copyIntoProject(row, options.copyInto, inspection.hash)
+    }
+    pending.push({ row: { ...row, path }, inspection })
+    if (pending.length >= BATCH_SIZE) writePending()
+  }
+
+  let next = 0
+  const worker = async () => {
+    while (next < todo.length && !context.signal.aborted) {
+      const row = todo[next++] as ImportRow
+      try {
+        await importOne(row)
+      } catch (error) {
+        fail({ path: row.path, reason: error instanceof Error ? error.message : String(error) })
+      }
+      done++
+      context.progress(done, total, `${done} of ${total} files`)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker))
+  writePending()
+  summary.seconds = (Date.now() - started) / 1000
+  if (context.signal.aborted) throw new JobCancelledError(summary)
+  context.progress(total, total, `imported ${summary.added} files`)
+  return summary
+}
+
+/**
+ * Copies a file into the project's audio folder, under its label. A different file of the same
+ * name gets the first 8 hex digits of its hash appended, so nothing is overwritten.
+ */
+async function copyIntoProject(row: ImportRow, folder: string, hash: string): Promise<string> {
+  const dir = join(folder, row.label ?? '_unlabeled')
+  await mkdir(dir, { recursive: true })
+  let target = join(dir, basename(row.path))
+  const existing = await stat(target).catch(() => undefined)
+  if (existing) {
+    const ext = extname(target)
+    target = `${target.slice(0, target.length - ext.length)}-${hash.slice(0, 8)}${ext}`
+  }
+  try {
+    await copyFile(row.path, target)
+  } catch (error) {
+    throw new Error(`cannot copy into the project: ${describeFsError(error)}`, { cause: error })
+  }
+  return target
+}

@@ -1,0 +1,133 @@
+import type { Database } from 'better-sqlite3'
+import type { ApiEvents } from '@shared/contract'
+import type { JobInfo, JobKind } from '@shared/domain'
+import { createJob, finishJob, getJob, isCancelRequested, recordJobProgress, startJob } from '../catalog/jobs'
+import type { TypedEmitter } from '../events'
+
+/** What a job's work gets: a cancel signal and ways to report. */
+export interface JobContext {
+  jobId: number
+  signal: AbortSignal
+  /** Reports progress; cheap to call per unit (events and writes are throttled). */
+  progress(done: number, total: number | null, message?: string): void
+  log(level: 'info' | 'warn' | 'error', message: string): void
+  metrics(step: number, values: Record<string, number>): void
+}
+
+/** Thrown by work that stopped because it was cancelled, carrying what it had done by then. */
+export class JobCancelledError extends Error {
+  override readonly name = 'JobCancelledError'
+  constructor(readonly partialResult?: unknown) {
+    super('cancelled')
+  }
+}
+
+/** How often progress reaches clients, and the catalog. */
+const EMIT_EVERY_MS = 100
+const STORE_EVERY_MS = 500
+
+/**
+ * Runs long work as jobs recorded in the catalog: each gets an id at once, streams progress, logs
+ * and metrics as events, can be cancelled (from this process, or by another one through the
+ * catalog's flag), and ends as done, failed or cancelled with its result or error stored.
+ */
+export class JobRunner {
+  private readonly running = new Map<number, { controller: AbortController; done: Promise<unknown> }>()
+
+  constructor(
+    private readonly db: () => Database,
+    private readonly events: TypedEmitter<ApiEvents>,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Starts work as a job and returns the job at once. */
+  start<T>(kind: JobKind, params: unknown, work: (context: JobContext) => Promise<T>): JobInfo {
+    const db = this.db()
+    const job = createJob(db, kind, params, this.now())
+    const controller = new AbortController()
+    const context = this.context(db, job.id, controller)
+    this.events.emit('job:state', startJob(db, job.id, this.now()))
+    const done = work(context).then(
+      (result) => this.finish(db, job.id, 'done', { result }),
+      (error: unknown) => {
+        if (error instanceof JobCancelledError || controller.signal.aborted) {
+          const partial = error instanceof JobCancelledError ? error.partialResult : undefined
+          this.finish(db, job.id, 'cancelled', partial === undefined ? {} : { result: partial })
+        } else {
+          const message = error instanceof Error ? error.message : String(error)
+          context.log('error', message)
+          this.finish(db, job.id, 'failed', { error: message })
+        }
+      },
+    )
+    this.running.set(job.id, { controller, done })
+    return getJob(db, job.id)
+  }
+
+  /** Asks a job of this process to stop; false when it is not running here. */
+  cancel(id: number): boolean {
+    const job = this.running.get(id)
+    job?.controller.abort()
+    return job !== undefined
+  }
+
+  /** Resolves when a job of this process has ended. */
+  async wait(id: number): Promise<JobInfo> {
+    await this.running.get(id)?.done
+    return getJob(this.db(), id)
+  }
+
+  /** Cancels every running job and waits for each to end. */
+  async stopAll(): Promise<void> {
+    const jobs = [...this.running.values()]
+    jobs.forEach((job) => job.controller.abort())
+    await Promise.all(jobs.map((job) => job.done))
+  }
+
+  private finish(
+    db: Database,
+    id: number,
+    state: 'done' | 'failed' | 'cancelled',
+    outcome: { error?: string; result?: unknown },
+  ): void {
+    this.running.delete(id)
+    if (!db.open) return
+    this.events.emit('job:state', finishJob(db, id, state, outcome, this.now()))
+  }
+
+  private context(db: Database, jobId: number, controller: AbortController): JobContext {
+    let lastEmit = 0
+    let lastStore = 0
+    const window: { at: number; done: number }[] = []
+    return {
+      jobId,
+      signal: controller.signal,
+      progress: (done, total, message = '') => {
+        const at = Date.now()
+        const final = total !== null && done >= total
+        if (!final && at - lastEmit < EMIT_EVERY_MS) return
+        lastEmit = at
+        window.push({ at, done })
+        while (window.length > 2 && at - (window[0]?.at ?? at) > 5000) window.shift()
+        const first = window[0]
+        const rate = first && at > first.at ? ((done - first.done) * 1000) / (at - first.at) : null
+        const etaSeconds = rate && total !== null ? Math.max(0, (total - done) / rate) : null
+        this.events.emit('job:progress', { jobId, done, total, rate, etaSeconds, message })
+        if (final || at - lastStore >= STORE_EVERY_MS) {
+          lastStore = at
+          if (!db.open) return
+          recordJobProgress(db, jobId, done, total, message)
+          // Another process (the CLI, another window) may have asked this job to stop.
+          if (isCancelRequested(db, jobId)) controller.abort()
+        }
+      },
+      log: (level, message) => this.events.emit('job:log', { jobId, level, message, at: this.now().toISOString() }),
+      metrics: (step, values) => this.events.emit('job:metrics', { jobId, step, values }),
+    }
+  }
+}
+
+/** Throws JobCancelledError when the signal says stop. */
+export function throwIfCancelled(signal: AbortSignal, partialResult?: unknown): void {
+  if (signal.aborted) throw new JobCancelledError(partialResult)
+}

@@ -1,0 +1,11 @@
+import { defineStore } from 'pinia'
+import { ref } from 'vue'
+
+/** The studio's screens. */
+export type View = 'project' | 'import'
+
+/** Which screen is shown. */
+export const useNavigationStore = defineStore('navigation', () => {
+  const view = ref<View>('project')
+  return { view, go: (next: View) => (view.value = next) }
+})
