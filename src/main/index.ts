@@ -6,7 +6,6 @@ import { app, BrowserWindow } from 'electron'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { createDispatcher } from './core/api/dispatch'
-import { clipPath } from './core/catalog/clips'
 import { defaultProjectPath } from './core/paths'
 import { createStudioService } from './core/service'
 import { registerIpcTransport } from './electron/ipc-transport'
@@ -35,7 +34,7 @@ void app.whenReady().then(() => {
     ...(binding ? { sqliteNativeBinding: binding } : {}),
   })
   registerIpcTransport(createDispatcher(service.handlers), service.events, isTrustedRendererUrl)
-  handleMediaProtocol((id) => clipPath(service.catalog().db, id))
+  handleMediaProtocol(service.media)
   createMainWindow()
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createMainWindow()

@@ -4,7 +4,23 @@
  * the HTTP/WebSocket server both carry exactly this; the service implements exactly this.
  */
 import { z } from 'zod'
-import type { AppInfo, ClassInfo, ImportPreview, JobInfo, ProjectSummary } from './domain'
+import {
+  clipSortColumns,
+  splits,
+  type AppInfo,
+  type ClassInfo,
+  type ClipDetail,
+  type ClipPage,
+  type ClipRow,
+  type EditInfo,
+  type ImportPreview,
+  type JobInfo,
+  type ProjectSummary,
+  type Region,
+} from './domain'
+
+/** Label interchange formats. */
+export const labelFormats = ['csv', 'audacity', 'raven', 'labelstudio'] as const
 
 /** The largest input a call may carry, serialized as JSON. Audio never travels through the API. */
 export const MAX_INPUT_BYTES = 1024 * 1024
@@ -34,6 +50,43 @@ const hotkey = z.string().regex(/^[0-9a-z]$/, 'must be one key: 0-9 or a-z')
 const id = z.number().int().positive()
 
 const empty = z.object({}).strict()
+
+const seconds = z.number().finite().min(0).max(1e7)
+const hertz = z.number().finite().min(0).max(1e6)
+
+const clipFilter = z
+  .object({
+    classIds: z.array(id).max(1000).optional(),
+    unlabeled: z.boolean().optional(),
+    flagged: z.boolean().optional(),
+    split: z.enum([...splits, 'none']).optional(),
+    group: z.string().max(1000).optional(),
+    minDuration: seconds.optional(),
+    maxDuration: seconds.optional(),
+    search: z.string().max(500).optional(),
+    missing: z.boolean().optional(),
+  })
+  .strict()
+
+const clipSort = z
+  .object({ column: z.enum(clipSortColumns), direction: z.enum(['asc', 'desc']) })
+  .strict()
+  .default({ column: 'name', direction: 'asc' })
+
+const regionFields = {
+  classId: id.nullable().optional(),
+  start: seconds.optional(),
+  end: seconds.optional(),
+  lowFreq: hertz.nullable().optional(),
+  highFreq: hertz.nullable().optional(),
+}
+
+/** What undo and redo answer: the action applied (or null), and what can be done next. */
+export interface UndoResult {
+  edit: EditInfo | null
+  canUndo: boolean
+  canRedo: boolean
+}
 
 const labelSource = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('folder') }).strict(),
@@ -84,6 +137,10 @@ export const apiMethods = {
     'Create a new project file (refuses to overwrite) and open it.',
   ),
   'project:rename': method<ProjectSummary>()(z.object({ name }).strict(), 'Rename the open project.'),
+  'project:settings': method<ProjectSummary>()(
+    z.object({ multiLabel: z.boolean().optional() }).strict(),
+    'Change project settings: whether a clip may carry several classes.',
+  ),
 
   'classes:list': method<ClassInfo[]>()(empty, 'The label classes in palette order.'),
   'classes:add': method<ClassInfo>()(
@@ -93,6 +150,14 @@ export const apiMethods = {
   'classes:update': method<ClassInfo>()(
     z.object({ id, name: name.optional(), color: color.optional(), hotkey: hotkey.nullable().optional() }).strict(),
     'Rename, recolour or re-key a class.',
+  ),
+  'classes:reorder': method<ClassInfo[]>()(
+    z.object({ ids: z.array(id).max(10_000) }).strict(),
+    'Put the classes in this order (every class id once).',
+  ),
+  'classes:merge': method<{ moved: number }>()(
+    z.object({ from: id, into: id }).strict(),
+    'Move every label of one class to another, then delete the first.',
   ),
   'classes:remove': method<{ id: number; labelsRemoved: number }>()(
     z.object({ id }).strict(),
@@ -119,6 +184,64 @@ export const apiMethods = {
       .strict(),
     'Start importing as a job; progress streams as job events, the summary is the job result.',
   ),
+
+  'clips:query': method<ClipPage>()(
+    z
+      .object({
+        filter: clipFilter.default({}),
+        sort: clipSort,
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1000).default(100),
+      })
+      .strict(),
+    'One page of the clip browser: clips matching a filter, sorted, and how many match in all.',
+  ),
+  'clips:get': method<ClipDetail>()(z.object({ id }).strict(), 'One clip with its labels, flags, note and regions.'),
+  'clips:neighbor': method<{ id: number | null }>()(
+    z
+      .object({
+        id,
+        filter: clipFilter.default({}),
+        sort: clipSort,
+        step: z.enum(['next', 'previous']).default('next'),
+      })
+      .strict(),
+    'The clip after (or before) this one among those matching the filter.',
+  ),
+  'clips:groups': method<{ name: string; count: number }[]>()(empty, 'Clip groups with their counts.'),
+
+  'labels:assign': method<ClipRow>()(
+    z.object({ clipId: id, classId: id }).strict(),
+    "What a class's hotkey does: set the label (single-label) or toggle it (multi-label).",
+  ),
+  'labels:set': method<ClipRow>()(
+    z.object({ clipId: id, classIds: z.array(id).max(1000) }).strict(),
+    "Set a clip's classes exactly.",
+  ),
+  'labels:flag': method<ClipRow>()(
+    z.object({ clipId: id, unsure: z.boolean().optional(), badAudio: z.boolean().optional() }).strict(),
+    'Flag a clip as unsure or bad audio (or clear the flags).',
+  ),
+  'labels:note': method<ClipRow>()(
+    z.object({ clipId: id, note: z.string().max(10_000) }).strict(),
+    "Set a clip's free-text note.",
+  ),
+  'regions:create': method<Region>()(
+    z.object({ clipId: id, ...regionFields, start: seconds, end: seconds }).strict(),
+    'Add a region (start, end) or a time-frequency box (with low and high frequency).',
+  ),
+  'regions:update': method<Region>()(z.object({ id, ...regionFields }).strict(), 'Move, resize or relabel a region.'),
+  'regions:delete': method<{ id: number }>()(z.object({ id }).strict(), 'Delete a region.'),
+  'labels:export': method<{ files: string[] }>()(
+    z.object({ format: z.enum(labelFormats), out: filePath }).strict(),
+    'Write every label to files in a folder: csv (clip labels), audacity or raven (regions, one file per clip), labelstudio (JSON).',
+  ),
+  'labels:import': method<{ clipsLabelled: number; regionsAdded: number; unknownClips: string[] }>()(
+    z.object({ format: z.enum(labelFormats), paths: z.array(filePath).min(1).max(100_000) }).strict(),
+    'Read label files: clip labels replace the clip’s, regions are added; clips match by path or unique file name.',
+  ),
+  'edits:undo': method<UndoResult>()(empty, 'Undo the latest labeling action, whatever clip it was on.'),
+  'edits:redo': method<UndoResult>()(empty, 'Redo the labeling action undone last.'),
 
   'clips:rescan': method<{ checked: number; missing: number; restored: number }>()(
     empty,
@@ -191,6 +314,8 @@ export interface ApiEvents {
   'job:state': JobInfo
   /** The open project changed (another project opened, renamed, classes or clips changed). */
   'project:changed': ProjectSummary
+  /** A clip's labels, flags, note or regions changed (here or in another window). */
+  'clip:changed': ClipRow
 }
 
 /** An event's name. */
@@ -203,6 +328,7 @@ export const eventNames = [
   'job:metrics',
   'job:state',
   'project:changed',
+  'clip:changed',
 ] as const satisfies readonly EventName[]
 
 /** Whether a string names an API event. */

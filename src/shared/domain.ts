@@ -134,3 +134,80 @@ export interface ImportSummary {
   classes: string[]
   seconds: number
 }
+
+/** A clip as the browser lists it. */
+export interface ClipRow {
+  id: number
+  name: string
+  path: string
+  duration: number
+  sampleRate: number
+  channels: number
+  group: string | null
+  split: Split | null
+  fold: number | null
+  /** Class ids, in palette order. */
+  labels: number[]
+  unsure: boolean
+  badAudio: boolean
+  note: string
+  missing: boolean
+  regionCount: number
+}
+
+/** A region label: a span of time, and with frequencies a time-frequency box. */
+export interface Region {
+  id: number
+  clipId: number
+  classId: number | null
+  /** Seconds. */
+  start: number
+  end: number
+  /** Hz; both set for a box, both null for a plain region. */
+  lowFreq: number | null
+  highFreq: number | null
+}
+
+/** A clip with everything the clip view shows. */
+export interface ClipDetail extends ClipRow {
+  codec: string
+  regions: Region[]
+  contentHash: string
+}
+
+/** Columns the clip browser sorts by. */
+export const clipSortColumns = ['name', 'duration', 'label', 'group', 'split', 'status', 'added'] as const
+/** A column the clip browser sorts by. */
+export type ClipSortColumn = (typeof clipSortColumns)[number]
+
+/** Which clips the browser shows. Every field narrows; none means all clips. */
+export interface ClipFilter {
+  /** Clips carrying any of these classes. */
+  classIds?: number[]
+  unlabeled?: boolean
+  /** Clips flagged unsure or bad audio. */
+  flagged?: boolean
+  split?: Split | 'none'
+  group?: string
+  minDuration?: number
+  maxDuration?: number
+  /** Part of the file name, case-insensitive. */
+  search?: string
+  missing?: boolean
+}
+
+/** One page of the clip browser. */
+export interface ClipPage {
+  rows: ClipRow[]
+  /** Clips matching the filter in all. */
+  total: number
+}
+
+/** A labeling action that undo or redo applied. */
+export interface EditInfo {
+  id: number
+  kind: 'clip' | 'region'
+  clipId: number
+  /** What the action did, in words, for the status line. */
+  description: string
+}

@@ -7,6 +7,7 @@ import { ApiCallError } from '@shared/result'
 import { registerImport } from './commands/import'
 import { registerInfo } from './commands/info'
 import { registerInit } from './commands/init'
+import { registerLabels } from './commands/labels'
 import { registerRescan } from './commands/rescan'
 import { registerServe } from './commands/serve'
 import { VERSION } from './context'
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerInfo(program)
   registerImport(program)
   registerRescan(program)
+  registerLabels(program)
   registerServe(program)
   return program
 }

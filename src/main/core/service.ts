@@ -3,18 +3,25 @@ import { availableParallelism } from 'node:os'
 import { basename, dirname, extname, join } from 'node:path'
 import type { ApiEvents, MethodName, MethodParams, MethodResult } from '@shared/contract'
 import type { ProjectSummary } from '@shared/domain'
-import { addClass, listClasses, removeClass, updateClass } from './catalog/classes'
+import { addClass, listClasses, mergeClasses, removeClass, reorderClasses, updateClass } from './catalog/classes'
+import { clipGroups, getClipDetail, neighborClip, queryClips } from './catalog/clip-query'
+import { editAvailability, redoEdit, undoEdit } from './catalog/edits'
 import { knownPaths } from './catalog/clips'
+import { getRegion } from './catalog/regions'
 import { getJob, getJobResult, listJobs, requestJobCancel } from './catalog/jobs'
 import { openCatalog, type Catalog } from './catalog/open'
 import { projectSummary } from './catalog/project'
-import { setSetting } from './catalog/settings'
+import { getSetting, setSetting } from './catalog/settings'
+import type { ClipRow } from '@shared/domain'
+import { assignClass, changeClipLabels, createRegion, removeRegion, updateRegion, type Stamp } from './labeling'
 import { TypedEmitter } from './events'
 import type { Inspection } from './import/inspect'
 import { planImport, previewOf } from './import/plan'
 import { runImport } from './import/run-import'
 import { rescanClips } from './import/rescan'
+import { exportLabelsTo, importLabelsFrom } from './interchange'
 import { JobRunner } from './jobs/runner'
+import { resolveMedia, type MediaResponse } from './media/media'
 import { WorkerPool } from './workers/pool'
 import { workerScript } from './workers/script'
 
@@ -49,6 +56,8 @@ export interface StudioService {
   catalog(): Catalog
   /** Long-running jobs of this process. */
   readonly jobs: JobRunner
+  /** Resolves a media path (`clip/<id>`, `peaks/<id>`) of the open project for a transport to serve. */
+  media(pathname: string): Promise<MediaResponse>
   /** Stops running jobs and workers, and closes the open project. */
   close(): Promise<void>
 }
@@ -82,9 +91,26 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
   }
 
   const jobs = new JobRunner(() => catalog().db, events, now)
-  const inspect = (path: string): Promise<Inspection> => {
-    audioPool ??= new WorkerPool(workerScript('audio-worker'), { size: workers })
-    return audioPool.run<Inspection>('inspect', path)
+  const pool = () => (audioPool ??= new WorkerPool(workerScript('audio-worker'), { size: workers }))
+  const inspect = (path: string) => pool().run<Inspection>('inspect', path)
+  const peaks = (path: string) => pool().run<{ peaks: Float32Array; duration: number }>('peaks', path)
+
+  const stamp = (): Stamp => ({ author, now: now() })
+  const clipChanged = (clipId: number): ClipRow => {
+    const { codec: _codec, regions: _regions, contentHash: _hash, ...row } = getClipDetail(catalog().db, clipId)
+    events.emit('clip:changed', row)
+    return row
+  }
+  const multiLabel = () => getSetting(catalog().db, 'multi_label') === 'true'
+  /** After labels change, the class counts on the first screen change too. */
+  const labelsChanged = (clipId: number): ClipRow => {
+    const row = clipChanged(clipId)
+    changed()
+    return row
+  }
+  const undoResult = (edit: ReturnType<typeof undoEdit>) => {
+    if (edit) labelsChanged(edit.clipId)
+    return { edit, ...editAvailability(catalog().db) }
   }
 
   const changed = (): ProjectSummary => {
@@ -114,6 +140,10 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
       setSetting(catalog().db, 'name', name)
       return changed()
     },
+    'project:settings': ({ multiLabel: multi }) => {
+      if (multi !== undefined) setSetting(catalog().db, 'multi_label', String(multi))
+      return changed()
+    },
 
     'classes:list': () => listClasses(catalog().db),
     'classes:add': (input) => {
@@ -125,6 +155,16 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
       const updated = updateClass(catalog().db, id, withoutUndefined(changes))
       changed()
       return updated
+    },
+    'classes:reorder': ({ ids }) => {
+      const classes = reorderClasses(catalog().db, ids)
+      changed()
+      return classes
+    },
+    'classes:merge': ({ from, into }) => {
+      const moved = mergeClasses(catalog().db, from, into)
+      changed()
+      return { moved }
     },
     'classes:remove': ({ id }) => {
       const labelsRemoved = removeClass(catalog().db, id)
@@ -159,6 +199,65 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
         }
       })
     },
+    'clips:query': ({ filter, sort, offset, limit }) => queryClips(catalog().db, filter, sort, offset, limit),
+    'clips:get': ({ id }) => getClipDetail(catalog().db, id),
+    'clips:neighbor': ({ id, filter, sort, step }) => ({ id: neighborClip(catalog().db, id, filter, sort, step) }),
+    'clips:groups': () => clipGroups(catalog().db),
+
+    'labels:assign': ({ clipId, classId }) => {
+      const multi = multiLabel()
+      changeClipLabels(catalog().db, clipId, (s) => assignClass(s, classId, multi), 'label a clip', stamp())
+      return labelsChanged(clipId)
+    },
+    'labels:set': ({ clipId, classIds }) => {
+      changeClipLabels(
+        catalog().db,
+        clipId,
+        (s) => ({ ...s, classIds: [...new Set(classIds)] }),
+        'label a clip',
+        stamp(),
+      )
+      return labelsChanged(clipId)
+    },
+    'labels:flag': ({ clipId, unsure, badAudio }) => {
+      changeClipLabels(
+        catalog().db,
+        clipId,
+        (s) => ({ ...s, unsure: unsure ?? s.unsure, badAudio: badAudio ?? s.badAudio }),
+        'flag a clip',
+        stamp(),
+      )
+      return clipChanged(clipId)
+    },
+    'labels:note': ({ clipId, note }) => {
+      changeClipLabels(catalog().db, clipId, (s) => ({ ...s, note }), 'edit a note', stamp())
+      return clipChanged(clipId)
+    },
+    'regions:create': ({ clipId, ...fields }) => {
+      const region = createRegion(catalog().db, clipId, fields, stamp())
+      labelsChanged(clipId)
+      return region
+    },
+    'regions:update': ({ id, ...fields }) => {
+      const region = updateRegion(catalog().db, id, fields, stamp())
+      labelsChanged(region.clipId)
+      return region
+    },
+    'regions:delete': ({ id }) => {
+      const clipId = getRegion(catalog().db, id).clipId
+      removeRegion(catalog().db, id, stamp())
+      labelsChanged(clipId)
+      return { id }
+    },
+    'labels:export': async ({ format, out }) => ({ files: await exportLabelsTo(catalog().db, format, out) }),
+    'labels:import': async ({ format, paths }) => {
+      const summary = await importLabelsFrom(catalog().db, format, paths, stamp())
+      changed()
+      return summary
+    },
+    'edits:undo': () => undoResult(undoEdit(catalog().db, author, now())),
+    'edits:redo': () => undoResult(redoEdit(catalog().db, author, now())),
+
     'clips:rescan': () => {
       const result = rescanClips(catalog().db)
       changed()
@@ -180,6 +279,7 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
     events,
     catalog,
     jobs,
+    media: (pathname) => resolveMedia({ catalog, peaks }, pathname),
     close: async () => {
       await jobs.stopAll()
       await audioPool?.close()

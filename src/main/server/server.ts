@@ -5,7 +5,9 @@ import fastifyStatic from '@fastify/static'
 import fastifyWebsocket from '@fastify/websocket'
 import { eventNames, MAX_INPUT_BYTES, type ApiEvents, type EventMessage } from '@shared/contract'
 import { fail, type Result } from '@shared/result'
+import { basename, dirname } from 'node:path'
 import type { Dispatch } from '../core/api/dispatch'
+import type { MediaResponse } from '../core/media/media'
 import type { TypedEmitter } from '../core/events'
 import { isLoopbackHost, newToken, readCookie, tokensEqual } from './auth'
 import { httpStatus } from './http-status'
@@ -14,6 +16,8 @@ import { httpStatus } from './http-status'
 export interface ServeOptions {
   dispatch: Dispatch
   events: TypedEmitter<ApiEvents>
+  /** Resolves `/media/…` paths (audio with range requests, peaks). */
+  media: (pathname: string) => Promise<MediaResponse>
   /** The built renderer (out/renderer). */
   rendererDir: string
   /** 0 picks a free port. */
@@ -102,6 +106,22 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const { method } = request.params as { method: string }
     const result: Result<unknown> = await options.dispatch(method, request.body ?? {})
     return reply.code(result.ok ? 200 : httpStatus(result.error.code)).send(result)
+  })
+
+  app.get('/media/*', async (request, reply) => {
+    const { '*': pathname } = request.params as { '*': string }
+    const media = await options.media(pathname)
+    switch (media.kind) {
+      case 'file':
+        // @fastify/static answers Range requests, so the audio element can seek in long files.
+        return reply.type(media.contentType).sendFile(basename(media.path), dirname(media.path))
+      case 'bytes':
+        return reply
+          .type(media.contentType)
+          .send(Buffer.from(media.body.buffer, media.body.byteOffset, media.body.byteLength))
+      case 'not-found':
+        return reply.code(404).type('text/plain').send('Not found')
+    }
   })
 
   app.get('/api/events', { websocket: true }, (socket) => {

@@ -16,6 +16,7 @@ export function registerServe(program: Command): void {
       const server = await startServer({
         dispatch: createDispatcher(service.handlers),
         events: service.events,
+        media: service.media,
         rendererDir: rendererDir(),
         port: opts.port,
       })

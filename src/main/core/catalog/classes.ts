@@ -140,3 +140,35 @@ function nextFreeHotkey(db: Database): string | null {
 export function ensureClass(db: Database, name: string, now: Date = new Date()): number {
   return findClassByName(db, name)?.id ?? addClass(db, { name }, now).id
 }
+
+/** Puts the classes in the given order (every class id exactly once). */
+export function reorderClasses(db: Database, ids: readonly number[]): ClassInfo[] {
+  return db.transaction(() => {
+    const all = listClasses(db).map((c) => c.id)
+    if (ids.length !== all.length || new Set(ids).size !== ids.length || !all.every((id) => ids.includes(id))) {
+      throw new EarmarkError('invalid-input', 'A new order must name every class exactly once.')
+    }
+    const set = db.prepare('UPDATE classes SET position = ? WHERE id = ?')
+    ids.forEach((id, position) => set.run(position, id))
+    return listClasses(db)
+  })()
+}
+
+/**
+ * Merges one class into another: clips and regions labelled `from` become `into` (a clip that
+ * had both keeps one label), then `from` is deleted. Returns how many labels moved.
+ */
+export function mergeClasses(db: Database, from: number, into: number): number {
+  if (from === into) throw new EarmarkError('invalid-input', 'A class cannot be merged into itself.')
+  return db.transaction(() => {
+    const source = getClass(db, from)
+    getClass(db, into)
+    db.prepare(
+      `INSERT OR IGNORE INTO clip_labels (clip_id, class_id, author, created_at, updated_at)
+       SELECT clip_id, ?, author, created_at, updated_at FROM clip_labels WHERE class_id = ?`,
+    ).run(into, from)
+    db.prepare('UPDATE region_labels SET class_id = ? WHERE class_id = ?').run(into, from)
+    removeClass(db, from)
+    return source.clipCount + source.regionCount
+  })()
+}

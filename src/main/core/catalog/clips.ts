@@ -37,11 +37,12 @@ export interface NewClip {
 export function insertClip(db: Database, clip: NewClip, now = new Date()): number {
   const info = db
     .prepare(
-      `INSERT INTO clips (path, content_hash, duration, sample_rate, channels, size, codec, group_name, fold, split, added_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO clips (path, name, content_hash, duration, sample_rate, channels, size, codec, group_name, fold, split, added_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .run(
       clip.path,
+      fileName(clip.path),
       clip.contentHash,
       clip.duration,
       clip.sampleRate,
@@ -82,8 +83,11 @@ export function clipsByHash(db: Database, hash: string): { id: number; path: str
 
 /** Points a clip at the new place of its file, and clears its missing flag. */
 export function relocateClip(db: Database, id: number, path: string): void {
-  db.prepare('UPDATE clips SET path = ?, missing = 0 WHERE id = ?').run(path, id)
+  db.prepare('UPDATE clips SET path = ?, name = ?, missing = 0 WHERE id = ?').run(path, fileName(path), id)
 }
+
+/** The last part of a path, whatever the separator. */
+const fileName = (path: string): string => path.split(/[/\\]/).pop() ?? path
 
 /** Flags or clears a clip's missing flag. */
 export function setClipMissing(db: Database, id: number, missing: boolean): void {

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3'
 import { EarmarkError } from '../../errors'
 import { migrateTo0001 } from './0001-initial'
+import { migrateTo0002 } from './0002-labeling'
 
 /** One schema step. Versions start at 1 and rise by one. */
 export interface Migration {
@@ -10,7 +11,10 @@ export interface Migration {
 }
 
 /** Every migration, oldest first. Append only: a released step is never edited. */
-export const migrations: readonly Migration[] = [{ version: 1, name: 'initial', up: migrateTo0001 }]
+export const migrations: readonly Migration[] = [
+  { version: 1, name: 'initial', up: migrateTo0001 },
+  { version: 2, name: 'labeling', up: migrateTo0002 },
+]
 
 /** The schema version this build writes. */
 export const LATEST_SCHEMA_VERSION = migrations.length
