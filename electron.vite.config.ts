@@ -27,6 +27,7 @@ export default defineConfig({
           cli: resolve(import.meta.dirname, 'src/main/cli/index.ts'),
           // Worker threads: found at run time by core/workers/script.ts.
           'workers/audio-worker': resolve(import.meta.dirname, 'src/main/core/workers/audio-worker.ts'),
+          'workers/trees-worker': resolve(import.meta.dirname, 'src/main/core/models/trees/trees-worker.ts'),
         },
       },
     },

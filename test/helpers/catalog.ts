@@ -1,11 +1,22 @@
 import { join } from 'node:path'
 import { addClass } from '../../src/main/core/catalog/classes'
 import { insertClip } from '../../src/main/core/catalog/clips'
-import { openCatalog } from '../../src/main/core/catalog/open'
+import { openCatalog, type Catalog } from '../../src/main/core/catalog/open'
 import { tempDir } from './temp'
 
 /** A fresh project with the given classes and `clips` one-second clips named c000.wav, c001.wav, …. */
-export function seededCatalog(classes: string[], clips: number, options: { group?: (i: number) => string } = {}) {
+export interface SeededCatalog {
+  catalog: Catalog
+  db: Catalog['db']
+  classIds: number[]
+  clipIds: number[]
+}
+
+export function seededCatalog(
+  classes: string[],
+  clips: number,
+  options: { group?: (i: number) => string } = {},
+): SeededCatalog {
   const catalog = openCatalog(join(tempDir(), 'seeded.earmark'), { create: true })
   const classIds = classes.map((name) => addClass(catalog.db, { name }).id)
   const clipIds = catalog.db.transaction(() =>

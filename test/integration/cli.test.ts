@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { LATEST_SCHEMA_VERSION } from '../../src/main/core/catalog/open'
 import { assertBuilt, runEarmark, startServe, stopServe } from '../helpers/cli'
 import { tempDir } from '../helpers/temp'
 
@@ -19,7 +20,7 @@ describe('earmark CLI', () => {
     expect(JSON.parse(lines[0]!)).toEqual({
       path,
       name: 'Frogs',
-      schemaVersion: 1,
+      schemaVersion: LATEST_SCHEMA_VERSION,
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       multiLabel: false,
       classes: [],

@@ -33,7 +33,7 @@ describe.skipIf(!hasFsdd)(`importing fsdd-dev (${hasFsdd ? FSDD : FSDD_MISSING})
     expect(
       db.prepare("SELECT codec, sample_rate, channels FROM clips WHERE path LIKE '%/7_jackson_32.wav'").get(),
     ).toEqual({
-      codec: 'pcm_s16le',
+      codec: 'PCM 16-bit',
       sample_rate: 8000,
       channels: 1,
     })

@@ -22,7 +22,7 @@ async function serve() {
   mkdirSync(join(rendererDir, 'assets'), { recursive: true })
   writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Earmark</title>')
   writeFileSync(join(rendererDir, 'assets', 'app.js'), 'console.log(1)')
-  running = await startServer({ dispatch: t.dispatch, events: t.service.events, rendererDir })
+  running = await startServer({ dispatch: t.dispatch, events: t.service.events, media: t.service.media, rendererDir })
   const { port, token } = running
   const host = `127.0.0.1:${port}`
   return { ...t, port, token, host, server: running }

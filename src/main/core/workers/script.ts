@@ -1,8 +1,16 @@
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-/** Worker scripts, each an entry of the main build (electron.vite.config.ts) named `workers/<name>`. */
-export type WorkerScriptName = 'audio-worker'
+/**
+ * Worker scripts, each an entry of the main build (electron.vite.config.ts) named
+ * `workers/<name>`, with its source relative to src/main/core.
+ */
+const WORKER_SOURCES = {
+  'audio-worker': 'workers/audio-worker.ts',
+  'trees-worker': 'models/trees/trees-worker.ts',
+} as const
+
+export type WorkerScriptName = keyof typeof WORKER_SOURCES
 
 /** Where a worker script is, and how to start it. */
 export interface WorkerScript {
@@ -29,7 +37,7 @@ export function typescriptWorker(entry: string): WorkerScript {
  */
 export function workerScript(name: WorkerScriptName): WorkerScript {
   const here = fileURLToPath(import.meta.url)
-  if (here.endsWith('.ts')) return typescriptWorker(join(dirname(here), `${name}.ts`))
+  if (here.endsWith('.ts')) return typescriptWorker(join(dirname(here), '..', WORKER_SOURCES[name]))
   // Bundled: this code sits in out/main/ or in out/main/chunks/.
   const dir = dirname(here)
   const mainDir = dir.endsWith('chunks') ? dirname(dir) : dir

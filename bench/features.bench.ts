@@ -1,0 +1,275 @@
+/**
+ * Log-mel + MFCC of all of fsdd-dev (issue 5), side by side with torchaudio on the same machine in
+ * the same run, with the reference parameters of shared/reference/features/PARAMS.md. Goal: at
+ * least 1.0x torchaudio's throughput on 2 threads; 1-thread figures too.
+ *
+ * Fair play: both sides decode every file into memory first and time only the feature
+ * computation, one file at a time, returning log-mel and MFCC. Earmark on 1 thread is this
+ * thread; on 2 threads two worker_threads each take half of the files (the feature job's worker
+ * pool does the same); torchaudio uses torch.set_num_threads(1) and (2). Each side does an
+ * untimed pass first; then rounds alternate between the sides in two blocks, since the machine's
+ * two cores are shared, and the figures are medians.
+ *
+ * Then measures the FFT choice recorded in src/main/core/features/fft.ts, fft.js against ours,
+ * each in a fresh worker: under tsx, merely loading fft.js slows the same thread's later feature
+ * code by ~35% (not so in a bundle or in plain Node), so the two must not share an isolate, and
+ * fft.js is never loaded in the thread that times the feature computation.
+ */
+import { spawnSync } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { isMainThread, parentPort, Worker } from 'node:worker_threads'
+import { planRealFft } from '../src/main/core/features/fft'
+import { planLogmelMfcc, type LogmelMfccSettings } from '../src/main/core/features/logmel'
+import { typescriptWorker } from '../src/main/core/workers/script'
+
+/** PARAMS.md's parameters. */
+const SETTINGS: LogmelMfccSettings = {
+  stft: { nFft: 256, hopLength: 128, window: 'hann', center: true, padMode: 'constant' },
+  mel: { sr: 8000, nFft: 256, nMels: 64, fmin: 0, fmax: 4000, htk: false, norm: 'slaney' },
+  topDb: 80,
+  nMfcc: 20,
+  lifter: 0,
+}
+const ROUNDS_PER_BLOCK = 3
+const BLOCKS = 2
+
+/** What the main thread asks a worker: take these clips, time one pass over them, or time an FFT. */
+type WorkerRequest = { kind: 'clips'; clips: Float32Array[] } | { kind: 'go' } | { kind: 'fft'; impl: FftImpl }
+/** A worker's answer: clips warmed up on, pass done, or µs per frame by FFT size. */
+type WorkerReply = { kind: 'ready' } | { kind: 'done' } | { kind: 'fft'; micros: Record<number, number> }
+type FftImpl = 'fft.js' | 'earmark'
+const FFT_SIZES = [256, 512, 2048]
+
+if (isMainThread) await main()
+else runWorker()
+
+async function main(): Promise<void> {
+  const root = join(import.meta.dirname, '..')
+  const fsdd = join(root, '..', 'shared', 'datasets', 'fsdd-dev')
+  if (!existsSync(fsdd)) {
+    console.log(`skipped: ${fsdd} is absent`)
+    return
+  }
+
+  const names = readdirSync(fsdd)
+    .filter((f) => f.endsWith('.wav'))
+    .sort()
+  const clips = names.map((name) => readPcm16Wav(join(fsdd, name)))
+  if (clips.some((c) => c.sampleRate !== 8000)) throw new Error('expected every fsdd-dev file at 8000 Hz')
+  const audioSeconds = clips.reduce((sum, c) => sum + c.samples.length, 0) / 8000
+  const samples = clips.map((c) => c.samples)
+  console.log(`fsdd-dev: ${clips.length} files, ${audioSeconds.toFixed(1)} s of audio, decoded before timing`)
+
+  const plan = planLogmelMfcc(SETTINGS)
+  const onePass = (): void => {
+    for (const y of samples) plan.compute(y)
+  }
+  onePass()
+  const halves = [samples.filter((_, i) => i % 2 === 0), samples.filter((_, i) => i % 2 === 1)]
+  const pool = await startPool(halves)
+
+  const earmark: Record<1 | 2, number[]> = { 1: [], 2: [] }
+  const torch: Record<1 | 2, number[]> = { 1: [], 2: [] }
+  let torchVersion = ''
+  let torchMissing = ''
+  for (let block = 0; block < BLOCKS; block++) {
+    for (let r = 0; r < ROUNDS_PER_BLOCK; r++) {
+      const start = performance.now()
+      onePass()
+      earmark[1].push((performance.now() - start) / 1000)
+      earmark[2].push(await pool.round())
+    }
+    const reference = runTorchaudio(fsdd, ROUNDS_PER_BLOCK)
+    if ('error' in reference) torchMissing = reference.error
+    else {
+      torch[1].push(...reference.seconds['1'])
+      torch[2].push(...reference.seconds['2'])
+      torchVersion = `torch ${reference.torch}, torchaudio ${reference.torchaudio}`
+    }
+  }
+  await pool.close()
+
+  const rate = (seconds: number): string =>
+    `${(clips.length / seconds).toFixed(0).padStart(6)} files/s  ${(audioSeconds / seconds).toFixed(0).padStart(7)} audio-s/s`
+  console.log(`\nlog-mel + MFCC of fsdd-dev, median of ${BLOCKS * ROUNDS_PER_BLOCK} rounds (computation only):`)
+  for (const threads of [1, 2] as const) {
+    const ours = median(earmark[threads])
+    const line = `  ${threads} thread${threads === 1 ? ' ' : 's'}: Earmark ${rate(ours)}`
+    if (torch[threads].length === 0) {
+      console.log(`${line}  | torchaudio: not run (${torchMissing})`)
+      continue
+    }
+    const theirs = median(torch[threads])
+    console.log(`${line}  | torchaudio ${rate(theirs)}  | ratio ${(theirs / ours).toFixed(2)}x`)
+  }
+  if (torchVersion) console.log(`  (${torchVersion}; goal: ratio >= 1.0x on 2 threads)`)
+
+  console.log(
+    '\nFFT per STFT frame (Hann-windowed frame in, power spectrum out), µs, median of 5, each in its own worker:',
+  )
+  const fftJs = await fftTimings('fft.js')
+  const own = await fftTimings('earmark')
+  for (const n of FFT_SIZES) {
+    console.log(
+      `  n=${String(n).padEnd(5)} fft.js ${(fftJs[n] ?? NaN).toFixed(2)} µs   Earmark ${(own[n] ?? NaN).toFixed(2)} µs`,
+    )
+  }
+}
+
+/** A worker started from this file's sources through the project's TypeScript worker loader. */
+function startWorker(): Worker {
+  const script = typescriptWorker(fileURLToPath(import.meta.url))
+  return new Worker(script.path, { workerData: script.workerData })
+}
+
+function nextReply(worker: Worker): Promise<WorkerReply> {
+  return new Promise((resolve, reject) => {
+    worker.once('message', resolve)
+    worker.once('error', reject)
+  })
+}
+
+/** Two workers, each holding half of the clips; `round` times one pass of both, wall clock. */
+async function startPool(halves: Float32Array[][]): Promise<{ round(): Promise<number>; close(): Promise<void> }> {
+  const workers = halves.map(startWorker)
+  const ready = workers.map(nextReply)
+  workers.forEach((worker, i) => worker.postMessage({ kind: 'clips', clips: halves[i] ?? [] } satisfies WorkerRequest))
+  await Promise.all(ready)
+  return {
+    async round() {
+      const start = performance.now()
+      const done = workers.map(nextReply)
+      for (const worker of workers) worker.postMessage({ kind: 'go' } satisfies WorkerRequest)
+      await Promise.all(done)
+      return (performance.now() - start) / 1000
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.terminate()))
+    },
+  }
+}
+
+/** One FFT implementation's timings, measured in a fresh worker. */
+async function fftTimings(impl: FftImpl): Promise<Record<number, number>> {
+  const worker = startWorker()
+  const reply = nextReply(worker)
+  worker.postMessage({ kind: 'fft', impl } satisfies WorkerRequest)
+  const answer = await reply
+  await worker.terminate()
+  if (answer.kind !== 'fft') throw new Error(`unexpected worker reply ${answer.kind}`)
+  return answer.micros
+}
+
+/** A worker: holds clips and times passes over them, or times an FFT implementation. */
+function runWorker(): void {
+  const port = parentPort
+  if (!port) throw new Error('runWorker needs a parent port')
+  const plan = planLogmelMfcc(SETTINGS)
+  let clips: Float32Array[] = []
+  port.on('message', async (request: WorkerRequest) => {
+    switch (request.kind) {
+      case 'clips':
+        clips = request.clips
+        for (const y of clips) plan.compute(y)
+        port.postMessage({ kind: 'ready' } satisfies WorkerReply)
+        break
+      case 'go':
+        for (const y of clips) plan.compute(y)
+        port.postMessage({ kind: 'done' } satisfies WorkerReply)
+        break
+      case 'fft':
+        port.postMessage({ kind: 'fft', micros: await timeFft(request.impl) } satisfies WorkerReply)
+        break
+      default:
+        throw new Error(`unknown request ${JSON.stringify(request satisfies never)}`)
+    }
+  })
+}
+
+interface TorchFigures {
+  seconds: Record<'1' | '2', number[]>
+  torch: string
+  torchaudio: string
+}
+
+function runTorchaudio(folder: string, rounds: number): TorchFigures | { error: string } {
+  const script = join(import.meta.dirname, 'python', 'features_torchaudio.py')
+  const run = spawnSync('/usr/bin/python3', [script, folder, String(rounds)], { encoding: 'utf8' })
+  if (run.error) return { error: run.error.message }
+  if (run.status !== 0) {
+    const reason = run.stderr.trim().split('\n').pop() ?? `exit ${run.status}`
+    return { error: `${reason}; apt-get install -y python3-torchaudio` }
+  }
+  return JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as TorchFigures
+}
+
+/**
+ * µs per STFT frame with one FFT implementation: a Hann-windowed frame in, its power spectrum out
+ * (what the feature code needs), median of 5 runs after a warm-up run, for each size.
+ */
+async function timeFft(impl: FftImpl): Promise<Record<number, number>> {
+  const micros: Record<number, number> = {}
+  for (const n of FFT_SIZES) {
+    const signal = Float64Array.from({ length: n }, (_, i) => Math.sin(i * 0.1) + 0.3 * Math.cos(i * 1.7))
+    const window = Float64Array.from({ length: n }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n))
+    const power = new Float64Array(n / 2 + 1)
+    let frameFft: () => void
+    if (impl === 'fft.js') {
+      const { default: FFT } = await import('fft.js')
+      const fft = new FFT(n)
+      const frame = new Float64Array(n)
+      const out = fft.createComplexArray() as number[]
+      frameFft = () => {
+        for (let i = 0; i < n; i++) frame[i] = (signal[i] as number) * (window[i] as number)
+        fft.realTransform(out, frame)
+        for (let k = 0; k <= n / 2; k++) power[k] = (out[2 * k] as number) ** 2 + (out[2 * k + 1] as number) ** 2
+      }
+    } else {
+      const fft = planRealFft(n)
+      frameFft = () => fft.power(signal, 0, window, power)
+    }
+    const reps = Math.round(4e6 / n)
+    const runs: number[] = []
+    for (let r = 0; r < 6; r++) {
+      const start = performance.now()
+      for (let i = 0; i < reps; i++) frameFft()
+      if (r > 0) runs.push(((performance.now() - start) * 1000) / reps)
+    }
+    micros[n] = median(runs)
+  }
+  return micros
+}
+
+/** Mono 16-bit PCM WAV, scaled by 1/32768 as in PARAMS.md. */
+function readPcm16Wav(path: string): { sampleRate: number; samples: Float32Array } {
+  const bytes = readFileSync(path)
+  let sampleRate = 0
+  for (let offset = 12; offset + 8 <= bytes.length;) {
+    const id = bytes.toString('ascii', offset, offset + 4)
+    const size = bytes.readUInt32LE(offset + 4)
+    if (id === 'fmt ') {
+      if (
+        bytes.readUInt16LE(offset + 8) !== 1 ||
+        bytes.readUInt16LE(offset + 10) !== 1 ||
+        bytes.readUInt16LE(offset + 22) !== 16
+      ) {
+        throw new Error(`${path}: not mono 16-bit PCM`)
+      }
+      sampleRate = bytes.readUInt32LE(offset + 12)
+    } else if (id === 'data') {
+      const samples = new Float32Array(Math.floor(size / 2))
+      for (let i = 0; i < samples.length; i++) samples[i] = bytes.readInt16LE(offset + 8 + 2 * i) / 32768
+      return { sampleRate, samples }
+    }
+    offset += 8 + size + (size & 1)
+  }
+  throw new Error(`${path}: no data chunk`)
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+}

@@ -1,0 +1,70 @@
+"""torchaudio's reference figures for bench/features.bench.ts: log-mel + MFCC of every WAV in a folder.
+
+Usage: features_torchaudio.py FOLDER ROUNDS
+
+Same parameters as shared/reference/features/PARAMS.md (sr 8000, n_fft 256, hop 128, 64 Slaney mels with
+Slaney norm, power 2, centre with zero padding, power_to_db ref 1 / amin 1e-10 / top_db 80, 20 orthonormal
+DCT-II MFCCs), computed per file as torchaudio.transforms.MFCC does internally (MelSpectrogram, then
+AmplitudeToDB, then the DCT matrix), keeping both the log-mel and the MFCC.
+
+Files are read and decoded before any timing (as on the Earmark side); each round times one pass over
+all of them, with torch.set_num_threads(1) and then (2). One untimed pass first warms up both.
+Prints one JSON line: files, audio seconds, and the seconds of every round per thread count.
+"""
+
+import json
+import sys
+import time
+import wave
+from pathlib import Path
+
+import numpy as np
+import torch
+import torchaudio
+
+
+def read_pcm16(path):
+    with wave.open(str(path)) as w:
+        if w.getsampwidth() != 2 or w.getnchannels() != 1:
+            raise ValueError(f"{path}: expected mono 16-bit PCM")
+        frames = w.readframes(w.getnframes())
+        return w.getframerate(), np.frombuffer(frames, dtype="<i2").astype(np.float32) / 32768.0
+
+
+def main():
+    folder, rounds = Path(sys.argv[1]), int(sys.argv[2])
+    clips = [read_pcm16(p) for p in sorted(folder.glob("*.wav"))]
+    if {sr for sr, _ in clips} != {8000}:
+        raise ValueError("expected every file at 8000 Hz")
+    tensors = [torch.from_numpy(y) for _, y in clips]
+    mel = torchaudio.transforms.MelSpectrogram(
+        sample_rate=8000, n_fft=256, hop_length=128, n_mels=64, f_min=0.0, f_max=4000.0,
+        center=True, pad_mode="constant", power=2.0, norm="slaney", mel_scale="slaney",
+    )
+    to_db = torchaudio.transforms.AmplitudeToDB(stype="power", top_db=80.0)
+    dct = torchaudio.functional.create_dct(20, 64, norm="ortho")
+
+    def one_pass():
+        with torch.inference_mode():
+            for y in tensors:
+                logmel = to_db(mel(y))
+                mfcc = torch.matmul(logmel.transpose(-1, -2), dct).transpose(-1, -2)
+        return logmel, mfcc
+
+    seconds = {}
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        one_pass()
+        times = []
+        for _ in range(rounds):
+            start = time.perf_counter()
+            one_pass()
+            times.append(time.perf_counter() - start)
+        seconds[str(threads)] = times
+    audio = sum(len(y) for _, y in clips) / 8000
+    print(json.dumps({"files": len(clips), "audioSeconds": audio, "seconds": seconds, "torch": torch.__version__,
+                      "torchaudio": torchaudio.__version__}))
+
+
+if __name__ == "__main__":
+    main()

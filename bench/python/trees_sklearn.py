@@ -1,0 +1,54 @@
+"""scikit-learn's reference figures for bench/trees.bench.ts, on the CSV that Earmark wrote.
+
+Usage: trees_sklearn.py MATRIX.csv REPEATS
+Columns: path, label, split ('train' | 'test'), then the named feature columns.
+Prints one JSON line: for each model, test accuracy, macro-F1 and the fit times of every repeat.
+"""
+
+import csv
+import json
+import sys
+import time
+
+import numpy as np
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.metrics import accuracy_score, f1_score
+
+
+def load(path):
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    header, body = rows[0], rows[1:]
+    x = np.array([[float(v) if v != "" else np.nan for v in r[3:]] for r in body])
+    labels = np.array([r[1] for r in body])
+    train = np.array([r[2] == "train" for r in body])
+    return header[3:], x, labels, train
+
+
+def measure(make, x, labels, train, repeats):
+    times, model = [], None
+    for _ in range(repeats):
+        model = make()
+        start = time.perf_counter()
+        model.fit(x[train], labels[train])
+        times.append(time.perf_counter() - start)
+    predicted = model.predict(x[~train])
+    return {
+        "accuracy": accuracy_score(labels[~train], predicted),
+        "macroF1": f1_score(labels[~train], predicted, average="macro"),
+        "fitSeconds": times,
+    }
+
+
+def main():
+    path, repeats = sys.argv[1], int(sys.argv[2])
+    _, x, labels, train = load(path)
+    result = {
+        "rf": measure(lambda: RandomForestClassifier(n_estimators=300, n_jobs=2, random_state=0), x, labels, train, repeats),
+        "gbdt": measure(lambda: HistGradientBoostingClassifier(random_state=0), x, labels, train, repeats),
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
