@@ -130,6 +130,8 @@ export interface ImportSummary {
   /** Clips whose file had gone missing and was found again, by content, at a new path. */
   relocated: number
   failed: ImportProblem[]
+  /** Files imported despite something the user should know (e.g. truncated: the header promised more). */
+  warnings: ImportProblem[]
   /** Every class the imported files carry. */
   classes: string[]
   seconds: number

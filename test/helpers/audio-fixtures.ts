@@ -19,6 +19,8 @@ function ffmpeg(input: string, output: string, args: string[]): void {
 
 export interface AudioFixtures {
   root: string
+  /** The 44.1 kHz WAV the compressed files were encoded from (outside root, so it is not imported). */
+  source: string
   /** Files that must import, by label folder. */
   good: Record<string, string[]>
   /** Files that must be reported, with the words their reason must contain. */
@@ -63,7 +65,7 @@ export function makeAudioFixtures(root: string): AudioFixtures {
   good.low?.push(join(low, 'truncated.wav'))
 
   if (hasFfmpeg) {
-    const source = join(root, 'source.wav')
+    const source = `${root}-source.wav`
     writeFileSync(source, encodeWav([b], 44100, 'pcm16'))
     const compressed: [string, string[]][] = [
       ['tone.flac', ['-c:a', 'flac']],
@@ -101,5 +103,11 @@ export function makeAudioFixtures(root: string): AudioFixtures {
     badReasons[join(bad, name)] = reason
   }
   if (hasFfmpeg) badReasons[join(bad, 'adpcm.wav')] = /unsupported codec: IMA ADPCM/
-  return { root, good, bad: badReasons, warned: { [join(low, 'truncated.wav')]: /truncated/ } }
+  return {
+    root,
+    source: `${root}-source.wav`,
+    good,
+    bad: badReasons,
+    warned: { [join(low, 'truncated.wav')]: /truncated/ },
+  }
 }

@@ -38,7 +38,8 @@ export function buildProgram(): Command {
 export async function runCli(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv, { from: 'user' })
-    return 0
+    // A command that finished but failed at its job (e.g. nothing importable) set exitCode.
+    return Number(process.exitCode ?? 0)
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version print and exit "successfully"; anything else is a usage error.

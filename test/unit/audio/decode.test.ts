@@ -141,7 +141,7 @@ describe('bad files', () => {
 describe.skipIf(!hasFfmpeg)('compressed formats (fixtures made with ffmpeg)', () => {
   it('FLAC is lossless; MP3, Vorbis and Opus keep the tone', async () => {
     const fixtures = makeAudioFixtures(tempDir())
-    const source = await decodeAudio(join(fixtures.root, 'source.wav'))
+    const source = await decodeAudio(fixtures.source)
     const byName = (name: string): string => fixtures.good.low!.find((p) => p.endsWith(name))!
     const flac = await decodeAudio(byName('tone.flac'))
     expect(flac.info.codec).toBe('FLAC')

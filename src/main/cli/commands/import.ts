@@ -64,5 +64,10 @@ function printSummary(s: ImportSummary, cancelled: boolean): void {
     for (const f of s.failed.slice(0, 50)) lines.push(`  ${f.path}: ${f.reason}`)
     if (s.failed.length > 50) lines.push(`  … and ${s.failed.length - 50} more (see --json)`)
   }
+  if (s.warnings.length) {
+    lines.push(`Imported ${s.warnings.length} files with a warning:`)
+    for (const f of s.warnings.slice(0, 50)) lines.push(`  ${f.path}: ${f.reason}`)
+    if (s.warnings.length > 50) lines.push(`  … and ${s.warnings.length - 50} more (see --json)`)
+  }
   console.log(lines.join('\n'))
 }

@@ -9,6 +9,8 @@ export interface ByteSource {
   close(): Promise<void>
 }
 
+const HEAD_BYTES = 64 * 1024
+
 export function memorySource(bytes: Uint8Array): ByteSource {
   return {
     size: bytes.length,
@@ -23,9 +25,16 @@ export async function fileSource(path: string): Promise<ByteSource> {
     const stats = await handle.stat()
     if (stats.isDirectory()) throw new AudioFileError('not a file: this is a folder')
     const { size } = stats
+    // Headers are parsed with many tiny reads; one 64 KiB read up front answers nearly all of them.
+    let head: Buffer | undefined
     return {
       size,
       async read(offset, length) {
+        if (!head) {
+          head = Buffer.allocUnsafe(Math.min(size, HEAD_BYTES))
+          head = head.subarray(0, (await handle.read(head, 0, head.length, 0)).bytesRead)
+        }
+        if (offset + length <= head.length) return head.subarray(offset, offset + length)
         const buffer = Buffer.allocUnsafe(Math.max(0, Math.min(length, size - offset)))
         let filled = 0
         while (filled < buffer.length) {

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises'
-import { AudioFileError, contentHash, decodeAudio, probeAudio } from '../audio'
+import { AudioFileError, contentHash, decodeAudio, probeAudioWithWarnings } from '../audio'
 import { describeFsError } from './scan'
 
 /** What import learns of one file before it enters the catalog. */
@@ -30,15 +30,16 @@ export async function inspectFile(path: string): Promise<Inspection> {
   })
   if (!file.isFile()) throw new Error('not a regular file')
   try {
-    const [info, hash] = await Promise.all([probeAudio(path), contentHash(path)])
+    const [probed, hash] = await Promise.all([probeAudioWithWarnings(path), contentHash(path)])
+    const { info } = probed
     let { duration } = info
-    const warnings: string[] = []
+    let { warnings } = probed
     if (!(info.container === 'wav' && file.size > WAV_HEADER_ONLY_BYTES)) {
       const decoded = await decodeAudio(path)
       const frames = decoded.channels[0]?.length ?? 0
       if (frames === 0) throw new AudioFileError('no audio: the stream decodes to nothing')
       duration = frames / decoded.sampleRate
-      warnings.push(...decoded.warnings)
+      warnings = decoded.warnings
     }
     return {
       size: file.size,

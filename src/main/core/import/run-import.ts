@@ -57,6 +57,7 @@ export async function runImport(
     duplicates: known.size,
     relocated: 0,
     failed: [],
+    warnings: [],
     classes: [...new Set(plan.rows.flatMap((r) => (r.label ? [r.label] : [])))].sort(),
     seconds: 0,
   }
@@ -112,7 +113,10 @@ export async function runImport(
   const copied = new Set<string>()
   const importOne = async (row: ImportRow) => {
     const inspection = await options.inspect(row.path)
-    for (const warning of inspection.warnings) context.log('warn', `${row.path}: ${warning}`)
+    for (const warning of inspection.warnings) {
+      summary.warnings.push({ path: row.path, reason: warning })
+      context.log('warn', `${row.path}: ${warning}`)
+    }
     let path = row.path
     if (options.copyInto) {
       // Copy only what the project lacks, so a re-import leaves no stray copies.
