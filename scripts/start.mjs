@@ -1,6 +1,8 @@
-// `npm start`: build the studio, then open the desktop window. Where Electron's binary is missing
-// (its installer downloads it from a host some networks cannot reach) say so in one line and serve
-// the same studio on loopback instead.
+// `npm start`: build the studio, then open the desktop window. npm installs the electron package
+// without running its installer (package.json allowScripts): on networks that block the installer's
+// host, a failed download would make npm drop the optional package, types and all. So the binary
+// is fetched here, on first start; where that fails, say so in one line and serve the same studio
+// on loopback instead.
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -20,7 +22,7 @@ const build = spawnSync(
 )
 if (build.status !== 0) process.exit(build.status ?? 1)
 
-const electron = electronBinary()
+const electron = electronBinary() ?? downloadElectron()
 if (!electron) {
   console.log("Electron's binary is not installed here, so Earmark serves the studio on loopback instead:")
   run(process.execPath, [join(root, 'bin', 'earmark.js'), 'serve', ...args])
@@ -43,6 +45,24 @@ function electronBinary() {
   } catch {
     return null
   }
+}
+
+/** Runs Electron's own installer once (unless told not to); the binary, or null when it could not. */
+function downloadElectron() {
+  const installer = join(root, 'node_modules', 'electron', 'install.js')
+  if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD || !existsSync(installer)) return null
+  console.log("Fetching Electron's binary (once)…")
+  const fetched = spawnSync(process.execPath, [installer], {
+    cwd: join(root, 'node_modules', 'electron'),
+    stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: 180_000,
+  })
+  if (fetched.status !== 0) {
+    const reason = fetched.error?.message ?? fetched.stderr?.toString().trim().split('\n').pop() ?? 'unknown error'
+    console.log(`Could not fetch Electron's binary (${reason}).`)
+    return null
+  }
+  return electronBinary()
 }
 
 function run(command, commandArgs, env = process.env) {
