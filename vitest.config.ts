@@ -7,7 +7,8 @@ export default defineConfig({
     // CI must not pass because a stray `.only` skipped the rest.
     allowOnly: !process.env['CI'],
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // Some unit tests start worker threads through tsx: slow to start on a busy two-core machine.
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 30_000 } },
       {
         extends: true,
         test: { name: 'integration', include: ['test/integration/**/*.test.ts'], testTimeout: 120_000 },

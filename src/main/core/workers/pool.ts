@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import type { WorkerReply, WorkerRequest } from './protocol'
+import type { WorkerReady, WorkerReply, WorkerRequest } from './protocol'
 import type { WorkerScript } from './script'
 
 /** A worker died (crashed, ran out of memory) while running a task. */
@@ -29,10 +29,15 @@ interface Pending {
   reject: (error: Error) => void
 }
 
+/** Longest wait for a worker's ready message before its task's clock starts anyway. */
+const STARTUP_GRACE_MS = 60_000
+
 interface Slot {
   worker: Worker
   busy?: Pending
   timer?: NodeJS.Timeout
+  /** Whether the worker's script has loaded (it said so); its task's clock starts then. */
+  ready: boolean
 }
 
 /**
@@ -82,7 +87,7 @@ export class WorkerPool {
       const pending = this.queue.shift()
       if (!pending) return
       slot.busy = pending
-      slot.timer = setTimeout(() => this.timeout(slot), this.timeoutMs)
+      if (slot.ready) this.startClock(slot)
       slot.worker.postMessage(pending.request)
     }
   }
@@ -92,8 +97,19 @@ export class WorkerPool {
       workerData: this.script.workerData,
       resourceLimits: { maxOldGenerationSizeMb: this.maxHeapMb },
     })
-    const slot: Slot = { worker }
-    worker.on('message', (reply: WorkerReply) => {
+    const slot: Slot = { worker, ready: false }
+    // A script that never says it is ready (not built on serveTasks) still gets a time limit.
+    setTimeout(() => {
+      if (slot.ready) return
+      slot.ready = true
+      if (slot.busy) this.startClock(slot)
+    }, STARTUP_GRACE_MS).unref()
+    worker.on('message', (reply: WorkerReply | WorkerReady) => {
+      if ('ready' in reply) {
+        slot.ready = true
+        if (slot.busy) this.startClock(slot)
+        return
+      }
       const pending = slot.busy
       if (!pending || pending.request.id !== reply.id) return
       this.release(slot)
@@ -105,6 +121,11 @@ export class WorkerPool {
     worker.on('exit', (code) => this.crashed(slot, `worker exited with code ${code}`))
     this.slots.push(slot)
     return slot
+  }
+
+  private startClock(slot: Slot): void {
+    clearTimeout(slot.timer)
+    slot.timer = setTimeout(() => this.timeout(slot), this.timeoutMs)
   }
 
   private release(slot: Slot): void {

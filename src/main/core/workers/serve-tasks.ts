@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads'
-import type { TaskHandlers, WorkerReply, WorkerRequest } from './protocol'
+import type { TaskHandlers, WorkerReady, WorkerReply, WorkerRequest } from './protocol'
 
 /**
  * Runs inside a worker thread: answers each request with its handler's value or error message.
@@ -19,4 +19,5 @@ export function serveTasks(handlers: TaskHandlers): void {
     }
     port.postMessage(reply)
   })
+  port.postMessage({ ready: true } satisfies WorkerReady)
 }
