@@ -28,6 +28,9 @@ export default defineConfig({
           // Worker threads: found at run time by core/workers/script.ts.
           'workers/audio-worker': resolve(import.meta.dirname, 'src/main/core/workers/audio-worker.ts'),
           'workers/trees-worker': resolve(import.meta.dirname, 'src/main/core/models/trees/trees-worker.ts'),
+          'workers/training-worker': resolve(import.meta.dirname, 'src/main/core/training/training-worker.ts'),
+          'workers/summary-worker': resolve(import.meta.dirname, 'src/main/core/runs/summary-worker.ts'),
+          'workers/sweep-worker': resolve(import.meta.dirname, 'src/main/core/sweeps/sweep-worker.ts'),
         },
       },
     },

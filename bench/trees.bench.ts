@@ -5,16 +5,16 @@
  * scikit-learn's. Fit times are the median of 3, since the two cores are shared.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import FFT from 'fft.js'
 import {
   trainGradientBoosting,
   trainRandomForest,
   type TrainingSet,
   type TreeClassifier,
 } from '../src/main/core/models/trees'
+import { defaultSummaryConfig, loadSummaryFeatures } from '../src/main/core/runs'
 
 const root = join(import.meta.dirname, '..')
 const fsdd = join(root, '..', 'shared', 'datasets', 'fsdd-dev')
@@ -30,129 +30,25 @@ interface SummaryMatrix {
 }
 
 /**
- * The matrix the benchmark trains on. src/main/core/features does not exist yet (no
- * summaryVector to call), so this is a stand-in computed here: per clip, the mean and standard
- * deviation of 20 MFCC-like coefficients. Point this one function at the features module's
- * summary vectors when it lands.
+ * The matrix the benchmark trains on: the features module's summary vectors under the default
+ * configuration that `earmark train` uses (src/main/core/runs/summary.ts), computed on worker
+ * threads, so the figures are those of the studio's own training.
  */
-function summaryMatrix(folder: string): SummaryMatrix {
-  const names = readdirSync(folder)
-    .filter((f) => f.endsWith('.wav'))
+async function summaryMatrix(folder: string): Promise<SummaryMatrix> {
+  const files = readdirSync(folder)
+    .filter((f) => /^(\d)_([a-z]+)_(\d+)\.wav$/.test(f))
     .sort()
-  const rows: Float64Array[] = []
-  const matrix: SummaryMatrix = {
-    paths: [],
-    labels: [],
-    splits: [],
-    featureNames: standInFeatureNames(),
-    x: new Float64Array(0),
+  const paths = files.map((f) => join(folder, f))
+  const computed = await loadSummaryFeatures(paths, defaultSummaryConfig(8000), { workers: 2 })
+  if (computed.failed.length > 0) throw new Error(`could not read ${computed.failed.map((f) => f.path).join(', ')}`)
+  return {
+    paths,
+    // fsdd's file names: {digit}_{speaker}_{take}.wav; takes 0-4 of each digit and speaker are the test set.
+    labels: files.map((f) => f.slice(0, 1)),
+    splits: files.map((f) => (Number(/_(\d+)\.wav$/.exec(f)?.[1]) <= 4 ? 'test' : 'train')),
+    featureNames: computed.names,
+    x: computed.x,
   }
-  for (const name of names) {
-    const match = /^(\d)_([a-z]+)_(\d+)\.wav$/.exec(name)
-    if (!match) continue
-    const path = join(folder, name)
-    const { samples, sampleRate } = readPcmWav(path)
-    rows.push(standInSummary(samples, sampleRate))
-    matrix.paths.push(path)
-    matrix.labels.push(match[1] as string)
-    // fsdd's own split: takes 0-4 of each digit and speaker are the test set.
-    matrix.splits.push(Number(match[3]) <= 4 ? 'test' : 'train')
-  }
-  matrix.x = new Float64Array(rows.length * matrix.featureNames.length)
-  rows.forEach((row, r) => matrix.x.set(row, r * matrix.featureNames.length))
-  return matrix
-}
-
-const FRAME = 256
-const HOP = 128
-const BANDS = 20
-
-/** The stand-in's column names, in the features module's style (`mfcc_3_mean`). */
-function standInFeatureNames(): string[] {
-  const names: string[] = []
-  for (let c = 0; c < BANDS; c++) names.push(`mfcc_${c}_mean`)
-  for (let c = 0; c < BANDS; c++) names.push(`mfcc_${c}_std`)
-  return names
-}
-
-/** Mean and standard deviation over frames of 20 MFCC-like coefficients (256-point frames). */
-function standInSummary(samples: Float32Array, sampleRate: number): Float64Array {
-  const fft = new FFT(FRAME)
-  const spectrum = fft.createComplexArray() as number[]
-  const frame = new Float64Array(FRAME)
-  const window = Float64Array.from({ length: FRAME }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / FRAME))
-  const filters = melFilters(sampleRate)
-  const logBands = new Float64Array(BANDS)
-  const sum = new Float64Array(BANDS)
-  const sumSquares = new Float64Array(BANDS)
-  let frames = 0
-  for (let start = 0; start + FRAME <= Math.max(samples.length, FRAME); start += HOP) {
-    for (let i = 0; i < FRAME; i++) frame[i] = (samples[start + i] ?? 0) * (window[i] as number)
-    fft.realTransform(spectrum, frame)
-    for (let b = 0; b < BANDS; b++) {
-      let energy = 0
-      const filter = filters[b] as Float64Array
-      for (let k = 0; k <= FRAME / 2; k++) {
-        const re = spectrum[2 * k] as number
-        const im = spectrum[2 * k + 1] as number
-        energy += (filter[k] as number) * (re * re + im * im)
-      }
-      logBands[b] = Math.log(energy + 1e-10)
-    }
-    for (let c = 0; c < BANDS; c++) {
-      let coefficient = 0
-      for (let b = 0; b < BANDS; b++)
-        coefficient += (logBands[b] as number) * Math.cos((Math.PI * c * (b + 0.5)) / BANDS)
-      sum[c] = (sum[c] as number) + coefficient
-      sumSquares[c] = (sumSquares[c] as number) + coefficient * coefficient
-    }
-    frames++
-  }
-  const summary = new Float64Array(2 * BANDS)
-  for (let c = 0; c < BANDS; c++) {
-    const mean = (sum[c] as number) / frames
-    summary[c] = mean
-    summary[BANDS + c] = Math.sqrt(Math.max(0, (sumSquares[c] as number) / frames - mean * mean))
-  }
-  return summary
-}
-
-/** Triangular filters evenly spaced on the mel scale from 0 Hz to Nyquist. */
-function melFilters(sampleRate: number): Float64Array[] {
-  const mel = (hz: number): number => 2595 * Math.log10(1 + hz / 700)
-  const hz = (m: number): number => 700 * (10 ** (m / 2595) - 1)
-  const top = mel(sampleRate / 2)
-  const edges = Array.from({ length: BANDS + 2 }, (_, i) => (hz((top * i) / (BANDS + 1)) * FRAME) / sampleRate)
-  return Array.from({ length: BANDS }, (_, b) => {
-    const [lo, mid, hi] = [edges[b] as number, edges[b + 1] as number, edges[b + 2] as number]
-    return Float64Array.from({ length: FRAME / 2 + 1 }, (_, k) =>
-      Math.max(0, Math.min((k - lo) / (mid - lo), (hi - k) / (hi - mid))),
-    )
-  })
-}
-
-/** A 16-bit PCM WAV file's first channel. */
-function readPcmWav(path: string): { samples: Float32Array; sampleRate: number } {
-  const bytes = readFileSync(path)
-  let offset = 12
-  let sampleRate = 0
-  let channels = 1
-  while (offset + 8 <= bytes.length) {
-    const id = bytes.toString('ascii', offset, offset + 4)
-    const size = bytes.readUInt32LE(offset + 4)
-    if (id === 'fmt ') {
-      channels = bytes.readUInt16LE(offset + 10)
-      sampleRate = bytes.readUInt32LE(offset + 12)
-      if (bytes.readUInt16LE(offset + 22) !== 16) throw new Error(`${path}: not 16-bit PCM`)
-    } else if (id === 'data') {
-      const count = Math.floor(Math.min(size, bytes.length - offset - 8) / (2 * channels))
-      const samples = new Float32Array(count)
-      for (let i = 0; i < count; i++) samples[i] = bytes.readInt16LE(offset + 8 + 2 * i * channels) / 32768
-      return { samples, sampleRate }
-    }
-    offset += 8 + size + (size % 2)
-  }
-  throw new Error(`${path}: no data chunk`)
 }
 
 /** Writes the matrix as `earmark features --summary --csv` does: path, label, split, named columns. */
@@ -240,7 +136,7 @@ if (!existsSync(fsdd)) {
 const dir = mkdtempSync(join(tmpdir(), 'earmark-trees-'))
 try {
   const started = performance.now()
-  const matrix = summaryMatrix(fsdd)
+  const matrix = await summaryMatrix(fsdd)
   const csv = join(dir, 'summary.csv')
   writeCsv(matrix, csv)
   const classes = [...new Set(matrix.labels)].sort()

@@ -18,6 +18,19 @@ import {
   type ProjectSummary,
   type Region,
 } from './domain'
+import type { FeatureClipView, FeatureSetInfo } from './feature-sets'
+import { sweepSpecSchema } from './sweep-spec'
+import type { SweepInfo } from './sweeps'
+import { preprocessStepSchema } from './preprocess'
+import {
+  predictionOrders,
+  runModels,
+  runSplits,
+  type RunDetail,
+  type RunInfo,
+  type RunPrediction,
+  type RunSplitEvaluation,
+} from './evaluation'
 
 /** Label interchange formats. */
 export const labelFormats = ['csv', 'audacity', 'raven', 'labelstudio'] as const
@@ -53,6 +66,10 @@ const empty = z.object({}).strict()
 
 const seconds = z.number().finite().min(0).max(1e7)
 const hertz = z.number().finite().min(0).max(1e6)
+
+/** A feature set's preprocessing steps (checked in full here) and configuration (checked by the service against the features module's schema). */
+const featurePipeline = z.array(preprocessStepSchema).max(32)
+const featureConfig = z.record(z.string().max(100), z.unknown())
 
 const clipFilter = z
   .object({
@@ -140,6 +157,14 @@ export const apiMethods = {
   'project:settings': method<ProjectSummary>()(
     z.object({ multiLabel: z.boolean().optional() }).strict(),
     'Change project settings: whether a clip may carry several classes.',
+  ),
+  'project:backup': method<{ path: string; bytes: number; createdAt: string }>()(
+    z.object({ out: filePath.optional() }).strict(),
+    'Write a consistent backup of the open project (to `out`, or to the backup folder beside it).',
+  ),
+  'project:backups': method<{ path: string; bytes: number; createdAt: string }[]>()(
+    empty,
+    "The open project's backups in the folder beside it, newest first.",
   ),
 
   'classes:list': method<ClassInfo[]>()(empty, 'The label classes in palette order.'),
@@ -254,6 +279,93 @@ export const apiMethods = {
   ),
   'jobs:get': method<JobInfo & { result: unknown }>()(z.object({ id }).strict(), 'One job, with its result when done.'),
   'jobs:cancel': method<JobInfo>()(z.object({ id }).strict(), 'Ask a running or queued job to stop.'),
+
+  'featureSets:list': method<FeatureSetInfo[]>()(
+    empty,
+    'The feature sets of the project: pipeline, configuration, hash.',
+  ),
+  'featureSets:create': method<FeatureSetInfo>()(
+    z.object({ name, pipeline: featurePipeline.optional(), config: featureConfig.optional() }).strict(),
+    'Add a feature set: a named preprocessing pipeline and feature configuration (defaults librosa’s).',
+  ),
+  'featureSets:update': method<FeatureSetInfo>()(
+    z
+      .object({ id, name: name.optional(), pipeline: featurePipeline.optional(), config: featureConfig.optional() })
+      .strict(),
+    'Rename a feature set, or replace its pipeline or configuration (each whole).',
+  ),
+  'featureSets:remove': method<{ id: number }>()(
+    z.object({ id }).strict(),
+    'Delete a feature set (cached features stay for sets with the same parameters).',
+  ),
+  'featureSets:compute': method<JobInfo>()(
+    z.object({ id }).strict(),
+    'Compute a feature set for every clip as a job (cached entries are skipped); the summary is the job result.',
+  ),
+  'features:clip': method<FeatureClipView>()(
+    z.object({ clipId: id, setId: id }).strict(),
+    'One clip under a feature set: shapes and ranges of its images; the bytes come from the media routes features/<clipId>?set=&kind= and preprocessed/<clipId>?set=.',
+  ),
+
+  'train:start': method<JobInfo>()(
+    z
+      .object({
+        model: z.enum(runModels),
+        params: z.record(z.string().max(100), z.unknown()).default({}),
+        features: z.record(z.string().max(100), z.unknown()).optional(),
+        seed: z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 32 - 1)
+          .default(0),
+        testFraction: z.number().gt(0).lt(1).default(0.2),
+      })
+      .strict(),
+    'Train a model on the labelled clips as a job (catalog split, else a seeded stratified draw); the result is the run summary.',
+  ),
+  'sweeps:start': method<{ sweepId: number; job: JobInfo }>()(
+    z.object({ spec: sweepSpecSchema, workers: z.number().int().min(1).max(64).optional() }).strict(),
+    'Create a hyperparameter sweep from its spec and run it as a job (trials cross-validated on worker threads).',
+  ),
+  'sweeps:resume': method<{ sweepId: number; job: JobInfo }>()(
+    z.object({ id, workers: z.number().int().min(1).max(64).optional() }).strict(),
+    'Resume a sweep that was cancelled or whose process died: finished trials are kept, the rest run.',
+  ),
+  'sweeps:list': method<Omit<SweepInfo, 'trials' | 'foldClips'>[]>()(
+    empty,
+    'Sweeps, newest first, with their best trial.',
+  ),
+  'sweeps:get': method<SweepInfo>()(z.object({ id }).strict(), 'One sweep: its spec and every trial, best first.'),
+  'runs:list': method<RunInfo[]>()(empty, 'Training runs, newest first, with their test accuracy and macro-F1.'),
+  'runs:get': method<RunDetail>()(
+    z.object({ id }).strict(),
+    'One run: parameters, features, metrics per split, history.',
+  ),
+  'runs:remove': method<{ id: number }>()(z.object({ id }).strict(), 'Delete a run, its records and its model files.'),
+  'runs:metrics': method<RunSplitEvaluation>()(
+    z.object({ id, split: z.enum(runSplits).default('test') }).strict(),
+    "A run's metrics on a split, with per-class precision-recall curves and likely label errors.",
+  ),
+  'runs:predictions': method<{ rows: RunPrediction[]; total: number }>()(
+    z
+      .object({
+        id,
+        split: z.enum(runSplits).default('test'),
+        true: z.string().max(200).optional(),
+        predicted: z.string().max(200).optional(),
+        errorsOnly: z.boolean().default(false),
+        order: z.enum(predictionOrders).default('clip'),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1000).default(100),
+      })
+      .strict(),
+    "A run's per-clip predictions on a split: a confusion cell (true and predicted), its errors, or most uncertain first.",
+  ),
+  'runs:export': method<{ files: string[] }>()(
+    z.object({ id, out: filePath }).strict(),
+    "Write a run's model, class names, feature configuration and summary into a folder.",
+  ),
 } as const
 
 /** The table of methods. */

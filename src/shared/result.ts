@@ -17,6 +17,8 @@ export const apiErrorCodes = [
   'corrupt',
   'read-only',
   'cancelled',
+  'busy',
+  'no-space',
   'internal',
 ] as const
 

@@ -20,27 +20,33 @@ export function runEarmark(args: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 /** Starts `earmark serve` and resolves once it has printed its URL. */
-export function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ url: string; child: ChildProcess }> {
+export function startServe(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ url: string; child: ChildProcess; output: { out: string; err: string } }> {
   const child = spawn(process.execPath, [BIN, 'serve', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   return new Promise((resolve, reject) => {
-    let out = ''
-    let err = ''
-    const timer = setTimeout(() => reject(new Error(`earmark serve printed no URL in 20 s:\n${out}\n${err}`)), 20_000)
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()))
+    // Everything the server prints, kept up to date for as long as it runs.
+    const output = { out: '', err: '' }
+    const timer = setTimeout(
+      () => reject(new Error(`earmark serve printed no URL in 20 s:\n${output.out}\n${output.err}`)),
+      20_000,
+    )
+    child.stderr.on('data', (chunk: Buffer) => (output.err += chunk.toString()))
     child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString()
-      const match = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(out)
+      output.out += chunk.toString()
+      const match = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(output.out)
       if (match) {
         clearTimeout(timer)
-        resolve({ url: match[1]!, child })
+        resolve({ url: match[1]!, child, output })
       }
     })
     child.on('exit', (code) => {
       clearTimeout(timer)
-      reject(new Error(`earmark serve exited with ${code}:\n${out}\n${err}`))
+      reject(new Error(`earmark serve exited with ${code}:\n${output.out}\n${output.err}`))
     })
   })
 }

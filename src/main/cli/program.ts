@@ -4,12 +4,18 @@
  */
 import { Command, CommanderError } from 'commander'
 import { ApiCallError } from '@shared/result'
+import { registerBackup } from './commands/backup'
 import { registerImport } from './commands/import'
 import { registerInfo } from './commands/info'
 import { registerInit } from './commands/init'
 import { registerLabels } from './commands/labels'
 import { registerRescan } from './commands/rescan'
 import { registerServe } from './commands/serve'
+import { registerExport } from './commands/export'
+import { registerFeatures } from './commands/features'
+import { registerPredict } from './commands/predict'
+import { registerTrain } from './commands/train'
+import { registerSweep } from './commands/sweep'
 import { VERSION } from './context'
 
 /** Exit code for a failed operation. */
@@ -31,6 +37,12 @@ export function buildProgram(): Command {
   registerRescan(program)
   registerLabels(program)
   registerServe(program)
+  registerBackup(program)
+  registerTrain(program)
+  registerPredict(program)
+  registerExport(program)
+  registerFeatures(program)
+  registerSweep(program)
   return program
 }
 

@@ -15,7 +15,9 @@ export interface Stamp {
 
 /**
  * Changes a clip's labels, flags or note in one transaction and logs the change for undo.
- * Returns the new state.
+ * Returns the new state. Labeling transactions are IMMEDIATE: they take the write lock before
+ * reading, so another writer makes them wait out the busy timeout rather than fail at once (a
+ * deferred transaction that must upgrade to a writer gets SQLITE_BUSY without waiting).
  */
 export function changeClipLabels(
   db: Database,
@@ -24,14 +26,16 @@ export function changeClipLabels(
   description: string,
   stamp: Stamp,
 ): ClipLabelState {
-  return db.transaction(() => {
-    const before = getLabelState(db, clipId)
-    const after = change(before)
-    after.classIds.forEach((id) => getClass(db, id))
-    setLabelState(db, clipId, after, stamp.author, stamp.now)
-    recordEdit(db, { kind: 'clip', clipId, before, after, description }, stamp.author, stamp.now)
-    return after
-  })()
+  return db
+    .transaction(() => {
+      const before = getLabelState(db, clipId)
+      const after = change(before)
+      after.classIds.forEach((id) => getClass(db, id))
+      setLabelState(db, clipId, after, stamp.author, stamp.now)
+      recordEdit(db, { kind: 'clip', clipId, before, after, description }, stamp.author, stamp.now)
+      return after
+    })
+    .immediate()
 }
 
 /**
@@ -77,43 +81,47 @@ function validateRegion(db: Database, region: Region): void {
 
 /** Adds a region or box, logged for undo. */
 export function createRegion(db: Database, clipId: number, fields: RegionFields, stamp: Stamp): Region {
-  return db.transaction(() => {
-    const region: Region = {
-      id: nextRegionId(db),
-      clipId,
-      classId: fields.classId ?? null,
-      start: fields.start ?? 0,
-      end: fields.end ?? 0,
-      lowFreq: fields.lowFreq ?? null,
-      highFreq: fields.highFreq ?? null,
-    }
-    validateRegion(db, region)
-    const after = putRegion(db, region, stamp.author, stamp.now)
-    recordEdit(
-      db,
-      { kind: 'region', clipId, before: null, after, description: 'create a region' },
-      stamp.author,
-      stamp.now,
-    )
-    return after
-  })()
+  return db
+    .transaction(() => {
+      const region: Region = {
+        id: nextRegionId(db),
+        clipId,
+        classId: fields.classId ?? null,
+        start: fields.start ?? 0,
+        end: fields.end ?? 0,
+        lowFreq: fields.lowFreq ?? null,
+        highFreq: fields.highFreq ?? null,
+      }
+      validateRegion(db, region)
+      const after = putRegion(db, region, stamp.author, stamp.now)
+      recordEdit(
+        db,
+        { kind: 'region', clipId, before: null, after, description: 'create a region' },
+        stamp.author,
+        stamp.now,
+      )
+      return after
+    })
+    .immediate()
 }
 
 /** Moves, resizes or relabels a region, logged for undo. */
 export function updateRegion(db: Database, id: number, fields: RegionFields, stamp: Stamp): Region {
-  return db.transaction(() => {
-    const before = getRegion(db, id)
-    const changed: Region = { ...before }
-    for (const key of ['classId', 'start', 'end', 'lowFreq', 'highFreq'] as const) {
-      if (fields[key] !== undefined) (changed as unknown as Record<string, unknown>)[key] = fields[key]
-    }
-    validateRegion(db, changed)
-    const after = putRegion(db, changed, stamp.author, stamp.now)
-    const description =
-      fields.classId !== undefined && fields.start === undefined ? 'label a region' : 'change a region'
-    recordEdit(db, { kind: 'region', clipId: before.clipId, before, after, description }, stamp.author, stamp.now)
-    return after
-  })()
+  return db
+    .transaction(() => {
+      const before = getRegion(db, id)
+      const changed: Region = { ...before }
+      for (const key of ['classId', 'start', 'end', 'lowFreq', 'highFreq'] as const) {
+        if (fields[key] !== undefined) (changed as unknown as Record<string, unknown>)[key] = fields[key]
+      }
+      validateRegion(db, changed)
+      const after = putRegion(db, changed, stamp.author, stamp.now)
+      const description =
+        fields.classId !== undefined && fields.start === undefined ? 'label a region' : 'change a region'
+      recordEdit(db, { kind: 'region', clipId: before.clipId, before, after, description }, stamp.author, stamp.now)
+      return after
+    })
+    .immediate()
 }
 
 /** Deletes a region, logged for undo. */
@@ -127,5 +135,5 @@ export function removeRegion(db: Database, id: number, stamp: Stamp): void {
       stamp.author,
       stamp.now,
     )
-  })()
+  }).immediate()
 }

@@ -9,19 +9,40 @@ import { editAvailability, redoEdit, undoEdit } from './catalog/edits'
 import { knownPaths } from './catalog/clips'
 import { getRegion } from './catalog/regions'
 import { getJob, getJobResult, listJobs, requestJobCancel } from './catalog/jobs'
+import { backupCatalog, listBackups } from './catalog/backup'
 import { openCatalog, type Catalog } from './catalog/open'
 import { projectSummary } from './catalog/project'
 import { getSetting, setSetting } from './catalog/settings'
 import type { ClipRow } from '@shared/domain'
 import { assignClass, changeClipLabels, createRegion, removeRegion, updateRegion, type Stamp } from './labeling'
 import { TypedEmitter } from './events'
-import type { Inspection } from './import/inspect'
+import { inspectOnPool } from './import/inspect-pool'
 import { planImport, previewOf } from './import/plan'
 import { runImport } from './import/run-import'
 import { rescanClips } from './import/rescan'
 import { exportLabelsTo, importLabelsFrom } from './interchange'
 import { JobRunner } from './jobs/runner'
+import {
+  clipFeatureView,
+  computeFeatureSet,
+  createFeatureSet,
+  getFeatureSet,
+  listFeatureSets,
+  removeFeatureSet,
+  resolveFeatureMedia,
+  updateFeatureSet,
+  type ClipFeatureResult,
+  type ClipFeatureTask,
+  type ClipViewFacts,
+  type FeatureViewRunners,
+} from './feature-sets'
+import { getRun, listRuns } from './catalog/runs'
+import { createSweep, getSweep, listSweeps } from './catalog/sweeps'
+import { runSweep } from './sweeps/run-sweep'
+import type { FeatureConfigInput } from './features'
+import { exportRun, pageOfPredictions, prepareTraining, removeRun, runSplitEvaluation, runTraining } from './runs'
 import { resolveMedia, type MediaResponse } from './media/media'
+import type { SpectrogramRequest } from '@shared/spectrogram'
 import { WorkerPool } from './workers/pool'
 import { workerScript } from './workers/script'
 
@@ -56,7 +77,7 @@ export interface StudioService {
   catalog(): Catalog
   /** Long-running jobs of this process. */
   readonly jobs: JobRunner
-  /** Resolves a media path (`clip/<id>`, `peaks/<id>`) of the open project for a transport to serve. */
+  /** Resolves a media path (`clip/<id>`, `peaks/<id>`, `spectrogram/<id>?…`) of the open project for a transport to serve. */
   media(pathname: string): Promise<MediaResponse>
   /** Stops running jobs and workers, and closes the open project. */
   close(): Promise<void>
@@ -92,8 +113,15 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
 
   const jobs = new JobRunner(() => catalog().db, events, now)
   const pool = () => (audioPool ??= new WorkerPool(workerScript('audio-worker'), { size: workers }))
-  const inspect = (path: string) => pool().run<Inspection>('inspect', path)
+  const inspect = (path: string) => inspectOnPool(pool(), path)
   const peaks = (path: string) => pool().run<{ peaks: Float32Array; duration: number }>('peaks', path)
+  const spectrogram = (path: string, request: SpectrogramRequest) =>
+    pool().run<Uint8Array>('spectrogram', { path, request })
+  // Feature sets (issue 5): one clip's features, or what the studio shows of it, on the same workers.
+  const featureRunners: FeatureViewRunners = {
+    features: (task: ClipFeatureTask) => pool().run<ClipFeatureResult>('features', task),
+    view: (task: ClipFeatureTask) => pool().run<ClipViewFacts>('featureView', task),
+  }
 
   const stamp = (): Stamp => ({ author, now: now() })
   const clipChanged = (clipId: number): ClipRow => {
@@ -102,10 +130,18 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
     return row
   }
   const multiLabel = () => getSetting(catalog().db, 'multi_label') === 'true'
-  /** After labels change, the class counts on the first screen change too. */
+  /**
+   * After labels change, the class counts on the first screen change too. The summary counts every
+   * clip (~15 ms at 100,000), so it follows a moment after the answer, once for a burst of
+   * changes, rather than holding up each label key (issue 4: label-to-next under 150 ms).
+   */
+  let summaryTimer: NodeJS.Timeout | undefined
   const labelsChanged = (clipId: number): ClipRow => {
     const row = clipChanged(clipId)
-    changed()
+    summaryTimer ??= setTimeout(() => {
+      summaryTimer = undefined
+      if (current?.db.open) changed()
+    }, 200).unref()
     return row
   }
   const undoResult = (edit: ReturnType<typeof undoEdit>) => {
@@ -140,6 +176,9 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
       setSetting(catalog().db, 'name', name)
       return changed()
     },
+    'project:backup': ({ out }) =>
+      backupCatalog(catalog().db, catalog().path, { now: now(), ...(out === undefined ? {} : { out }) }),
+    'project:backups': () => listBackups(catalog().path),
     'project:settings': ({ multiLabel: multi }) => {
       if (multi !== undefined) setSetting(catalog().db, 'multi_label', String(multi))
       return changed()
@@ -272,6 +311,72 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
       if (job.state === 'cancelled') events.emit('job:state', job)
       return job
     },
+
+    'featureSets:list': () => listFeatureSets(catalog().db),
+    'featureSets:create': ({ name, pipeline, config }) =>
+      createFeatureSet(catalog().db, { name, ...withoutUndefined({ pipeline, config }) }, now()),
+    'featureSets:update': ({ id, ...changes }) => updateFeatureSet(catalog().db, id, withoutUndefined(changes), now()),
+    'featureSets:remove': ({ id }) => {
+      removeFeatureSet(catalog().db, id)
+      return { id }
+    },
+    'featureSets:compute': ({ id }) => {
+      const project = catalog()
+      const set = getFeatureSet(project.db, id)
+      return jobs.start('features', { setId: id, name: set.name, paramsHash: set.paramsHash }, (context) =>
+        computeFeatureSet(project, id, { compute: featureRunners.features, concurrency: workers * 2 }, context),
+      )
+    },
+    'features:clip': ({ clipId, setId }) => clipFeatureView(catalog(), clipId, setId, featureRunners),
+
+    'train:start': ({ model, params, features, seed, testFraction }) => {
+      const project = catalog()
+      const request = { model, params, seed, testFraction }
+      // Checked before the job starts, so a bad hyperparameter is an error of this call.
+      const prepared = prepareTraining(project.db, {
+        ...request,
+        ...(features === undefined ? {} : { features: features as FeatureConfigInput }),
+      })
+      return jobs.start('train', { ...request, features: prepared.config }, (context) =>
+        runTraining({ db: project.db, projectPath: project.path, workers, now }, prepared, context),
+      )
+    },
+    'sweeps:start': ({ spec, workers: lanes }) => {
+      const project = catalog()
+      const sweepId = createSweep(project.db, spec)
+      const job = jobs.start('sweep', { sweepId }, (context) =>
+        runSweep(project.db, sweepId, context, { workers: lanes ?? workers }),
+      )
+      return { sweepId, job }
+    },
+    'sweeps:resume': ({ id: sweepId, workers: lanes }) => {
+      const project = catalog()
+      getSweep(project.db, sweepId)
+      const job = jobs.start('sweep', { sweepId }, (context) =>
+        runSweep(project.db, sweepId, context, { workers: lanes ?? workers }),
+      )
+      return { sweepId, job }
+    },
+    'sweeps:list': () => listSweeps(catalog().db),
+    'sweeps:get': ({ id: sweepId }) => getSweep(catalog().db, sweepId),
+    'runs:list': () => listRuns(catalog().db),
+    'runs:get': ({ id }) => getRun(catalog().db, id),
+    'runs:remove': async ({ id }) => {
+      await removeRun(catalog().db, catalog().path, id)
+      return { id }
+    },
+    'runs:metrics': ({ id, split }) => runSplitEvaluation(catalog().db, id, split),
+    'runs:predictions': ({ id, split, true: trueLabel, predicted, errorsOnly, order, offset, limit }) =>
+      pageOfPredictions(catalog().db, id, {
+        split,
+        errorsOnly,
+        order,
+        offset,
+        limit,
+        ...(trueLabel === undefined ? {} : { trueLabel }),
+        ...(predicted === undefined ? {} : { predicted }),
+      }),
+    'runs:export': async ({ id, out }) => ({ files: await exportRun(catalog().db, id, out) }),
   }
 
   return {
@@ -279,8 +384,19 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
     events,
     catalog,
     jobs,
-    media: (pathname) => resolveMedia({ catalog, peaks }, pathname),
+    media: (pathname) =>
+      resolveMedia(
+        {
+          catalog,
+          peaks,
+          spectrogram,
+          featureMedia: (route, clipId, query) => resolveFeatureMedia(catalog(), route, clipId, query, featureRunners),
+        },
+        pathname,
+      ),
     close: async () => {
+      clearTimeout(summaryTimer)
+      summaryTimer = undefined
       await jobs.stopAll()
       await audioPool?.close()
       audioPool = undefined

@@ -22,6 +22,10 @@ export function httpStatus(code: ApiErrorCode): number {
       return 422
     case 'read-only':
       return 423
+    case 'busy':
+      return 503
+    case 'no-space':
+      return 507
     case 'internal':
       return 500
     default:

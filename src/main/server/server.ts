@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs'
+import type { Socket } from 'node:net'
 import { join } from 'node:path'
 import Fastify, { type FastifyRequest } from 'fastify'
 import fastifyStatic from '@fastify/static'
@@ -9,14 +10,14 @@ import { basename, dirname } from 'node:path'
 import type { Dispatch } from '../core/api/dispatch'
 import type { MediaResponse } from '../core/media/media'
 import type { TypedEmitter } from '../core/events'
-import { isLoopbackHost, newToken, readCookie, tokensEqual } from './auth'
+import { isAllowedHost, isLoopbackAddress, newToken, readCookie, tokensEqual } from './auth'
 import { httpStatus } from './http-status'
 
 /** What the server carries: the same dispatcher and events as the Electron transport. */
 export interface ServeOptions {
   dispatch: Dispatch
   events: TypedEmitter<ApiEvents>
-  /** Resolves `/media/…` paths (audio with range requests, peaks). */
+  /** Resolves `/media/…` paths (audio with range requests, peaks, spectrogram windows with their query). */
   media: (pathname: string) => Promise<MediaResponse>
   /** The built renderer (out/renderer). */
   rendererDir: string
@@ -24,6 +25,39 @@ export interface ServeOptions {
   port?: number
   /** Fixed token, for tests; a random one otherwise. */
   token?: string
+  /**
+   * Address to listen on (default 127.0.0.1). Anything beyond loopback must be asked for
+   * explicitly (`earmark serve --host 0.0.0.0`); the Host check then also admits IP literals.
+   */
+  host?: string
+  /** Connection limits; the defaults suit a browser on this machine. */
+  limits?: Partial<ServeLimits>
+}
+
+/** How long a client may take, and how many connections it may hold, before the server drops it. */
+export interface ServeLimits {
+  /** Milliseconds to send a request's headers (slow-loris). */
+  headersTimeoutMs: number
+  /** Milliseconds to send a whole request, body included. */
+  requestTimeoutMs: number
+  /** Milliseconds an idle keep-alive connection stays open. */
+  keepAliveTimeoutMs: number
+  /** Milliseconds a connection may sit without traffic in either direction (WebSockets excepted). */
+  idleTimeoutMs: number
+  /** Open connections at most; more are closed at once. */
+  maxConnections: number
+}
+
+/**
+ * A browser sends its headers at once and reuses a few connections; anything slower or greedier
+ * is a misbehaving client, and must not starve the studio's own page of sockets or memory.
+ */
+export const DEFAULT_SERVE_LIMITS: ServeLimits = {
+  headersTimeoutMs: 5_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  idleTimeoutMs: 120_000,
+  maxConnections: 512,
 }
 
 /** A running server. */
@@ -62,15 +96,40 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     throw new Error(`The studio's pages are not built (${options.rendererDir}); run "npm run build".`)
   }
   const token = options.token ?? newToken()
+  const limits = { ...DEFAULT_SERVE_LIMITS, ...options.limits }
+  const host = options.host ?? '127.0.0.1'
+  const beyondLoopback = !isLoopbackAddress(host)
   // forceCloseConnections: a browser's keep-alive connections must not keep Ctrl+C waiting.
-  const app = Fastify({ logger: false, bodyLimit: MAX_INPUT_BYTES + 1024, forceCloseConnections: true })
+  // logger off: request logs would carry the token in URLs (GHSA-p737-p57g-4cpr).
+  const app = Fastify({
+    logger: false,
+    bodyLimit: MAX_INPUT_BYTES + 1024,
+    forceCloseConnections: true,
+    requestTimeout: limits.requestTimeoutMs,
+    // A response nobody reads (a paused media stream) is dropped after this; event sockets are exempt.
+    connectionTimeout: limits.idleTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // Node checks header and request deadlines every connectionsCheckingInterval (30 s by default).
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+    },
+  })
+  app.server.maxConnections = limits.maxConnections
+  // Node's header deadline starts at a request's first byte; a connection that never sends one
+  // would stay open for ever, so it gets the same deadline from the moment it opens.
+  app.server.on('connection', (socket: Socket) => {
+    const timer = setTimeout(() => socket.destroy(), limits.headersTimeoutMs)
+    socket.once('data', () => clearTimeout(timer))
+    socket.once('close', () => clearTimeout(timer))
+  })
   let port = options.port ?? 0
 
   // Registered before our guard so that its own hooks (which close refused upgrade sockets) run.
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } })
 
   app.addHook('onRequest', async (request, reply) => {
-    const refusal = refuse(request, token, port)
+    const refusal = refuse(request, token, port, beyondLoopback)
     if (refusal) {
       return reply.code(refusal.status).type('text/plain').send(refusal.message)
     }
@@ -91,6 +150,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     return reply.code(status).send(result)
   })
 
+  // Fastify's own 404 page repeats the URL, which may carry the token: say nothing instead.
+  app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/plain').send('Not found'))
+
   // The first visit carries the token in the URL; keep it in a cookie and drop it from the
   // address bar, so it is not left in history or shown on screen.
   app.get('/', async (request, reply) => {
@@ -110,15 +172,20 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   app.get('/media/*', async (request, reply) => {
     const { '*': pathname } = request.params as { '*': string }
-    const media = await options.media(pathname)
+    // The query (a spectrogram's window) travels with the path; the rest of the URL is ours.
+    const queryAt = request.url.indexOf('?')
+    const media = await options.media(queryAt < 0 ? pathname : `${pathname}${request.url.slice(queryAt)}`)
     switch (media.kind) {
       case 'file':
         // @fastify/static answers Range requests, so the audio element can seek in long files.
-        return reply.type(media.contentType).sendFile(basename(media.path), dirname(media.path))
+        // contentType: false, or @fastify/static would replace the catalog's type with the extension's.
+        return reply.type(media.contentType).sendFile(basename(media.path), dirname(media.path), { contentType: false })
       case 'bytes':
         return reply
           .type(media.contentType)
           .send(Buffer.from(media.body.buffer, media.body.byteOffset, media.body.byteLength))
+      case 'bad-request':
+        return reply.code(400).type('text/plain').send(media.message)
       case 'not-found':
         return reply.code(404).type('text/plain').send('Not found')
     }
@@ -138,7 +205,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   await app.register(fastifyStatic, { root: options.rendererDir, index: false, wildcard: true })
 
-  await app.listen({ host: '127.0.0.1', port })
+  await app.listen({ host, port })
   const address = app.server.address()
   port = typeof address === 'object' && address ? address.port : port
   return {
@@ -152,26 +219,43 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   }
 }
 
-/** Why a request is refused, or undefined when it may pass: loopback Host, token, same origin. */
-function refuse(request: FastifyRequest, token: string, port: number): { status: number; message: string } | undefined {
-  if (!isLoopbackHost(request.headers.host, port)) {
+/**
+ * Why a request is refused, or undefined when it may pass: Host (before anything else, as
+ * Jupyter's check_host), token, same origin. A request that proves itself by the cookie alone is
+ * one a browser may have sent on another site's behalf, so unless it only reads (GET/HEAD, not a
+ * WebSocket upgrade) it must also carry our own Origin, which browsers always send on such
+ * requests and pages cannot forge: the cookie's SameSite=Strict plus this is our XSRF check.
+ */
+function refuse(
+  request: FastifyRequest,
+  token: string,
+  port: number,
+  allowIpLiterals: boolean,
+): { status: number; message: string } | undefined {
+  if (!isAllowedHost(request.headers.host, port, allowIpLiterals)) {
     return { status: 403, message: 'Forbidden: this server answers only to its loopback address.' }
   }
-  if (!hasToken(request, token, port)) {
+  const proof = tokenProof(request, token, port)
+  if (!proof) {
     return { status: 401, message: 'Unauthorized: open the URL with the token that `earmark serve` printed.' }
   }
   const origin = request.headers.origin
   if (origin !== undefined && origin !== `http://${request.headers.host}`) {
     return { status: 403, message: 'Forbidden: cross-origin request.' }
   }
+  const reads = (request.method === 'GET' || request.method === 'HEAD') && request.headers.upgrade === undefined
+  if (proof === 'cookie' && origin === undefined && !reads) {
+    return { status: 403, message: 'Forbidden: a request authorised by cookie must come from the studio page.' }
+  }
   return undefined
 }
 
-function hasToken(request: FastifyRequest, token: string, port: number): boolean {
+/** How a request proved it holds the token (explicit proofs first), or undefined. */
+function tokenProof(request: FastifyRequest, token: string, port: number): 'query' | 'header' | 'cookie' | undefined {
   const query = request.query as Record<string, unknown> | undefined
-  const fromQuery = typeof query?.['token'] === 'string' ? query['token'] : undefined
+  if (tokensEqual(typeof query?.['token'] === 'string' ? query['token'] : undefined, token)) return 'query'
   const auth = request.headers.authorization
-  const fromHeader = auth?.startsWith('Bearer ') ? auth.slice(7) : undefined
-  const fromCookie = readCookie(request.headers.cookie, cookieName(port))
-  return [fromQuery, fromHeader, fromCookie].some((given) => tokensEqual(given, token))
+  if (tokensEqual(auth?.startsWith('Bearer ') ? auth.slice(7) : undefined, token)) return 'header'
+  if (tokensEqual(readCookie(request.headers.cookie, cookieName(port)), token)) return 'cookie'
+  return undefined
 }

@@ -1,5 +1,7 @@
+import { isIP } from 'node:net'
 import { InvalidArgumentError, type Command } from 'commander'
 import { createDispatcher } from '../../core/api/dispatch'
+import { isLoopbackAddress } from '../../server/auth'
 import { startServer } from '../../server/server'
 import { cliContext, rendererDir } from '../context'
 
@@ -10,7 +12,19 @@ export function registerServe(program: Command): void {
     .description('serve the studio on 127.0.0.1 for a browser (headless mode)')
     .argument('[project]', 'project file to open (default: your default project)')
     .option('--port <port>', 'port to listen on (default: a free one)', parsePort, 0)
-    .action(async (project: string | undefined, opts: { port: number }) => {
+    .option(
+      '--host <address>',
+      'address to listen on (default 127.0.0.1; 0.0.0.0 exposes the studio to your network)',
+      parseHost,
+      '127.0.0.1',
+    )
+    .action(async (project: string | undefined, opts: { port: number; host: string }) => {
+      if (!isLoopbackAddress(opts.host)) {
+        console.error(
+          `earmark: warning: listening on ${opts.host} makes the studio reachable from other machines. ` +
+            'Anyone who learns the token can read and change this project; share it only on a network you trust.',
+        )
+      }
       const { service, call } = cliContext(project)
       const summary = await call('project:get', {}) // fail now, not in the browser, if it cannot open
       const server = await startServer({
@@ -19,6 +33,7 @@ export function registerServe(program: Command): void {
         media: service.media,
         rendererDir: rendererDir(),
         port: opts.port,
+        host: opts.host,
       })
       console.log(`Earmark is serving "${summary.name}" (${summary.path})`)
       console.log(`Open in your browser:\n    ${server.url}`)
@@ -30,6 +45,13 @@ export function registerServe(program: Command): void {
       await server.close()
       await service.close()
     })
+}
+
+function parseHost(value: string): string {
+  if (isIP(value) === 0 && value !== 'localhost') {
+    throw new InvalidArgumentError(`must be an IP address or "localhost", not "${value}".`)
+  }
+  return value
 }
 
 function parsePort(value: string): number {

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { apiMethods, isMethodName, MAX_INPUT_BYTES } from '@shared/contract'
 import { fail, ok, type Result } from '@shared/result'
+import { classifyError } from '../classify-error'
 import { EarmarkError } from '../errors'
 import type { ApiHandlers } from '../service'
 
@@ -34,6 +35,8 @@ export function createDispatcher(handlers: ApiHandlers, logError: ErrorLogger = 
       return ok(await handler(parsed.data))
     } catch (error) {
       if (error instanceof EarmarkError) return fail(error.code, error.message, error.details)
+      const known = classifyError(error)
+      if (known) return fail(known.code, `${method}: ${known.message}`)
       logError(method, error)
       return fail('internal', `${method} failed: ${error instanceof Error ? error.message : String(error)}`)
     }

@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs'
 import { parseBuffer, parseFile, type IAudioMetadata } from 'music-metadata'
 import { AudioFileError, checkFormat } from './errors'
 import { oggCodec } from './sniff'
+import { assertDecodable } from './wav'
 import type { AudioContainer, AudioInfo } from './types'
 
 type CompressedContainer = Exclude<AudioContainer, 'wav'>
@@ -62,7 +63,11 @@ class ChannelAccumulator {
   channels: Float32Array[] = []
   frames = 0
 
-  constructor(private capacity: number) {}
+  constructor(
+    private capacity: number,
+    /** For the message when the decoded size passes the cap. */
+    private readonly sampleRate: number,
+  ) {}
 
   push(block: Float32Array[]): void {
     if (this.channels.length === 0) {
@@ -70,6 +75,7 @@ class ChannelAccumulator {
     }
     if (block.length !== this.channels.length) throw new AudioFileError('corrupt stream: the channel count changes')
     const n = block[0]?.length ?? 0
+    assertDecodable(this.frames + n, block.length, this.sampleRate)
     if (this.frames + n > (this.channels[0]?.length ?? 0)) {
       const size = Math.max(this.frames + n, 2 * (this.channels[0]?.length ?? 0))
       this.channels = this.channels.map((old) => {
@@ -154,7 +160,9 @@ export async function decodeCompressed(
 ): Promise<{ sampleRate: number; channels: Float32Array[]; warnings: string[] }> {
   const { decoder, codec } = decoderFor(container, head)
   const source = 'path' in input ? createReadStream(input.path, { highWaterMark: 1 << 16 }) : chunksOf(input.bytes)
-  const out = new ChannelAccumulator(Math.min(expected.frames + 4096, 1 << 28))
+  // The header's length is a claim (a bogus Xing frame count can promise days): start small and
+  // let the accumulator double, so memory follows the frames that really decode.
+  const out = new ChannelAccumulator(Math.min(expected.frames + 4096, 1 << 20), expected.sampleRate)
   let sampleRate = 0
   let damaged = 0
   let firstError = ''

@@ -1,9 +1,10 @@
 import { open } from 'node:fs/promises'
+import { extname } from 'node:path'
 import { fileSource, memorySource, type ByteSource } from './byte-source'
 import { decodeCompressed, probeCompressed } from './compressed'
 import { AudioFileError } from './errors'
 import { SNIFF_BYTES, sniffContainer } from './sniff'
-import type { AudioInfo, DecodedAudio } from './types'
+import type { AudioContainer, AudioInfo, DecodedAudio } from './types'
 import { readWavLayout, readWavSamples } from './wav'
 
 type Input = { path: string } | { bytes: Uint8Array }
@@ -37,7 +38,9 @@ async function decodeInput(input: Input): Promise<DecodedAudio> {
       const layout = await readWavLayout(source)
       if (layout.info.frames === 0) throw new AudioFileError('no audio: the data chunk is empty')
       const channels = await readWavSamples(source, layout)
-      return { sampleRate: layout.info.sampleRate, channels, info: layout.info, warnings: layout.warnings }
+      // Integer samples are finite and within ±1 by construction; only float data can hold NaN.
+      const warnings = [...layout.warnings, ...(layout.sampleFormat === 'float' ? sanitise(channels) : [])]
+      return { sampleRate: layout.info.sampleRate, channels, info: layout.info, warnings }
     }
     const info = await probeCompressed(input, container, head)
     const decoded = await decodeCompressed(input, container, head, info)
@@ -48,9 +51,66 @@ async function decodeInput(input: Input): Promise<DecodedAudio> {
       sampleRate,
       channels,
       info: { ...info, sampleRate, channels: channels.length, frames, duration: frames / sampleRate },
-      warnings: decoded.warnings,
+      warnings: [...decoded.warnings, ...sanitise(channels)],
     }
   })
+}
+
+/** Above this magnitude a float sample is garbage, not a hot recording (float WAVs may exceed ±1 a little). */
+const MAX_FLOAT_MAGNITUDE = 1000
+
+/**
+ * Replaces NaN and ±Inf samples with 0 and clips absurd magnitudes to ±1, in place, so no NaN
+ * reaches features or a loss. Returns the warning to show, if anything was changed.
+ */
+export function sanitise(channels: Float32Array[]): string[] {
+  let nonFinite = 0
+  let huge = 0
+  for (const channel of channels) {
+    for (let i = 0; i < channel.length; i++) {
+      const v = channel[i] as number
+      // One comparison passes every ordinary sample; NaN fails it too.
+      if (v <= MAX_FLOAT_MAGNITUDE && v >= -MAX_FLOAT_MAGNITUDE) continue
+      if (Number.isFinite(v)) {
+        huge++
+        channel[i] = v > 0 ? 1 : -1
+      } else {
+        nonFinite++
+        channel[i] = 0
+      }
+    }
+  }
+  const warnings: string[] = []
+  if (nonFinite > 0) warnings.push(`${nonFinite} non-finite samples (NaN or infinity) replaced by silence`)
+  if (huge > 0) warnings.push(`${huge} samples beyond ±${MAX_FLOAT_MAGNITUDE} clipped to ±1`)
+  return warnings
+}
+
+/** The container a file name's extension claims, or undefined for an extension we do not judge. */
+function claimedContainer(path: string): { container: AudioContainer; ext: string } | undefined {
+  const ext = extname(path).toLowerCase()
+  const container = EXTENSION_CONTAINERS[ext]
+  return container ? { container, ext } : undefined
+}
+
+const EXTENSION_CONTAINERS: Record<string, AudioContainer> = {
+  '.wav': 'wav',
+  '.wave': 'wav',
+  '.flac': 'flac',
+  '.mp3': 'mp3',
+  '.ogg': 'ogg',
+  '.oga': 'ogg',
+  '.opus': 'ogg',
+}
+
+/**
+ * Files are decoded by what their bytes are, not by their names; when the two disagree the user
+ * should still hear of it ("content is MP3, name says .wav"), as a warning on that file.
+ */
+export function extensionWarning(path: string, info: AudioInfo): string[] {
+  const claimed = claimedContainer(path)
+  if (!claimed || claimed.container === info.container) return []
+  return [`content is ${info.codec}, name says ${claimed.ext}: decoded by content`]
 }
 
 /** Reads a file's header: container, codec, rate, channels and length, without decoding the stream. */
@@ -58,9 +118,10 @@ export async function probeAudio(path: string): Promise<AudioInfo> {
   return (await probe({ path })).info
 }
 
-/** Like probeAudio, with the header's warnings (truncation, corrected fields). */
+/** Like probeAudio, with the header's warnings (truncation, a name that lies about the content). */
 export async function probeAudioWithWarnings(path: string): Promise<{ info: AudioInfo; warnings: string[] }> {
-  return probe({ path })
+  const probed = await probe({ path })
+  return { info: probed.info, warnings: [...extensionWarning(path, probed.info), ...probed.warnings] }
 }
 
 /**
@@ -81,7 +142,8 @@ export async function decodeAudio(path: string): Promise<DecodedAudio> {
   } finally {
     await handle.close()
   }
-  return decodeInput(bytes ? { bytes } : { path })
+  const decoded = await decodeInput(bytes ? { bytes } : { path })
+  return { ...decoded, warnings: [...extensionWarning(path, decoded.info), ...decoded.warnings] }
 }
 
 /** Decodes audio already in memory (an upload, a test fixture). `name` only improves messages. */

@@ -41,7 +41,12 @@ interface Fmt {
   sampleRate: number
   blockAlign: number
   bits: number
+  /** WAVE_FORMAT_EXTENSIBLE's valid bits per sample (≤ bits); bits otherwise. */
+  validBits: number
 }
+
+/** The 14 bytes that follow the format tag in every standard KSDATAFORMAT_SUBTYPE GUID. */
+const SUBTYPE_GUID_TAIL = [0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71]
 
 function parseFmt(bytes: Uint8Array): Fmt {
   if (bytes.length < 16) throw new AudioFileError('truncated header: the fmt chunk is cut short')
@@ -53,11 +58,25 @@ function parseFmt(bytes: Uint8Array): Fmt {
     sampleRate: v.getUint32(4, true),
     blockAlign: v.getUint16(12, true),
     bits: v.getUint16(14, true),
+    validBits: v.getUint16(14, true),
   }
   if (tag === WAVE_FORMAT_EXTENSIBLE) {
-    if (bytes.length < 26) throw new AudioFileError('truncated header: WAVE_FORMAT_EXTENSIBLE without a sub-format')
+    const cbSize = bytes.length >= 18 ? v.getUint16(16, true) : 0
+    if (bytes.length < 40 || cbSize < 22) {
+      throw new AudioFileError(`truncated header: WAVE_FORMAT_EXTENSIBLE with cbSize ${cbSize}, no sub-format GUID`)
+    }
     tag = v.getUint16(24, true)
+    const tail = bytes.subarray(26, 40)
+    if (!SUBTYPE_GUID_TAIL.every((b, i) => tail[i] === b)) {
+      throw new AudioFileError('unsupported codec: WAVE_FORMAT_EXTENSIBLE with an unknown sub-format GUID')
+    }
     fmt.tag = tag
+    fmt.validBits = v.getUint16(18, true) || fmt.bits
+    if (fmt.validBits > fmt.bits) {
+      throw new AudioFileError(
+        `corrupt header: valid bits per sample ${fmt.validBits} exceed the ${fmt.bits}-bit container`,
+      )
+    }
   }
   return fmt
 }
@@ -109,8 +128,12 @@ export async function readWavLayout(source: ByteSource): Promise<WavLayout> {
   else throw new AudioFileError(`unsupported codec: ${codecName(fmt)} WAV`)
   const bytesPerSample = fmt.bits / 8
   const blockAlign = bytesPerSample * fmt.channels
+  // A block align that disagrees with channels × sample size means one of the three is wrong, and
+  // nothing says which: guessing would play noise at the wrong speed, so refuse (as libsndfile does).
   if (fmt.blockAlign !== blockAlign) {
-    warnings.push(`header block align ${fmt.blockAlign} corrected to ${blockAlign}`)
+    throw new AudioFileError(
+      `corrupt header: block align ${fmt.blockAlign}, expected ${blockAlign} (${fmt.channels} channels × ${fmt.bits}-bit)`,
+    )
   }
 
   const available = Math.max(0, source.size - dataOffset)
@@ -142,6 +165,23 @@ export async function readWavLayout(source: ByteSource): Promise<WavLayout> {
   }
 }
 
+/**
+ * The most decoded audio one file may become: 2 GiB of float samples (about 3 h of 48 kHz stereo).
+ * A header that promises more is refused before anything is allocated.
+ */
+export const MAX_DECODED_BYTES = 2 * 1024 ** 3
+
+/** Throws when `frames` × `channels` float samples would exceed MAX_DECODED_BYTES. */
+export function assertDecodable(frames: number, channels: number, sampleRate: number): void {
+  const bytes = frames * channels * 4
+  if (bytes > MAX_DECODED_BYTES) {
+    const hours = frames / sampleRate / 3600
+    throw new AudioFileError(
+      `too long to decode: ${hours.toFixed(1)} h × ${channels} channels would need ${(bytes / 1024 ** 3).toFixed(1)} GB; the limit is ${MAX_DECODED_BYTES / 1024 ** 3} GB`,
+    )
+  }
+}
+
 /** Bytes converted per read: big enough to amortise the syscall, small next to the output. */
 const BLOCK_BYTES = 1 << 20
 
@@ -151,6 +191,7 @@ const BLOCK_BYTES = 1 << 20
  */
 export async function readWavSamples(source: ByteSource, layout: WavLayout): Promise<Float32Array[]> {
   const { channels: nChannels, frames } = layout.info
+  assertDecodable(frames, nChannels, layout.info.sampleRate)
   const channels = Array.from({ length: nChannels }, () => new Float32Array(frames))
   const framesPerBlock = Math.max(1, Math.floor(BLOCK_BYTES / layout.blockAlign))
   for (let first = 0; first < frames; first += framesPerBlock) {

@@ -65,20 +65,22 @@ export interface NewClass {
 
 /** Adds a class at the end of the palette. */
 export function addClass(db: Database, input: NewClass, now: Date = new Date()): ClassInfo {
-  return db.transaction(() => {
-    assertNameFree(db, input.name)
-    if (input.hotkey) assertHotkeyFree(db, input.hotkey)
-    const count = db.prepare('SELECT COUNT(*) AS n, MAX(position) AS last FROM classes').get() as {
-      n: number
-      last: number | null
-    }
-    const color = input.color ?? PALETTE[count.n % PALETTE.length] ?? '#4e79a7'
-    const hotkey = input.hotkey === undefined ? nextFreeHotkey(db) : input.hotkey
-    const info = db
-      .prepare('INSERT INTO classes (name, color, hotkey, position, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(input.name, color, hotkey, (count.last ?? -1) + 1, now.toISOString())
-    return getClass(db, Number(info.lastInsertRowid))
-  })()
+  return db
+    .transaction(() => {
+      assertNameFree(db, input.name)
+      if (input.hotkey) assertHotkeyFree(db, input.hotkey)
+      const count = db.prepare('SELECT COUNT(*) AS n, MAX(position) AS last FROM classes').get() as {
+        n: number
+        last: number | null
+      }
+      const color = input.color ?? PALETTE[count.n % PALETTE.length] ?? '#4e79a7'
+      const hotkey = input.hotkey === undefined ? nextFreeHotkey(db) : input.hotkey
+      const info = db
+        .prepare('INSERT INTO classes (name, color, hotkey, position, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(input.name, color, hotkey, (count.last ?? -1) + 1, now.toISOString())
+      return getClass(db, Number(info.lastInsertRowid))
+    })
+    .immediate()
 }
 
 /** Changes to a class; fields left out stay as they are. */
@@ -90,30 +92,34 @@ export interface ClassChanges {
 
 /** Renames, recolours or re-keys a class. */
 export function updateClass(db: Database, id: number, changes: ClassChanges): ClassInfo {
-  return db.transaction(() => {
-    const current = getClass(db, id)
-    if (changes.name !== undefined && changes.name.toLowerCase() !== current.name.toLowerCase()) {
-      assertNameFree(db, changes.name)
-    }
-    if (changes.hotkey && changes.hotkey !== current.hotkey) assertHotkeyFree(db, changes.hotkey)
-    db.prepare('UPDATE classes SET name = ?, color = ?, hotkey = ? WHERE id = ?').run(
-      changes.name ?? current.name,
-      changes.color ?? current.color,
-      changes.hotkey === undefined ? current.hotkey : changes.hotkey,
-      id,
-    )
-    return getClass(db, id)
-  })()
+  return db
+    .transaction(() => {
+      const current = getClass(db, id)
+      if (changes.name !== undefined && changes.name.toLowerCase() !== current.name.toLowerCase()) {
+        assertNameFree(db, changes.name)
+      }
+      if (changes.hotkey && changes.hotkey !== current.hotkey) assertHotkeyFree(db, changes.hotkey)
+      db.prepare('UPDATE classes SET name = ?, color = ?, hotkey = ? WHERE id = ?').run(
+        changes.name ?? current.name,
+        changes.color ?? current.color,
+        changes.hotkey === undefined ? current.hotkey : changes.hotkey,
+        id,
+      )
+      return getClass(db, id)
+    })
+    .immediate()
 }
 
 /** Deletes a class and every label that carries it; returns how many labels went with it. */
 export function removeClass(db: Database, id: number): number {
-  return db.transaction(() => {
-    const info = getClass(db, id)
-    db.prepare('DELETE FROM classes WHERE id = ?').run(id)
-    db.prepare('UPDATE classes SET position = position - 1 WHERE position > ?').run(info.position)
-    return info.clipCount + info.regionCount
-  })()
+  return db
+    .transaction(() => {
+      const info = getClass(db, id)
+      db.prepare('DELETE FROM classes WHERE id = ?').run(id)
+      db.prepare('UPDATE classes SET position = position - 1 WHERE position > ?').run(info.position)
+      return info.clipCount + info.regionCount
+    })
+    .immediate()
 }
 
 function assertNameFree(db: Database, name: string): void {
@@ -143,15 +149,17 @@ export function ensureClass(db: Database, name: string, now: Date = new Date()):
 
 /** Puts the classes in the given order (every class id exactly once). */
 export function reorderClasses(db: Database, ids: readonly number[]): ClassInfo[] {
-  return db.transaction(() => {
-    const all = listClasses(db).map((c) => c.id)
-    if (ids.length !== all.length || new Set(ids).size !== ids.length || !all.every((id) => ids.includes(id))) {
-      throw new EarmarkError('invalid-input', 'A new order must name every class exactly once.')
-    }
-    const set = db.prepare('UPDATE classes SET position = ? WHERE id = ?')
-    ids.forEach((id, position) => set.run(position, id))
-    return listClasses(db)
-  })()
+  return db
+    .transaction(() => {
+      const all = listClasses(db).map((c) => c.id)
+      if (ids.length !== all.length || new Set(ids).size !== ids.length || !all.every((id) => ids.includes(id))) {
+        throw new EarmarkError('invalid-input', 'A new order must name every class exactly once.')
+      }
+      const set = db.prepare('UPDATE classes SET position = ? WHERE id = ?')
+      ids.forEach((id, position) => set.run(position, id))
+      return listClasses(db)
+    })
+    .immediate()
 }
 
 /**
@@ -160,15 +168,17 @@ export function reorderClasses(db: Database, ids: readonly number[]): ClassInfo[
  */
 export function mergeClasses(db: Database, from: number, into: number): number {
   if (from === into) throw new EarmarkError('invalid-input', 'A class cannot be merged into itself.')
-  return db.transaction(() => {
-    const source = getClass(db, from)
-    getClass(db, into)
-    db.prepare(
-      `INSERT OR IGNORE INTO clip_labels (clip_id, class_id, author, created_at, updated_at)
+  return db
+    .transaction(() => {
+      const source = getClass(db, from)
+      getClass(db, into)
+      db.prepare(
+        `INSERT OR IGNORE INTO clip_labels (clip_id, class_id, author, created_at, updated_at)
        SELECT clip_id, ?, author, created_at, updated_at FROM clip_labels WHERE class_id = ?`,
-    ).run(into, from)
-    db.prepare('UPDATE region_labels SET class_id = ? WHERE class_id = ?').run(into, from)
-    removeClass(db, from)
-    return source.clipCount + source.regionCount
-  })()
+      ).run(into, from)
+      db.prepare('UPDATE region_labels SET class_id = ? WHERE class_id = ?').run(into, from)
+      removeClass(db, from)
+      return source.clipCount + source.regionCount
+    })
+    .immediate()
 }

@@ -102,7 +102,7 @@ export async function runImport(
   })
   const writePending = () => {
     if (pending.length === 0) return
-    flush(pending)
+    flush.immediate(pending)
     pending = []
   }
   const fail = (problem: ImportProblem) => {

@@ -8,6 +8,9 @@ import { fileURLToPath } from 'node:url'
 const WORKER_SOURCES = {
   'audio-worker': 'workers/audio-worker.ts',
   'trees-worker': 'models/trees/trees-worker.ts',
+  'summary-worker': 'runs/summary-worker.ts',
+  'sweep-worker': 'sweeps/sweep-worker.ts',
+  'training-worker': 'training/training-worker.ts',
 } as const
 
 export type WorkerScriptName = keyof typeof WORKER_SOURCES

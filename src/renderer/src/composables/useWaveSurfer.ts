@@ -22,7 +22,10 @@ export interface UseWaveSurferReturn {
   /** Pixels per second; 0 fits the whole clip. */
   zoom: Ref<number>
   rate: Ref<number>
-  /** Loads audio by URL with precomputed peaks, so nothing is decoded in the page. */
+  /**
+   * Loads audio by URL with precomputed peaks, so nothing is decoded in the page; resolves once
+   * the waveform is drawn.
+   */
   load(url: string, peaks: Float32Array, duration: number): Promise<void>
   playPause(): void
   play(): void
@@ -116,7 +119,19 @@ export function useWaveSurfer(
       if (!ws) return
       duration.value = seconds
       currentTime.value = 0
+      // Drawing completes after load() resolves: wait for it (or give up after a while, so a
+      // page that never paints, such as a hidden one, does not stall the next load).
+      const drawn = new Promise<void>((resolve) => {
+        const timer = setTimeout(finish, 2000)
+        const off = ws.on('redrawcomplete', finish)
+        function finish() {
+          clearTimeout(timer)
+          off()
+          resolve()
+        }
+      })
       await ws.load(url, [peaks], seconds)
+      await drawn
       if (zoom.value > 0) ws.zoom(zoom.value)
       ws.setPlaybackRate(rate.value, true)
     },

@@ -97,15 +97,25 @@ export const useClipsStore = defineStore('clips', () => {
     }
   }
 
-  /** Moves to the clip after (or before) the current one among those matching the filter (and `also`). */
-  async function step(direction: 'next' | 'previous', also: ClipFilter = {}): Promise<number | null> {
-    if (currentId.value === null) return null
+  /** The clip after (or before) clip `from` (default: the current one) among those matching the filter (and `also`). */
+  async function neighbor(
+    direction: 'next' | 'previous',
+    also: ClipFilter = {},
+    from: number | null = currentId.value,
+  ): Promise<number | null> {
+    if (from === null) return null
     const { id } = await api.invoke('clips:neighbor', {
-      id: currentId.value,
+      id: from,
       filter: { ...filter.value, ...also },
       sort: sort.value,
       step: direction,
     })
+    return id
+  }
+
+  /** Moves to the clip after (or before) the current one among those matching the filter (and `also`). */
+  async function step(direction: 'next' | 'previous', also: ClipFilter = {}): Promise<number | null> {
+    const id = await neighbor(direction, also)
     if (id !== null) currentId.value = id
     return id
   }
@@ -128,6 +138,7 @@ export const useClipsStore = defineStore('clips', () => {
     setFilter,
     sortBy,
     patch,
+    neighbor,
     step,
     select: (id: number) => (currentId.value = id),
   }

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 
 /** The studio's screens. */
-export type View = 'project' | 'library' | 'import'
+export type View = 'project' | 'library' | 'import' | 'features' | 'models'
 
 /** Which screen is shown. */
 export const useNavigationStore = defineStore('navigation', () => {

@@ -2,6 +2,9 @@ import type { Database } from 'better-sqlite3'
 import { EarmarkError } from '../../errors'
 import { migrateTo0001 } from './0001-initial'
 import { migrateTo0002 } from './0002-labeling'
+import { migrateTo0003 } from './0003-feature-sets'
+import { migrateTo0004 } from './0004-runs'
+import { migrateTo0005 } from './0005-sweeps'
 
 /** One schema step. Versions start at 1 and rise by one. */
 export interface Migration {
@@ -14,6 +17,9 @@ export interface Migration {
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'initial', up: migrateTo0001 },
   { version: 2, name: 'labeling', up: migrateTo0002 },
+  { version: 3, name: 'feature-sets', up: migrateTo0003 },
+  { version: 4, name: 'runs', up: migrateTo0004 },
+  { version: 5, name: 'sweeps', up: migrateTo0005 },
 ]
 
 /** The schema version this build writes. */

@@ -1,0 +1,101 @@
+"""PyTorch's reference figures for bench/training.bench.ts: the default Earmark CNN, same input.
+
+Usage: training_torch.py FEATURES.bin FRAMES MELS CLASSES BATCH TRAIN_STEPS INFER_CLIPS THREADS
+FEATURES.bin holds float32 log-mel images (frames x mels each, frame-major) followed by one int32
+label per image. Prints one JSON line: training samples/s and inference clips/s.
+"""
+
+import json
+import sys
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+
+class Cnn(nn.Module):
+    """Earmark's default CNN (src/main/core/models/deep/build.ts): 3 blocks of conv 3x3 (no bias) +
+    batch norm + ReLU + 2x2 max pooling with 16, 32, 64 filters, max over time, dropout 0.3,
+    dense 64 + ReLU, dropout 0.3, dense softmax."""
+
+    def __init__(self, frames, mels, classes):
+        super().__init__()
+        blocks, channels, t, f = [], 1, frames, mels
+        for filters in (16, 32, 64):
+            blocks += [
+                nn.Conv2d(channels, filters, 3, padding=1, bias=False),
+                nn.BatchNorm2d(filters, eps=1e-3, momentum=0.1),
+                nn.ReLU(),
+                nn.MaxPool2d(2),
+            ]
+            channels, t, f = filters, t // 2, f // 2
+        self.blocks = nn.Sequential(*blocks)
+        self.time_pool = nn.MaxPool2d((t, 1))
+        self.head = nn.Sequential(
+            nn.Flatten(),
+            nn.Dropout(0.3),
+            nn.Linear(channels * f, 64),
+            nn.ReLU(),
+            nn.Dropout(0.3),
+            nn.Linear(64, classes),
+        )
+
+    def forward(self, x):
+        return self.head(self.time_pool(self.blocks(x.unsqueeze(1))))
+
+
+def main():
+    path = sys.argv[1]
+    frames, mels, classes, batch, steps, infer_clips, threads = map(int, sys.argv[2:9])
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    raw = np.fromfile(path, dtype=np.uint8)
+    n = raw.size // (4 * (frames * mels + 1))
+    x = torch.from_numpy(raw[: 4 * n * frames * mels].view(np.float32).reshape(n, frames, mels).copy())
+    y = torch.from_numpy(raw[4 * n * frames * mels :].view(np.int32).astype(np.int64))
+    x = (x - x.mean()) / x.std()
+    model = Cnn(frames, mels, classes)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step(i):
+        start = (i * batch) % (n - batch)
+        optimizer.zero_grad()
+        loss = loss_fn(model(x[start : start + batch]), y[start : start + batch])
+        loss.backward()
+        optimizer.step()
+
+    model.train()
+    for i in range(3):
+        step(i)
+    start = time.perf_counter()
+    for i in range(steps):
+        step(i)
+    train_seconds = time.perf_counter() - start
+
+    model.eval()
+    with torch.no_grad():
+        model(x[:batch])
+        start = time.perf_counter()
+        done = 0
+        while done < infer_clips:
+            part = x[done % (n - batch) : done % (n - batch) + batch]
+            model(part).argmax(1)
+            done += batch
+        infer_seconds = time.perf_counter() - start
+
+    print(
+        json.dumps(
+            {
+                "torch": torch.__version__,
+                "threads": threads,
+                "trainSamplesPerSecond": steps * batch / train_seconds,
+                "inferClipsPerSecond": done / infer_seconds,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

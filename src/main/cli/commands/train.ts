@@ -1,0 +1,151 @@
+import { readFileSync } from 'node:fs'
+import { InvalidArgumentError, type Command } from 'commander'
+import { SingleBar } from 'cli-progress'
+import type { JobProgressEvent } from '@shared/contract'
+import { runModels, type RunModel, type TrainSummary } from '@shared/evaluation'
+import type { StudioService } from '../../core/service'
+import { cliContext } from '../context'
+import { printJson } from '../output'
+
+interface TrainOptions {
+  model: RunModel
+  param: Record<string, unknown>
+  seed?: number
+  features?: string
+  testFraction?: number
+  json?: boolean
+}
+
+/** `earmark train PROJECT --model rf|gbdt`: trains a model on the project's labelled clips. */
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description("train a model on the project's labelled clips and record the run")
+    .argument('<project>', 'project file')
+    .requiredOption('--model <model>', `model: ${runModels.join(' | ')}`, parseModel)
+    .option(
+      '--param <name=value>',
+      'a hyperparameter, repeatable: rf trees, maxDepth, minSamplesLeaf, maxFeatures, classWeight; gbdt maxIter, learningRate, maxLeafNodes, maxDepth, minSamplesLeaf, l2, earlyStopping',
+      collectParam,
+      {},
+    )
+    .option('--seed <n>', 'seed of the split (clips without one) and of the model', parseWhole)
+    .option('--features <file>', 'feature configuration as a JSON file (default: 20 MFCCs and spectral statistics)')
+    .option(
+      '--test-fraction <f>',
+      'share of each class tested among clips without a split (default 0.2)',
+      parseFraction,
+    )
+    .option('--json', 'print the run summary as one JSON object on the last line')
+    .action(async (project: string, opts: TrainOptions) => {
+      const { service, call } = cliContext(project)
+      try {
+        const features = opts.features === undefined ? undefined : readFeatures(opts.features)
+        const job = await call('train:start', {
+          model: opts.model,
+          params: opts.param,
+          ...(opts.seed === undefined ? {} : { seed: opts.seed }),
+          ...(opts.testFraction === undefined ? {} : { testFraction: opts.testFraction }),
+          ...(features === undefined ? {} : { features }),
+        })
+        const hideProgress = showTrainingProgress(service, job.id)
+        const cancel = () => void call('jobs:cancel', { id: job.id })
+        process.once('SIGINT', cancel)
+        const finished = await service.jobs.wait(job.id)
+        process.removeListener('SIGINT', cancel)
+        hideProgress()
+        if (finished.state === 'failed') throw new Error(finished.error ?? 'training failed')
+        if (finished.state === 'cancelled') throw new Error('training was cancelled')
+        const { result } = await call('jobs:get', { id: job.id })
+        const summary = result as TrainSummary
+        if (opts.json) printJson(summary)
+        else {
+          const run = await call('runs:get', { id: summary.runId })
+          const pct = (v: number | null) => (v === null ? 'n/a' : `${(100 * v).toFixed(2)}%`)
+          console.log(
+            [
+              `Run ${summary.runId}: ${summary.model} (${summary.engine}) in ${summary.seconds.toFixed(1)} s`,
+              `  test accuracy ${pct(summary.metrics.accuracy)}, macro-F1 ${summary.metrics.macroF1?.toFixed(4) ?? 'n/a'}`,
+              `  clips: ${Object.entries(run.clipCounts)
+                .map(([split, n]) => `${n} ${split}`)
+                .join(', ')} (split by ${run.splitMethod})`,
+              `  model: ${run.modelPath ?? 'not saved'}`,
+            ].join('\n'),
+          )
+        }
+      } finally {
+        await service.close()
+      }
+    })
+}
+
+function parseModel(value: string): RunModel {
+  if ((runModels as readonly string[]).includes(value)) return value as RunModel
+  throw new InvalidArgumentError(`use ${runModels.join(' or ')}`)
+}
+
+/**
+ * `name=value`: the value as JSON where it reads as JSON (300, 0.1, true, null, {"dog": 2}), else
+ * as text (sqrt, balanced).
+ */
+export function collectParam(pair: string, into: Record<string, unknown>): Record<string, unknown> {
+  const at = pair.indexOf('=')
+  if (at < 1) throw new InvalidArgumentError('write a hyperparameter as name=value, e.g. trees=300')
+  const name = pair.slice(0, at).trim()
+  const text = pair.slice(at + 1).trim()
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    value = text
+  }
+  return { ...into, [name]: value }
+}
+
+function parseWhole(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number, 0 or more')
+  return n
+}
+
+function parseFraction(value: string): number {
+  const n = Number(value)
+  if (!(n > 0 && n < 1)) throw new InvalidArgumentError('must be between 0 and 1')
+  return n
+}
+
+function readFeatures(path: string): Record<string, unknown> {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>
+  } catch (error) {
+    throw new InvalidArgumentError(`--features ${path}: ${error instanceof Error ? error.message : String(error)}`)
+  }
+}
+
+/**
+ * A progress bar on stderr (stdout stays clean for --json) that starts over at each stage:
+ * computing features (clips), then growing trees or boosting (iterations).
+ */
+function showTrainingProgress(service: StudioService, jobId: number): () => void {
+  if (!process.stderr.isTTY) return () => undefined
+  const bar = new SingleBar({
+    stream: process.stderr,
+    format: '{stage} {bar} {value}/{total} | ETA {eta_formatted}',
+    hideCursor: true,
+    clearOnComplete: true,
+  })
+  let stage: string | undefined
+  const stop = service.events.on('job:progress', (event: JobProgressEvent) => {
+    if (event.jobId !== jobId || event.total === null) return
+    if (stage === undefined) bar.start(event.total, event.done, { stage: event.message })
+    else if (stage !== event.message) {
+      bar.setTotal(event.total)
+      bar.update(event.done, { stage: event.message })
+    } else bar.update(event.done)
+    stage = event.message
+  })
+  return () => {
+    stop()
+    if (stage !== undefined) bar.stop()
+  }
+}

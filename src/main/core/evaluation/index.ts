@@ -1,0 +1,28 @@
+// Evaluation (issue 8) and cross-validation splits (issue 9): plain functions on class indices
+// and probability matrices, with scikit-learn's definitions.
+export {
+  accuracy,
+  averageScores,
+  balancedAccuracy,
+  classificationMetrics,
+  confusionMatrix,
+  normalizeRows,
+  perClassScores,
+  precisionRecallCurve,
+  precisionRecallCurves,
+  probabilitiesFromRows,
+  reportedTopK,
+  topKAccuracy,
+  type Probabilities,
+} from './metrics'
+export { findLabelIssues, perClassThresholds, type LabelIssue } from './label-issues'
+export { rankByUncertainty, uncertainties, type Uncertainty, type UncertaintyMeasure } from './uncertainty'
+export {
+  catalogSplit,
+  groupKFold,
+  holdOut,
+  predefinedFolds,
+  stratifiedKFold,
+  type Fold,
+  type RunSplitAssignment,
+} from './splits'

@@ -1,0 +1,204 @@
+// Builds the deep models (issue 6) on [frames × features] inputs. Every layer's initial weights come
+// from the run's seed, so the same seed builds the same network.
+import * as tf from '@tensorflow/tfjs'
+import { BatchNorm, mixSeed, SeededDropout } from './layers'
+import { loadLayersModelFrom } from './io'
+import type { CnnParams, CrnnParams, DeepModelSpec, RnnParams, TransferParams } from './params'
+
+/** A network ready to train: the whole model (to save and predict with) and its training forward pass. */
+export interface DeepNet {
+  /** The model, input [batch, frames, features] → class probabilities. */
+  model: tf.LayersModel
+  /** The forward pass in training mode (a transfer base runs in inference mode, as Keras advises for fine-tuning). */
+  forward(x: tf.Tensor): tf.Tensor
+  /** The variables the optimiser updates. */
+  trainable(): tf.Variable[]
+}
+
+/** Input shape of every deep model: frames × features per frame. */
+export type InputShape = readonly [frames: number, features: number]
+
+class Seeds {
+  private n = 0
+  constructor(private readonly seed: number) {}
+  /** A fresh seed for the next layer. */
+  next(): number {
+    return mixSeed(this.seed, ++this.n) % 2147483647
+  }
+  glorot(): ReturnType<typeof tf.initializers.zeros> {
+    return tf.initializers.glorotUniform({ seed: this.next() })
+  }
+  orthogonal(): ReturnType<typeof tf.initializers.zeros> {
+    return tf.initializers.orthogonal({ seed: this.next(), gain: 1 })
+  }
+}
+
+/** conv + batch norm + ReLU (+ max pooling where the axis is long enough), `blocks` times. */
+function convBlocks(
+  x: tf.SymbolicTensor,
+  filters: readonly number[],
+  kernelSize: number,
+  seeds: Seeds,
+  poolTime: (block: number) => boolean,
+): tf.SymbolicTensor {
+  let y = x
+  filters.forEach((f, block) => {
+    y = tf.layers
+      .conv2d({ filters: f, kernelSize, padding: 'same', useBias: false, kernelInitializer: seeds.glorot() })
+      .apply(y) as tf.SymbolicTensor
+    y = new BatchNorm({ momentum: 0.9 }).apply(y) as tf.SymbolicTensor
+    y = tf.layers.activation({ activation: 'relu' }).apply(y) as tf.SymbolicTensor
+    const [, t, fr] = y.shape as [null, number, number, number]
+    const pool: [number, number] = [poolTime(block) && t >= 2 ? 2 : 1, fr >= 2 ? 2 : 1]
+    if (pool[0] > 1 || pool[1] > 1) y = tf.layers.maxPooling2d({ poolSize: pool }).apply(y) as tf.SymbolicTensor
+  })
+  return y
+}
+
+function dense(x: tf.SymbolicTensor, units: number, activation: 'relu' | 'softmax', seeds: Seeds): tf.SymbolicTensor {
+  return tf.layers.dense({ units, activation, kernelInitializer: seeds.glorot() }).apply(x) as tf.SymbolicTensor
+}
+
+function dropout(x: tf.SymbolicTensor, rate: number): tf.SymbolicTensor {
+  return rate > 0 ? (new SeededDropout({ rate }).apply(x) as tf.SymbolicTensor) : x
+}
+
+function plainNet(model: tf.LayersModel): DeepNet {
+  return {
+    model,
+    forward: (x) => model.apply(x, { training: true }) as tf.Tensor,
+    trainable: () => model.trainableWeights.map((w) => w.read() as tf.Variable),
+  }
+}
+
+/** The CNN: conv blocks, a head keeping frequency (max over time, or flatten), dense layers. */
+export function buildCnn(input: InputShape, classes: number, p: CnnParams): DeepNet {
+  const seeds = new Seeds(p.seed)
+  const x = tf.input({ shape: [...input] })
+  let y = tf.layers.reshape({ targetShape: [input[0], input[1], 1] }).apply(x) as tf.SymbolicTensor
+  y = convBlocks(y, p.filters, p.kernelSize, seeds, () => true)
+  if (p.head === 'timePool') {
+    const t = (y.shape as number[])[1] as number
+    y = tf.layers.maxPooling2d({ poolSize: [t, 1] }).apply(y) as tf.SymbolicTensor
+  }
+  y = tf.layers.flatten().apply(y) as tf.SymbolicTensor
+  // The pooled features are all positive (maxima of ReLUs); normalising them keeps the dense
+  // layers' initial outputs small, without which the first epochs' loss stays far above ln(k).
+  y = new BatchNorm({ momentum: 0.9 }).apply(y) as tf.SymbolicTensor
+  if (p.denseUnits > 0) y = dense(dropout(y, p.dropout), p.denseUnits, 'relu', seeds)
+  y = dense(dropout(y, p.dropout), classes, 'softmax', seeds)
+  return plainNet(tf.model({ inputs: x, outputs: y, name: 'cnn' }))
+}
+
+/** The CRNN: conv blocks (pooling time in all but the last), then a bidirectional GRU or LSTM over time. */
+export function buildCrnn(input: InputShape, classes: number, p: CrnnParams): DeepNet {
+  const seeds = new Seeds(p.seed)
+  const x = tf.input({ shape: [...input] })
+  let y = tf.layers.reshape({ targetShape: [input[0], input[1], 1] }).apply(x) as tf.SymbolicTensor
+  y = convBlocks(y, p.filters, p.kernelSize, seeds, (block) => block < p.filters.length - 1)
+  const [, t, f, c] = y.shape as [null, number, number, number]
+  y = tf.layers.reshape({ targetShape: [t, f * c] }).apply(y) as tf.SymbolicTensor
+  y = recurrent(p.cell, p.lstmUnits, false, true, seeds).apply(y) as tf.SymbolicTensor
+  y = dense(dropout(y, p.dropout), classes, 'softmax', seeds)
+  return plainNet(tf.model({ inputs: x, outputs: y, name: 'crnn' }))
+}
+
+function recurrent(
+  cell: 'lstm' | 'gru',
+  units: number,
+  returnSequences: boolean,
+  bidirectional: boolean,
+  seeds: Seeds,
+): tf.layers.Layer {
+  const make = (): tf.layers.RNN => {
+    const args = {
+      units,
+      returnSequences,
+      kernelInitializer: seeds.glorot(),
+      recurrentInitializer: seeds.orthogonal(),
+    }
+    return cell === 'lstm' ? tf.layers.lstm(args) : tf.layers.gru(args)
+  }
+  return bidirectional ? tf.layers.bidirectional({ layer: make(), mergeMode: 'concat' }) : make()
+}
+
+/** The LSTM / GRU on feature sequences (MFCC + deltas). */
+export function buildRnn(input: InputShape, classes: number, p: RnnParams): DeepNet {
+  const seeds = new Seeds(p.seed)
+  const x = tf.input({ shape: [...input] })
+  let y: tf.SymbolicTensor = x
+  for (let i = 0; i < p.layers; i++) {
+    y = recurrent(p.cell, p.lstmUnits, i < p.layers - 1, p.bidirectional, seeds).apply(y) as tf.SymbolicTensor
+  }
+  if (p.denseUnits > 0) y = dense(dropout(y, p.dropout), p.denseUnits, 'relu', seeds)
+  y = dense(dropout(y, p.dropout), classes, 'softmax', seeds)
+  return plainNet(tf.model({ inputs: x, outputs: y, name: p.cell }))
+}
+
+/**
+ * Transfer learning: the base model (loaded from `p.baseModel`) up to its embedding, frozen but for
+ * its top `fineTuneLayers` layers with weights, then a new head for `classes` classes.
+ */
+export async function buildTransfer(input: InputShape, classes: number, p: TransferParams): Promise<DeepNet> {
+  const seeds = new Seeds(p.seed)
+  const base = await loadLayersModelFrom(p.baseModel)
+  const baseInput = base.inputs[0] as tf.SymbolicTensor
+  const expected = (baseInput.shape as (number | null)[]).slice(1)
+  if (expected.length !== 2 || expected[0] !== input[0] || expected[1] !== input[1]) {
+    throw new Error(
+      `the base model takes inputs of shape [${expected.join(', ')}], but the features are [${input.join(', ')}]: use the base model’s feature settings`,
+    )
+  }
+  let embedding: tf.SymbolicTensor
+  if (p.embeddingLayer !== null) {
+    embedding = base.getLayer(p.embeddingLayer).output as tf.SymbolicTensor
+  } else {
+    const last = base.layers[base.layers.length - 1] as tf.layers.Layer
+    embedding = last.input as tf.SymbolicTensor
+  }
+  const extractor = tf.model({ inputs: baseInput, outputs: embedding })
+  for (const layer of extractor.layers) layer.trainable = false
+  let tuned = 0
+  for (const layer of [...extractor.layers].reverse()) {
+    if (tuned >= p.fineTuneLayers) break
+    if (layer.weights.length === 0) continue
+    layer.trainable = true
+    tuned++
+  }
+  const headInput = tf.input({ shape: (embedding.shape as number[]).slice(1) })
+  let y: tf.SymbolicTensor = headInput
+  if (headInput.shape.length > 2) y = tf.layers.flatten().apply(y) as tf.SymbolicTensor
+  if (p.denseUnits > 0) y = dense(dropout(y, p.dropout), p.denseUnits, 'relu', seeds)
+  y = dense(dropout(y, p.dropout), classes, 'softmax', seeds)
+  const head = tf.model({ inputs: headInput, outputs: y, name: 'head' })
+  const model = tf.model({
+    inputs: baseInput,
+    outputs: head.apply(extractor.apply(baseInput)) as tf.SymbolicTensor,
+    name: 'transfer',
+  })
+  return {
+    model,
+    forward: (x) => head.apply(extractor.apply(x, { training: false }), { training: true }) as tf.Tensor,
+    trainable: () => [...extractor.trainableWeights, ...head.trainableWeights].map((w) => w.read() as tf.Variable),
+  }
+}
+
+/** Builds the network a spec describes for inputs of `input` shape and `classes` classes. */
+export async function buildDeepNet(spec: DeepModelSpec, input: InputShape, classes: number): Promise<DeepNet> {
+  switch (spec.model) {
+    case 'cnn':
+      return buildCnn(input, classes, spec.params)
+    case 'crnn':
+      return buildCrnn(input, classes, spec.params)
+    case 'lstm':
+      return buildRnn(input, classes, spec.params)
+    case 'transfer':
+      return buildTransfer(input, classes, spec.params)
+    default:
+      throw missingCase(spec)
+  }
+}
+
+function missingCase(x: never): Error {
+  return new Error(`unhandled deep model: ${JSON.stringify(x)}`)
+}

@@ -1,0 +1,318 @@
+// Layers the deep models train with (issue 6), saved under the standard Keras class names so that
+// a saved model loads anywhere as plain BatchNormalization / Dropout layers:
+// - BatchNorm: batch normalisation whose training step is two fused passes (statistics and
+//   normalisation forward, the three gradients backward) instead of tfjs-layers' dozen broadcast
+//   ops, Tiles and reductions, which took most of a wasm training step;
+// - SeededDropout: dropout whose masks come from a generator the trainer reseeds every batch, so
+//   a run (and a run resumed from a checkpoint) is reproducible: tfjs-layers' Dropout either draws
+//   from Math.random or, given a seed, repeats the same mask on every batch.
+import * as tf from '@tensorflow/tfjs'
+
+const BN_TRAIN = 'EarmarkBatchNormTrain'
+const BN_TRAIN_GRAD = 'EarmarkBatchNormTrainGrad'
+
+interface KernelArgs {
+  inputs: tf.NamedTensorInfoMap
+  backend: tf.KernelBackend
+  attrs?: tf.NamedAttrMap
+}
+
+interface WasmLike {
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array
+}
+
+/** The values of a float32 tensor without a copy where the backend allows it (cpu arrays, the wasm heap). */
+function read(backend: tf.KernelBackend, info: tf.TensorInfo): Float32Array {
+  if ('typedArrayFromHeap' in backend) return (backend as unknown as WasmLike).typedArrayFromHeap(info)
+  return backend.readSync(info.dataId) as Float32Array
+}
+
+/**
+ * Allocates float32 outputs on the backend and returns them with writable views: on wasm the
+ * views are on the heap (taken after every allocation, as an allocation may grow the heap); on
+ * cpu they are the arrays the backend then owns.
+ */
+function allocate(backend: tf.KernelBackend, shapes: number[][]): { infos: tf.TensorInfo[]; data: Float32Array[] } {
+  if ('typedArrayFromHeap' in backend) {
+    const wasm = backend as unknown as WasmLike & { makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo }
+    const infos = shapes.map((shape) => wasm.makeOutput(shape, 'float32'))
+    return { infos, data: infos.map((info) => wasm.typedArrayFromHeap(info)) }
+  }
+  const data = shapes.map((shape) => new Float32Array(shape.reduce((p, n) => p * n, 1)))
+  const infos = shapes.map((shape, i) => ({
+    dataId: backend.write(data[i] as Float32Array, shape, 'float32'),
+    shape,
+    dtype: 'float32' as const,
+  }))
+  return { infos, data }
+}
+
+/** y = γ·(x − μ)/√(σ² + ε) + β over the last axis, with the batch's μ and σ² (biased, as tfjs-layers). */
+function batchNormTrain({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const xInfo = inputs['x'] as tf.TensorInfo
+  const epsilon = (attrs ?? {})['epsilon'] as number
+  const c = xInfo.shape[xInfo.shape.length - 1] as number
+  const { infos, data } = allocate(backend, [xInfo.shape, [c], [c], [c]])
+  const [y, mean, variance, invStd] = data as [Float32Array, Float32Array, Float32Array, Float32Array]
+  const x = read(backend, xInfo)
+  const gamma = read(backend, inputs['gamma'] as tf.TensorInfo)
+  const beta = read(backend, inputs['beta'] as tf.TensorInfo)
+  const n = x.length
+  const rows = n / c
+  // Whole sweeps with the channel innermost (memory order): a sweep per channel would read the
+  // whole tensor once per channel. Mean first, then squared deviations (stable where Σx² − nμ²
+  // is not), then the normalisation.
+  const sum = new Float64Array(c)
+  for (let o = 0; o < n; o += c) for (let j = 0; j < c; j++) sum[j] = (sum[j] as number) + (x[o + j] as number)
+  for (let j = 0; j < c; j++) mean[j] = (sum[j] as number) / rows
+  const sq = new Float64Array(c)
+  for (let o = 0; o < n; o += c) {
+    for (let j = 0; j < c; j++) {
+      const d = (x[o + j] as number) - (mean[j] as number)
+      sq[j] = (sq[j] as number) + d * d
+    }
+  }
+  const scale = new Float32Array(c)
+  const shift = new Float32Array(c)
+  for (let j = 0; j < c; j++) {
+    const v = (sq[j] as number) / rows
+    const inv = 1 / Math.sqrt(v + epsilon)
+    variance[j] = v
+    invStd[j] = inv
+    scale[j] = inv * (gamma[j] as number)
+    shift[j] = (beta[j] as number) - (mean[j] as number) * (scale[j] as number)
+  }
+  for (let o = 0; o < n; o += c) {
+    for (let j = 0; j < c; j++) y[o + j] = (x[o + j] as number) * (scale[j] as number) + (shift[j] as number)
+  }
+  return infos
+}
+
+/**
+ * Batch normalisation's gradients: with x̂ = (x − μ)·s, s = 1/√(σ² + ε), dβ = Σ dy, dγ = Σ dy·x̂,
+ * dx = γ·s·(dy − dβ/n − x̂·dγ/n).
+ */
+function batchNormTrainGrad({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
+  const dyInfo = inputs['dy'] as tf.TensorInfo
+  const c = dyInfo.shape[dyInfo.shape.length - 1] as number
+  const { infos, data } = allocate(backend, [dyInfo.shape, [c], [c]])
+  const [dx, dGamma, dBeta] = data as [Float32Array, Float32Array, Float32Array]
+  const dy = read(backend, dyInfo)
+  const x = read(backend, inputs['x'] as tf.TensorInfo)
+  const mean = read(backend, inputs['mean'] as tf.TensorInfo)
+  const invStd = read(backend, inputs['invStd'] as tf.TensorInfo)
+  const gamma = read(backend, inputs['gamma'] as tf.TensorInfo)
+  const n = x.length
+  const rows = n / c
+  const sb = new Float64Array(c)
+  const sg = new Float64Array(c)
+  for (let o = 0; o < n; o += c) {
+    for (let j = 0; j < c; j++) {
+      const g = dy[o + j] as number
+      sb[j] = (sb[j] as number) + g
+      sg[j] = (sg[j] as number) + g * ((x[o + j] as number) - (mean[j] as number))
+    }
+  }
+  // dx = gs·dy − gs·dβ/n − gs·(x − μ)·s·dγ/n = gs·dy − k·x + b
+  const gs = new Float32Array(c)
+  const k = new Float32Array(c)
+  const b = new Float32Array(c)
+  for (let j = 0; j < c; j++) {
+    const s = invStd[j] as number
+    const dg = (sg[j] as number) * s
+    dBeta[j] = sb[j] as number
+    dGamma[j] = dg
+    gs[j] = (gamma[j] as number) * s
+    k[j] = ((gs[j] as number) * s * dg) / rows
+    b[j] = (-(gs[j] as number) * (sb[j] as number)) / rows + (k[j] as number) * (mean[j] as number)
+  }
+  for (let o = 0; o < n; o += c) {
+    for (let j = 0; j < c; j++) {
+      dx[o + j] = (gs[j] as number) * (dy[o + j] as number) - (k[j] as number) * (x[o + j] as number) + (b[j] as number)
+    }
+  }
+  return infos
+}
+
+/** Backends with the fused batch-norm kernels (others train with tfjs-layers' ops). */
+const FUSED_BN_BACKENDS = ['wasm', 'cpu'] as const
+let kernelsRegistered = false
+
+/** Registers the fused batch-norm kernels and their gradient (once). */
+export function registerLayerKernels(): void {
+  if (kernelsRegistered) return
+  kernelsRegistered = true
+  for (const backendName of FUSED_BN_BACKENDS) {
+    tf.registerKernel({ kernelName: BN_TRAIN, backendName, kernelFunc: batchNormTrain as unknown as tf.KernelFunc })
+    tf.registerKernel({
+      kernelName: BN_TRAIN_GRAD,
+      backendName,
+      kernelFunc: batchNormTrainGrad as unknown as tf.KernelFunc,
+    })
+  }
+  tf.registerGradient({
+    kernelName: BN_TRAIN,
+    inputsToSave: ['x', 'gamma'],
+    outputsToSave: [false, true, false, true],
+    gradFunc: (dys, saved) => {
+      const dy = Array.isArray(dys) ? (dys[0] as tf.Tensor) : dys
+      const [x, gamma, mean, invStd] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]
+      const [dx, dGamma, dBeta] = tf
+        .engine()
+        .runKernel(BN_TRAIN_GRAD, { dy, x, mean, invStd, gamma }, {}) as unknown as tf.Tensor[]
+      return { x: () => dx as tf.Tensor, gamma: () => dGamma as tf.Tensor, beta: () => dBeta as tf.Tensor }
+    },
+  })
+}
+
+/** Options of `BatchNorm` (Keras names). */
+export interface BatchNormArgs {
+  name?: string
+  momentum?: number
+  epsilon?: number
+}
+
+/** Batch normalisation over the last axis, saved as a standard `BatchNormalization` layer. */
+export class BatchNorm extends tf.layers.Layer {
+  static readonly className = 'BatchNormalization'
+  private readonly momentum: number
+  private readonly epsilon: number
+  private gamma?: tf.LayerVariable
+  private beta?: tf.LayerVariable
+  private movingMean?: tf.LayerVariable
+  private movingVariance?: tf.LayerVariable
+
+  constructor(args: BatchNormArgs = {}) {
+    super(args.name === undefined ? {} : { name: args.name })
+    this.momentum = args.momentum ?? 0.99
+    this.epsilon = args.epsilon ?? 1e-3
+    this.supportsMasking = true
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape
+    const c = shape[shape.length - 1] as number
+    this.gamma = this.addWeight('gamma', [c], 'float32', tf.initializers.ones(), undefined, true)
+    this.beta = this.addWeight('beta', [c], 'float32', tf.initializers.zeros(), undefined, true)
+    this.movingMean = this.addWeight('moving_mean', [c], 'float32', tf.initializers.zeros(), undefined, false)
+    this.movingVariance = this.addWeight('moving_variance', [c], 'float32', tf.initializers.ones(), undefined, false)
+    this.built = true
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
+    const x = Array.isArray(inputs) ? (inputs[0] as tf.Tensor) : inputs
+    const gamma = (this.gamma as tf.LayerVariable).read()
+    const beta = (this.beta as tf.LayerVariable).read()
+    const movingMean = this.movingMean as tf.LayerVariable
+    const movingVariance = this.movingVariance as tf.LayerVariable
+    if (!kwargs.training) {
+      return tf.batchNorm(x, movingMean.read(), movingVariance.read(), beta, gamma, this.epsilon)
+    }
+    let y: tf.Tensor
+    let mean: tf.Tensor
+    let variance: tf.Tensor
+    if (FUSED_BN_BACKENDS.includes(tf.getBackend() as 'cpu')) {
+      registerLayerKernels()
+      ;[y, mean, variance] = tf
+        .engine()
+        .runKernel(BN_TRAIN, { x, gamma, beta }, { epsilon: this.epsilon }) as unknown as tf.Tensor[] as [
+        tf.Tensor,
+        tf.Tensor,
+        tf.Tensor,
+      ]
+    } else {
+      const axes = x.shape.slice(0, -1).map((_, i) => i)
+      const moments = tf.moments(x, axes)
+      mean = moments.mean
+      variance = moments.variance
+      y = tf.batchNorm(x, mean, variance, beta, gamma, this.epsilon)
+    }
+    tf.tidy(() => {
+      const decay = 1 - this.momentum
+      movingMean.write(tf.sub(movingMean.read(), tf.mul(tf.sub(movingMean.read(), mean), decay)))
+      movingVariance.write(tf.sub(movingVariance.read(), tf.mul(tf.sub(movingVariance.read(), variance), decay)))
+    })
+    return y
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      axis: -1,
+      momentum: this.momentum,
+      epsilon: this.epsilon,
+      center: true,
+      scale: true,
+      ...super.getConfig(),
+    }
+  }
+}
+
+/** A seeded stream of uniform numbers in [0, 1) (mulberry32). */
+export class Random {
+  private state: number
+  constructor(seed: number) {
+    this.state = seed >>> 0
+  }
+  /** The next number in [0, 1). */
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0
+    let t = this.state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+  /** A whole number in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n)
+  }
+  /** A standard normal number (Box–Muller). */
+  normal(): number {
+    const u = 1 - this.next()
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next())
+  }
+}
+
+/** Mixes numbers into one 32-bit seed (for per-epoch and per-batch streams). */
+export function mixSeed(...parts: number[]): number {
+  let h = 0x811c9dc5
+  for (const p of parts) {
+    h = Math.imul(h ^ (p >>> 0), 0x01000193) >>> 0
+    h = Math.imul(h ^ (h >>> 13), 0x5bd1e995) >>> 0
+  }
+  return h >>> 0
+}
+
+/** The stream dropout masks are drawn from; the trainer reseeds it before each batch. */
+export const dropoutRandom = { current: new Random(0) }
+
+/** Options of `SeededDropout` (Keras names). */
+export interface SeededDropoutArgs {
+  rate: number
+  name?: string
+}
+
+/** Dropout with masks from `dropoutRandom`, saved as a standard `Dropout` layer. */
+export class SeededDropout extends tf.layers.Layer {
+  static readonly className = 'Dropout'
+  private readonly rate: number
+
+  constructor(args: SeededDropoutArgs) {
+    super(args.name === undefined ? {} : { name: args.name })
+    this.rate = args.rate
+    this.supportsMasking = true
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
+    const x = Array.isArray(inputs) ? (inputs[0] as tf.Tensor) : inputs
+    if (!kwargs.training || this.rate <= 0) return x
+    const keep = 1 - this.rate
+    const mask = new Float32Array(x.size)
+    const random = dropoutRandom.current
+    for (let i = 0; i < mask.length; i++) mask[i] = random.next() < keep ? 1 / keep : 0
+    return tf.mul(x, tf.tensor(mask, x.shape, 'float32'))
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { rate: this.rate, noiseShape: null, seed: null, ...super.getConfig() }
+  }
+}

@@ -1,0 +1,233 @@
+import { z } from 'zod'
+import { parseParams } from '../trees/params'
+
+/**
+ * Hyperparameters of the deep models (issue 6), named as the tree models' are (`epochs`,
+ * `batchSize`, `learningRate`, `seed`, `classWeight` …) so that CLI flags (`--param epochs=40`),
+ * sweep specs and run records use one vocabulary. Strict objects: a misspelt name is an error.
+ * Defaults are what a Keras user would start from, and reach the issue's FSDD targets.
+ */
+
+/** What every deep model shares: the optimiser, the schedule, stopping, augmentation. */
+const training = {
+  epochs: z
+    .number()
+    .int()
+    .min(1)
+    .default(30)
+    .describe('Passes over the training set (at most; early stopping may end sooner).'),
+  batchSize: z.number().int().min(1).default(32).describe('Examples per gradient step.'),
+  learningRate: z.number().positive().default(0.001).describe('The optimiser’s initial step size.'),
+  optimizer: z.enum(['adam', 'sgd', 'rmsprop']).default('adam').describe('Adam, SGD with momentum 0.9, or RMSprop.'),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe(
+      'Random seed of initial weights, shuffling, dropout and augmentation; the same seed and data give the same model.',
+    ),
+  classWeight: z
+    .union([z.literal('balanced'), z.record(z.string(), z.number().nonnegative())])
+    .nullable()
+    .default(null)
+    .describe(
+      'Loss weight of each class: null (all 1), balanced (inversely proportional to class frequency) or a weight per class name (others 1).',
+    ),
+  lrSchedule: z
+    .enum(['constant', 'step', 'cosine', 'plateau'])
+    .default('constant')
+    .describe(
+      'constant; step (× lrFactor every lrStepEpochs); cosine (to minLearningRate at the last epoch); plateau (× lrFactor when the validation loss has not improved for lrPatience epochs).',
+    ),
+  lrFactor: z.number().positive().lt(1).default(0.5).describe('Multiplier of the step and plateau schedules.'),
+  lrStepEpochs: z.number().int().min(1).default(10).describe('Epochs between steps of the step schedule.'),
+  lrPatience: z
+    .number()
+    .int()
+    .min(1)
+    .default(3)
+    .describe('Epochs without improvement before the plateau schedule lowers the rate.'),
+  minLearningRate: z.number().nonnegative().default(1e-6).describe('Floor of every schedule.'),
+  patience: z
+    .number()
+    .int()
+    .min(1)
+    .nullable()
+    .default(5)
+    .describe(
+      'Early stopping: epochs without improvement of the monitored metric before training stops; null: never stop early.',
+    ),
+  monitor: z
+    .enum(['val_loss', 'val_accuracy'])
+    .default('val_loss')
+    .describe('The metric early stopping and the best weights follow.'),
+  restoreBestWeights: z
+    .boolean()
+    .default(true)
+    .describe('End with the weights of the best epoch rather than the last.'),
+  timeShift: z
+    .number()
+    .min(0)
+    .max(0.5)
+    .default(0)
+    .describe(
+      'Augmentation: shift each example in time by up to this fraction of its frames (filled with its quietest value).',
+    ),
+  noise: z
+    .number()
+    .min(0)
+    .default(0)
+    .describe('Augmentation: standard deviation of Gaussian noise added to the standardised features.'),
+  timeMasks: z.number().int().min(0).default(0).describe('SpecAugment: number of time masks per example.'),
+  timeMaskWidth: z.number().int().min(1).default(8).describe('SpecAugment: widest time mask, in frames.'),
+  freqMasks: z
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe('SpecAugment: number of frequency (feature) masks per example.'),
+  freqMaskWidth: z.number().int().min(1).default(8).describe('SpecAugment: widest frequency mask, in bands.'),
+  mixup: z
+    .number()
+    .min(0)
+    .default(0)
+    .describe('Mixup: α of the Beta(α, α) mixing weight between pairs of a batch; 0: off (0.2 is usual).'),
+}
+
+const filters = z
+  .array(z.number().int().min(1))
+  .min(1)
+  .max(6)
+  .describe('Filters of each convolution block (one block per entry; each halves time and frequency).')
+
+/** A CNN on log-mel images: blocks of conv + batch norm + ReLU + max pooling, then a head that keeps frequency. */
+export const cnnParamsSchema = z.strictObject({
+  ...training,
+  epochs: training.epochs.default(20),
+  learningRate: training.learningRate.default(0.003),
+  filters: filters.default([16, 32, 64]),
+  kernelSize: z.number().int().min(1).default(3).describe('Height and width of each convolution kernel.'),
+  head: z
+    .enum(['timePool', 'flatten'])
+    .default('timePool')
+    .describe(
+      'timePool: max over time per frequency band and channel, so where energy sits in frequency is kept (a global pool over both axes throws it away); flatten: every position.',
+    ),
+  denseUnits: z
+    .number()
+    .int()
+    .min(0)
+    .default(64)
+    .describe('Units of the hidden dense layer before the output; 0: none.'),
+  dropout: z.number().min(0).lt(1).default(0.3).describe('Dropout rate before each dense layer.'),
+})
+
+/** A CRNN: convolution blocks, then a bidirectional GRU or LSTM over time. */
+export const crnnParamsSchema = z.strictObject({
+  ...training,
+  filters: filters.default([16, 32, 32]),
+  kernelSize: z.number().int().min(1).default(3).describe('Height and width of each convolution kernel.'),
+  cell: z.enum(['gru', 'lstm']).default('gru').describe('The recurrent cell.'),
+  lstmUnits: z
+    .number()
+    .int()
+    .min(1)
+    .default(64)
+    .describe('Units of the recurrent layer in each direction (GRU or LSTM cells).'),
+  dropout: z.number().min(0).lt(1).default(0.3).describe('Dropout rate before the output layer.'),
+})
+
+/** An LSTM or GRU on sequences of MFCC (+ delta) frames. */
+export const rnnParamsSchema = z.strictObject({
+  ...training,
+  learningRate: training.learningRate.default(0.003),
+  epochs: training.epochs.default(40),
+  cell: z.enum(['lstm', 'gru']).default('lstm').describe('The recurrent cell.'),
+  lstmUnits: z.number().int().min(1).default(64).describe('Units of each recurrent layer (LSTM or GRU cells).'),
+  layers: z.number().int().min(1).max(4).default(1).describe('Stacked recurrent layers.'),
+  bidirectional: z.boolean().default(false).describe('Read each sequence both ways.'),
+  denseUnits: z.number().int().min(0).default(0).describe('Units of a hidden dense layer before the output; 0: none.'),
+  dropout: z.number().min(0).lt(1).default(0.2).describe('Dropout rate before the output layer.'),
+})
+
+/** Transfer learning from a TensorFlow.js LayersModel saved in a local folder. */
+export const transferParamsSchema = z.strictObject({
+  ...training,
+  epochs: training.epochs.default(20),
+  baseModel: z.string().min(1).describe('Folder holding the base model’s model.json and weight files.'),
+  embeddingLayer: z
+    .string()
+    .nullable()
+    .default(null)
+    .describe('Name of the base layer whose output is the embedding; null: the input of the base model’s last layer.'),
+  fineTuneLayers: z
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe(
+      'Base layers (those with weights, counted from the embedding down) trained along with the new head; 0: a frozen embedding.',
+    ),
+  denseUnits: z
+    .number()
+    .int()
+    .min(0)
+    .default(64)
+    .describe('Units of the new head’s hidden layer; 0: the output layer only.'),
+  dropout: z.number().min(0).lt(1).default(0.3).describe('Dropout rate before each dense layer of the head.'),
+})
+
+/** The deep model kinds. */
+export const DEEP_MODEL_KINDS = ['cnn', 'crnn', 'lstm', 'transfer'] as const
+/** A deep model kind. */
+export type DeepModelKind = (typeof DEEP_MODEL_KINDS)[number]
+
+/** Each kind's hyperparameter schema (`lstm` covers GRUs too, through `cell`). */
+export const deepParamsSchemas = {
+  cnn: cnnParamsSchema,
+  crnn: crnnParamsSchema,
+  lstm: rnnParamsSchema,
+  transfer: transferParamsSchema,
+} as const
+
+/** A CNN's hyperparameters, complete. */
+export type CnnParams = z.output<typeof cnnParamsSchema>
+/** A CRNN's hyperparameters, complete. */
+export type CrnnParams = z.output<typeof crnnParamsSchema>
+/** An LSTM/GRU's hyperparameters, complete. */
+export type RnnParams = z.output<typeof rnnParamsSchema>
+/** Transfer learning's hyperparameters, complete. */
+export type TransferParams = z.output<typeof transferParamsSchema>
+/** The hyperparameters every kind has (training loop, schedule, augmentation). */
+export type TrainingParams = CnnParams | CrnnParams | RnnParams | TransferParams
+
+/** A deep model and its hyperparameters, as given (any hyperparameter may be left out). */
+export type DeepModelSpecInput =
+  | { model: 'cnn'; params?: z.input<typeof cnnParamsSchema> }
+  | { model: 'crnn'; params?: z.input<typeof crnnParamsSchema> }
+  | { model: 'lstm'; params?: z.input<typeof rnnParamsSchema> }
+  | { model: 'transfer'; params: z.input<typeof transferParamsSchema> }
+
+/** A deep model and its complete hyperparameters. */
+export type DeepModelSpec =
+  | { model: 'cnn'; params: CnnParams }
+  | { model: 'crnn'; params: CrnnParams }
+  | { model: 'lstm'; params: RnnParams }
+  | { model: 'transfer'; params: TransferParams }
+
+/** Checks a spec's hyperparameters, filling in defaults; a bad one is an invalid-input error naming it. */
+export function parseDeepSpec(spec: DeepModelSpecInput): DeepModelSpec {
+  switch (spec.model) {
+    case 'cnn':
+      return { model: 'cnn', params: parseParams(cnnParamsSchema, spec.params ?? {}, 'cnn') }
+    case 'crnn':
+      return { model: 'crnn', params: parseParams(crnnParamsSchema, spec.params ?? {}, 'crnn') }
+    case 'lstm':
+      return { model: 'lstm', params: parseParams(rnnParamsSchema, spec.params ?? {}, 'lstm') }
+    case 'transfer':
+      return { model: 'transfer', params: parseParams(transferParamsSchema, spec.params, 'transfer') }
+    default:
+      throw new Error(`unknown deep model: ${String((spec as { model: unknown }).model)}`)
+  }
+}

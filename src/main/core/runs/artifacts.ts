@@ -1,0 +1,115 @@
+import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { basename, dirname, extname, join } from 'node:path'
+import { z } from 'zod'
+import { EarmarkError } from '../errors'
+import { resolveFeatureConfig, summaryNames, type FeatureConfig, type FeatureConfigInput } from '../features'
+import { loadTreeModel, type TreeModel } from '../models/trees'
+import { featureConfigHash } from './summary'
+
+/*
+ * A run's files, the same in the project's runs folder and in an export, so that `earmark predict`
+ * takes either:
+ *
+ *   model.json     the trained model (for trees, the plain JSON document of models/trees/serialize.ts)
+ *   labels.json    the class names, in the order of the model's outputs
+ *   features.json  {"config": {...}, "hash": "...", "names": [...]}: how to compute the model's
+ *                  input from audio (the features module's configuration, complete) and its columns
+ *   run.json       what the run was: model, hyperparameters, split, metrics (export only)
+ */
+
+/** The file names of a run folder. */
+export const RUN_FILES = {
+  model: 'model.json',
+  labels: 'labels.json',
+  features: 'features.json',
+  run: 'run.json',
+} as const
+
+/** Where a project keeps its runs: a folder beside the project file, named after it. */
+export function projectRunsFolder(projectPath: string): string {
+  return join(dirname(projectPath), `${basename(projectPath, extname(projectPath))} runs`)
+}
+
+/** A run's own folder. */
+export const runFolder = (projectPath: string, runId: number): string =>
+  join(projectRunsFolder(projectPath), `run-${runId}`)
+
+/** Writes a run's model, labels and feature configuration into a folder; returns the model's path. */
+export async function writeRunFiles(
+  dir: string,
+  model: TreeModel,
+  modelDocument: string,
+  config: FeatureConfig,
+): Promise<string> {
+  await mkdir(dir, { recursive: true })
+  const modelPath = join(dir, RUN_FILES.model)
+  await writeFile(modelPath, modelDocument)
+  await writeFile(join(dir, RUN_FILES.labels), `${JSON.stringify(model.classes)}\n`)
+  const features = { config, hash: featureConfigHash(config), names: model.featureNames }
+  await writeFile(join(dir, RUN_FILES.features), `${JSON.stringify(features, null, 2)}\n`)
+  return modelPath
+}
+
+/** Copies a run's files into `out` and adds run.json; returns the files written. */
+export async function exportRunFiles(modelPath: string, out: string, run: unknown): Promise<string[]> {
+  const from = dirname(modelPath)
+  await mkdir(out, { recursive: true })
+  const written: string[] = []
+  for (const name of [RUN_FILES.model, RUN_FILES.labels, RUN_FILES.features]) {
+    await copyFile(join(from, name), join(out, name))
+    written.push(join(out, name))
+  }
+  await writeFile(join(out, RUN_FILES.run), `${JSON.stringify(run, null, 2)}\n`)
+  written.push(join(out, RUN_FILES.run))
+  return written
+}
+
+const featuresFileSchema = z.object({
+  config: z.record(z.string(), z.unknown()),
+  hash: z.string(),
+  names: z.array(z.string()),
+})
+
+/** A model with everything needed to predict from audio. */
+export interface PredictableModel {
+  model: TreeModel
+  config: FeatureConfig
+  modelPath: string
+}
+
+/**
+ * Loads a run folder (the project's or an export) or a model.json with features.json beside it,
+ * and checks that the feature configuration gives the columns the model reads.
+ */
+export async function loadPredictableModel(path: string): Promise<PredictableModel> {
+  let info
+  try {
+    info = await stat(path)
+  } catch {
+    throw new EarmarkError('not-found', `No run folder or model file at ${path}.`)
+  }
+  const modelPath = info.isDirectory() ? join(path, RUN_FILES.model) : path
+  const featuresPath = join(dirname(modelPath), RUN_FILES.features)
+  const model = await loadTreeModel(modelPath)
+  let raw: unknown
+  try {
+    raw = JSON.parse(await readFile(featuresPath, 'utf8'))
+  } catch (error) {
+    throw new EarmarkError(
+      'not-found',
+      `${featuresPath} is missing or unreadable (${error instanceof Error ? error.message : String(error)}): it says how to compute the model's features`,
+    )
+  }
+  const parsed = featuresFileSchema.safeParse(raw)
+  if (!parsed.success)
+    throw new EarmarkError('corrupt', `${featuresPath} is not a feature description: ${z.prettifyError(parsed.error)}`)
+  const config = resolveFeatureConfig(parsed.data.config as FeatureConfigInput)
+  const names = summaryNames(config)
+  if (names.join('\n') !== model.featureNames.join('\n')) {
+    throw new EarmarkError(
+      'corrupt',
+      `${featuresPath} describes other features than the ${model.featureNames.length} the model reads`,
+    )
+  }
+  return { model, config, modelPath }
+}

@@ -1,0 +1,232 @@
+import type { Database } from 'better-sqlite3'
+import type { SweepSpec } from '@shared/sweep-spec'
+import type { SweepInfo, SweepTrial } from '@shared/sweeps'
+import { listClasses } from '../catalog/classes'
+import { trainingClips } from '../catalog/runs'
+import {
+  claimTrial,
+  finishTrial,
+  getSweep,
+  listTrials,
+  queueTrials,
+  recordFolds,
+  requeueUnfinished,
+  setSweepState,
+  sweepSpecOf,
+} from '../catalog/sweeps'
+import { EarmarkError } from '../errors'
+import { groupKFold, holdOut, predefinedFolds, stratifiedKFold, type Fold } from '../evaluation/splits'
+import { JobCancelledError, type JobContext } from '../jobs/runner'
+import type { TrainingSet, TreeModelKind } from '../models/trees'
+import { loadSummaryFeatures } from '../runs/features'
+import { defaultSummaryConfig } from '../runs/summary'
+import { WorkerPool } from '../workers/pool'
+import { workerScript } from '../workers/script'
+import { halvingRungs, promote } from './halving'
+import { nextTpeConfiguration, plannedConfigurations } from './plan'
+import type { Params } from './space'
+import type { TrialTask } from './objective'
+
+export interface SweepOptions {
+  /** Trials run side by side, each on its own worker thread (default: 2, one per core here). */
+  workers?: number
+}
+
+/** The models a sweep can tune today; the deep models' trials need the training engine's runner. */
+const TREE_MODELS: readonly string[] = ['rf', 'gbdt']
+
+/** The most common sample rate of the clips: the rate summary features are computed at. */
+function commonRate(rates: readonly number[]): number {
+  const counts = new Map<number, number>()
+  for (const r of rates) counts.set(r, (counts.get(r) ?? 0) + 1)
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0]?.[0] ?? 16000
+}
+
+function foldsFor(spec: SweepSpec, y: Int32Array, groups: (string | null)[], folds: (number | null)[]): Fold[] {
+  switch (spec.cv.kind) {
+    case 'stratified':
+      return stratifiedKFold(y, spec.cv.folds, spec.seed)
+    case 'group':
+      return groupKFold(groups, spec.cv.folds, spec.seed)
+    case 'folds':
+      return predefinedFolds(folds)
+    case 'holdout':
+      return [holdOut(y.length, spec.cv.testFraction, spec.seed, y)]
+  }
+}
+
+/**
+ * Runs (or resumes) a sweep as a job: features once, then trials on worker threads, each
+ * cross-validated. Trials are queued in the catalog before they run and marked when they end, so
+ * a sweep whose process died resumes without running a finished trial again. The project's test
+ * split, if it has one, is kept out: the sweep tunes on training data only.
+ */
+export async function runSweep(
+  db: Database,
+  sweepId: number,
+  context: JobContext,
+  options: SweepOptions = {},
+): Promise<SweepInfo> {
+  const spec = sweepSpecOf(db, sweepId)
+  if (!TREE_MODELS.includes(spec.model)) {
+    throw new EarmarkError('invalid-input', `sweeps of ${spec.model} models are not available yet; sweep rf or gbdt`)
+  }
+  setSweepState(db, sweepId, 'running', { jobId: context.jobId })
+  const started = Date.now()
+  const { clips: all } = trainingClips(db)
+  const clips = all.filter((c) => c.split !== 'test')
+  const present = new Set(clips.map((c) => c.label))
+  const classes = listClasses(db)
+    .map((c) => c.name)
+    .filter((n) => present.has(n))
+  if (classes.length < 2)
+    throw new EarmarkError('invalid-input', 'a sweep needs labelled clips of at least two classes')
+  const index = new Map(classes.map((n, k) => [n, k]))
+
+  context.progress(0, null, 'computing features')
+  const config = defaultSummaryConfig(commonRate(clips.map((c) => c.sampleRate)))
+  const matrix = await loadSummaryFeatures(
+    clips.map((c) => c.path),
+    config,
+    {
+      workers: options.workers ?? 2,
+      signal: context.signal,
+      onProgress: (done, total) => context.progress(done, total, `features: ${done} of ${total} clips`),
+    },
+  )
+  for (const f of matrix.failed) context.log('warn', `${f.path}: ${f.reason} (left out of the sweep)`)
+  const used = matrix.rows.map((r) => clips[r] as (typeof clips)[number])
+  const data: TrainingSet = {
+    x: matrix.x,
+    y: Int32Array.from(used, (c) => index.get(c.label) as number),
+    nRows: used.length,
+    nFeatures: matrix.names.length,
+    featureNames: matrix.names,
+    classes,
+  }
+  const folds = foldsFor(
+    spec,
+    data.y,
+    used.map((c) => c.group),
+    used.map((c) => c.fold),
+  )
+
+  recordFolds(
+    db,
+    sweepId,
+    folds.map((f) => f.test.map((r) => (used[r] as (typeof used)[number]).id)),
+  )
+
+  const pool = new WorkerPool(workerScript('sweep-worker'), {
+    size: Math.max(1, options.workers ?? 2),
+    taskTimeoutMs: 6 * 60 * 60_000,
+  })
+  const abort = (): void => void pool.close()
+  context.signal.addEventListener('abort', abort)
+  requeueUnfinished(db, sweepId)
+  const outOfTime = (): boolean =>
+    spec.timeBudgetSeconds !== undefined && (Date.now() - started) / 1000 > spec.timeBudgetSeconds
+
+  const runOne = async (trial: SweepTrial): Promise<void> => {
+    const begun = Date.now()
+    const params: Params = { seed: spec.seed, ...trial.params }
+    const task: TrialTask = { data, folds, model: spec.model as TreeModelKind, params, metric: spec.metric }
+    try {
+      const scores = await pool.run<number[]>('trial', task)
+      finishTrial(db, trial.id, { folds: scores, seconds: (Date.now() - begun) / 1000 })
+    } catch (error) {
+      if (context.signal.aborted) {
+        finishTrial(db, trial.id, { cancelled: true })
+        return
+      }
+      const message = error instanceof Error ? error.message : String(error)
+      finishTrial(db, trial.id, { error: message, seconds: (Date.now() - begun) / 1000 })
+      context.log('warn', `trial ${trial.number}: ${message}`)
+    }
+  }
+
+  /** Runs the queued trials of a rung, `workers` at a time; `refill` may queue more as they end. */
+  const drain = async (rung: number, total: number, refill?: () => void): Promise<void> => {
+    const lanes = Array.from({ length: Math.max(1, options.workers ?? 2) }, async () => {
+      for (;;) {
+        if (context.signal.aborted || outOfTime()) return
+        refill?.()
+        const trial = claimTrial(db, sweepId, rung)
+        if (!trial) return
+        await runOne(trial)
+        const done = listTrials(db, sweepId).filter((t) => t.state === 'done' || t.state === 'failed').length
+        const best = getSweep(db, sweepId).best
+        context.progress(done, total, best ? `best ${spec.metric} ${best.score?.toFixed(4)}` : `${done} trials`)
+      }
+    })
+    await Promise.all(lanes)
+  }
+
+  try {
+    if (spec.strategy === 'grid' || spec.strategy === 'random') {
+      const planned = plannedConfigurations(spec)
+      queueTrials(
+        db,
+        sweepId,
+        planned.map((params, number) => ({ number, params })),
+      )
+      await drain(0, planned.length)
+    } else if (spec.strategy === 'tpe') {
+      const refill = (): void => {
+        const trials = listTrials(db, sweepId)
+        if (trials.length >= spec.trials) return
+        if (trials.some((t) => t.state === 'queued')) return
+        const history = trials
+          .filter((t) => t.state === 'done' && t.score !== null)
+          .map((t) => ({ params: t.params, score: t.score as number }))
+        const params = nextTpeConfiguration(spec, trials.length, history)
+        queueTrials(db, sweepId, [{ number: trials.length, params }])
+      }
+      await drain(0, spec.trials, refill)
+    } else {
+      const { halving } = spec
+      if (!halving) throw new EarmarkError('invalid-input', 'the halving strategy needs {"halving": {...}}')
+      const rungs = halvingRungs(spec.trials, halving.minBudget, halving.maxBudget, halving.eta)
+      const first = plannedConfigurations({ ...spec, strategy: 'random' })
+      const total = rungs.reduce((a, r) => a + r.configurations, 0)
+      queueTrials(
+        db,
+        sweepId,
+        first.map((params, number) => ({
+          number,
+          params: { ...params, [halving.parameter]: rungs[0]?.budget ?? halving.minBudget },
+        })),
+      )
+      for (let r = 0; r < rungs.length; r++) {
+        await drain(r, total)
+        const next = rungs[r + 1]
+        if (!next || context.signal.aborted || outOfTime()) break
+        const here = listTrials(db, sweepId).filter((t) => t.rung === r)
+        const keep = promote(
+          here.map((t) => (t.state === 'done' ? (t.score as number) : NaN)),
+          next.configurations,
+        )
+        queueTrials(
+          db,
+          sweepId,
+          keep.flatMap((i) => {
+            const trial = here[i]
+            return trial
+              ? [{ number: trial.number, rung: r + 1, params: { ...trial.params, [halving.parameter]: next.budget } }]
+              : []
+          }),
+        )
+      }
+    }
+  } finally {
+    context.signal.removeEventListener('abort', abort)
+    await pool.close()
+  }
+  if (context.signal.aborted) {
+    setSweepState(db, sweepId, 'cancelled')
+    throw new JobCancelledError(getSweep(db, sweepId))
+  }
+  setSweepState(db, sweepId, 'done')
+  if (outOfTime()) context.log('info', `time budget of ${spec.timeBudgetSeconds} s reached; queued trials left`)
+  return getSweep(db, sweepId)
+}

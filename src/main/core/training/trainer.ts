@@ -1,0 +1,437 @@
+// The training loop of the deep models (issue 6): a Keras-like fit with class weights,
+// augmentation, a learning-rate schedule, early stopping with the best weights restored, a
+// checkpoint after every epoch, and exact resumption. Every random draw (shuffling, dropout,
+// augmentation) comes from a stream seeded by (seed, epoch, batch), so a run resumed from the
+// checkpoint of epoch k continues bit for bit as the uninterrupted run would have.
+import * as tf from '@tensorflow/tfjs'
+import { buildDeepNet, type DeepNet, type InputShape } from '../models/deep/build'
+import { dropoutRandom, mixSeed, Random } from '../models/deep/layers'
+import { parseDeepSpec, type DeepModelSpec, type DeepModelSpecInput, type TrainingParams } from '../models/deep/params'
+import { readCheckpoint, writeCheckpoint, type StoredTensor } from './checkpoint'
+import {
+  augments,
+  classWeights,
+  fitStandardizer,
+  makeBatch,
+  shuffled,
+  type DeepDataset,
+  type Standardizer,
+} from './data'
+import { initEngine, type EngineInfo } from './engine'
+
+/** Loss and accuracy after one epoch (validation figures are null without validation examples). */
+export interface EpochMetrics {
+  /** 1-based epoch number. */
+  epoch: number
+  loss: number
+  accuracy: number
+  valLoss: number | null
+  valAccuracy: number | null
+  /** The learning rate the epoch trained with. */
+  learningRate: number
+  /** Wall-clock seconds of the epoch (training and validation). */
+  seconds: number
+}
+
+/** Progress within an epoch, every `batchEvery` batches. */
+export interface BatchProgress {
+  epoch: number
+  batch: number
+  batches: number
+  /** Mean training loss and accuracy of the epoch so far. */
+  loss: number
+  accuracy: number
+}
+
+/** How a training run reports and where it keeps its checkpoint. */
+export interface TrainOptions {
+  /** Aborting stops the run after the current batch with a TrainingCancelledError; the last checkpoint stays. */
+  signal?: AbortSignal
+  /** Called after every epoch (after its checkpoint is written). */
+  onEpoch?: (metrics: EpochMetrics) => void
+  /** Called every `batchEvery` batches. */
+  onBatch?: (progress: BatchProgress) => void
+  /** Batches between `onBatch` calls (default 10). */
+  batchEvery?: number
+  /** Folder of the run's checkpoint; without it nothing is written and nothing resumed. */
+  checkpointDir?: string
+  /** Carry on from the checkpoint in `checkpointDir` when there is one (default true). */
+  resume?: boolean
+  /** The clock (injectable for tests). */
+  now?: () => number
+  /** Stop after this many epochs in this call, as a crash would (tests of resumption). */
+  stopAfterEpochs?: number
+}
+
+/** A trained model and what it needs to predict: classes, input shape, standardisation. */
+export interface TrainedDeepModel {
+  model: tf.LayersModel
+  spec: DeepModelSpec
+  classes: string[]
+  inputShape: InputShape
+  standardizer: Standardizer
+}
+
+/** The outcome of `trainDeep`. */
+export interface TrainResult extends TrainedDeepModel {
+  history: EpochMetrics[]
+  /** Epochs trained (all calls together). */
+  epochs: number
+  /** The epoch whose weights the model ends with (1-based). */
+  bestEpoch: number
+  stoppedEarly: boolean
+  /** The epoch the run resumed after (0: it started afresh). */
+  resumedFrom: number
+  engine: EngineInfo
+}
+
+/** Training stopped because the loss is no longer a number. */
+export class NonFiniteLossError extends Error {
+  override readonly name = 'NonFiniteLossError'
+}
+
+/** Training stopped because it was asked to. */
+export class TrainingCancelledError extends Error {
+  override readonly name = 'TrainingCancelledError'
+}
+
+/** The trainer's part of a checkpoint. */
+interface LoopState {
+  fingerprint: string
+  epoch: number
+  history: EpochMetrics[]
+  learningRate: number
+  best: number | null
+  bestEpoch: number
+  wait: number
+  plateauBest: number | null
+  plateauWait: number
+  standardizer: Standardizer
+}
+
+type Optimizer = tf.Optimizer & { learningRate: number; setLearningRate?: (lr: number) => void }
+
+function makeOptimizer(p: TrainingParams): Optimizer {
+  switch (p.optimizer) {
+    case 'adam':
+      return tf.train.adam(p.learningRate) as unknown as Optimizer
+    case 'sgd':
+      return tf.train.momentum(p.learningRate, 0.9) as unknown as Optimizer
+    case 'rmsprop':
+      return tf.train.rmsprop(p.learningRate) as unknown as Optimizer
+    default:
+      throw new Error(`unknown optimizer: ${String(p.optimizer satisfies never)}`)
+  }
+}
+
+function setLearningRate(optimizer: Optimizer, lr: number): void {
+  if (optimizer.setLearningRate) optimizer.setLearningRate(lr)
+  optimizer.learningRate = lr
+}
+
+/** The learning rate of an epoch (0-based) under the step and cosine schedules; others keep the state's. */
+function scheduled(p: TrainingParams, epoch: number, current: number): number {
+  switch (p.lrSchedule) {
+    case 'constant':
+    case 'plateau':
+      return current
+    case 'step':
+      return Math.max(p.minLearningRate, p.learningRate * p.lrFactor ** Math.floor(epoch / p.lrStepEpochs))
+    case 'cosine': {
+      const t = p.epochs > 1 ? epoch / (p.epochs - 1) : 0
+      return p.minLearningRate + 0.5 * (p.learningRate - p.minLearningRate) * (1 + Math.cos(Math.PI * t))
+    }
+    default:
+      throw new Error(`unknown schedule: ${String(p.lrSchedule satisfies never)}`)
+  }
+}
+
+function stored(weights: tf.Tensor[], names: string[]): StoredTensor[] {
+  return weights.map((w, i) => ({
+    name: names[i] ?? String(i),
+    shape: w.shape,
+    dtype: w.dtype === 'int32' ? 'int32' : 'float32',
+    values: Float32Array.from(w.dataSync()),
+  }))
+}
+
+function toTensors(list: StoredTensor[]): tf.Tensor[] {
+  return list.map((t) =>
+    t.dtype === 'int32'
+      ? tf.tensor(Int32Array.from(t.values), t.shape, 'int32')
+      : tf.tensor(t.values, t.shape, 'float32'),
+  )
+}
+
+/**
+ * Weighted categorical cross-entropy, Keras's way: the batch mean of weight × CE. log(p + ε) rather
+ * than log(clip(p)): wasm's clip turns NaN into a bound, which would hide a diverged model.
+ */
+function weightedLoss(probs: tf.Tensor, y: tf.Tensor, w: tf.Tensor): tf.Scalar {
+  const ce = tf.neg(tf.sum(tf.mul(y, tf.log(tf.add(probs, 1e-7))), -1))
+  return tf.mean(tf.mul(ce, w)) as tf.Scalar
+}
+
+function argmaxHits(probs: Float32Array | Int32Array | Uint8Array, y: Float32Array, k: number): number {
+  let hits = 0
+  for (let b = 0; b < y.length / k; b++) {
+    let best = 0
+    let truth = 0
+    for (let i = 1; i < k; i++) {
+      if ((probs[b * k + i] as number) > (probs[b * k + best] as number)) best = i
+      if ((y[b * k + i] as number) > (y[b * k + truth] as number)) truth = i
+    }
+    if (best === truth) hits++
+  }
+  return hits
+}
+
+function batches(indices: readonly number[], size: number): number[][] {
+  const out: number[][] = []
+  for (let i = 0; i < indices.length; i += size) out.push(indices.slice(i, i + size))
+  return out
+}
+
+const yieldToEvents = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
+/** Loss and accuracy of the model (inference mode) on the given examples. */
+async function evaluate(
+  net: DeepNet,
+  data: DeepDataset,
+  indices: readonly number[],
+  standardizer: Standardizer,
+  batchSize: number,
+  shape: InputShape,
+): Promise<{ loss: number; accuracy: number }> {
+  const k = data.classes.length
+  const ones = new Float32Array(k).fill(1)
+  let loss = 0
+  let hits = 0
+  for (const part of batches(indices, batchSize)) {
+    const batch = makeBatch(data, part, standardizer, ones, null, new Random(0))
+    const [l, probs] = tf.tidy(() => {
+      const x = tf.tensor3d(batch.x, [batch.size, shape[0], shape[1]])
+      const p = net.model.apply(x, { training: false }) as tf.Tensor
+      const y = tf.tensor2d(batch.y, [batch.size, k])
+      return [tf.mul(weightedLoss(p, y, tf.onesLike(tf.sum(y, -1))), batch.size), p] as const
+    })
+    loss += (await l.data())[0] as number
+    hits += argmaxHits((await probs.data()) as Float32Array, batch.y, k)
+    tf.dispose([l, probs])
+    await yieldToEvents()
+  }
+  return { loss: loss / Math.max(1, indices.length), accuracy: hits / Math.max(1, indices.length) }
+}
+
+/** What identifies a run, so a checkpoint is never resumed into a different one. */
+function fingerprint(spec: DeepModelSpec, data: DeepDataset): string {
+  let h = mixSeed(data.train.length, data.validation.length)
+  for (const i of data.train) h = mixSeed(h, i, data.labels[i] as number)
+  for (const i of data.validation) h = mixSeed(h, i)
+  return JSON.stringify({ spec, shape: data.features.shape, classes: data.classes, data: h })
+}
+
+/**
+ * Trains a deep model. With `checkpointDir`, writes a checkpoint after every epoch and, when one is
+ * already there for the same spec and data, resumes from it. Throws NonFiniteLossError when the
+ * loss becomes NaN or infinite, TrainingCancelledError when `signal` aborts.
+ */
+export async function trainDeep(
+  specInput: DeepModelSpecInput,
+  data: DeepDataset,
+  options: TrainOptions = {},
+): Promise<TrainResult> {
+  const spec = parseDeepSpec(specInput)
+  const p = spec.params
+  const engine = await initEngine()
+  const now = options.now ?? (() => performance.now())
+  const shape = data.features.shape as InputShape
+  const k = data.classes.length
+  if (data.train.length === 0) throw new Error('no training examples')
+  for (const i of [...data.train, ...data.validation]) {
+    const label = data.labels[i]
+    if (label === undefined || label < 0 || label >= k || !Number.isInteger(label)) {
+      throw new Error(`example ${i} has no valid label (${String(label)})`)
+    }
+  }
+  const net = await buildDeepNet(spec, shape, k)
+  const optimizer = makeOptimizer(p)
+  const weightsByClass = classWeights(p.classWeight, data.labels, data.train, data.classes)
+  const augmentation = augments(p) ? p : null
+  const print = fingerprint(spec, data)
+  const variables = net.trainable()
+  const weightNames = net.model.weights.map((w) => w.originalName)
+
+  let state: LoopState | null = null
+  let bestWeights: StoredTensor[] | null = null
+  let resumedFrom = 0
+  if (options.checkpointDir && options.resume !== false) {
+    const checkpoint = await readCheckpoint<LoopState>(options.checkpointDir)
+    if (checkpoint && checkpoint.state.fingerprint === print) {
+      state = checkpoint.state
+      const modelWeights = toTensors(checkpoint.tensors['model'] ?? [])
+      net.model.setWeights(modelWeights)
+      tf.dispose(modelWeights)
+      const slots = checkpoint.tensors['optimizer'] ?? []
+      if (slots.length > 0) {
+        const tensors = toTensors(slots)
+        await optimizer.setWeights(slots.map((s, i) => ({ name: s.name, tensor: tensors[i] as tf.Tensor })))
+        tf.dispose(tensors)
+      }
+      bestWeights = checkpoint.tensors['best'] ?? null
+      resumedFrom = state.epoch
+    }
+  }
+  state ??= {
+    fingerprint: print,
+    epoch: 0,
+    history: [],
+    learningRate: p.learningRate,
+    best: null,
+    bestEpoch: 0,
+    wait: 0,
+    plateauBest: null,
+    plateauWait: 0,
+    standardizer: fitStandardizer(data.features, data.train),
+  }
+  const standardizer = state.standardizer
+  const monitorAccuracy = p.monitor === 'val_accuracy' && data.validation.length > 0
+  let stoppedEarly = p.patience !== null && state.wait >= p.patience
+  let epochsThisCall = 0
+
+  while (!stoppedEarly && state.epoch < p.epochs) {
+    if (options.stopAfterEpochs !== undefined && epochsThisCall >= options.stopAfterEpochs) break
+    const epoch = state.epoch
+    const started = now()
+    const lr = scheduled(p, epoch, state.learningRate)
+    setLearningRate(optimizer, lr)
+    const order = shuffled(data.train, new Random(mixSeed(p.seed, epoch, 1)))
+    const parts = batches(order, p.batchSize)
+    let lossSum = 0
+    let hits = 0
+    let seen = 0
+    for (let b = 0; b < parts.length; b++) {
+      if (options.signal?.aborted) throw new TrainingCancelledError(`training was cancelled during epoch ${epoch + 1}`)
+      const part = parts[b] as number[]
+      const batch = makeBatch(
+        data,
+        part,
+        standardizer,
+        weightsByClass,
+        augmentation,
+        new Random(mixSeed(p.seed, epoch, b, 3)),
+      )
+      dropoutRandom.current = new Random(mixSeed(p.seed, epoch, b, 2))
+      let probs: tf.Tensor | null = null
+      const loss = tf.tidy(() => {
+        const x = tf.tensor3d(batch.x, [batch.size, shape[0], shape[1]])
+        const y = tf.tensor2d(batch.y, [batch.size, k])
+        const w = tf.tensor1d(batch.weights)
+        return optimizer.minimize(
+          () => {
+            const out = net.forward(x)
+            probs = tf.keep(out)
+            return weightedLoss(out, y, w)
+          },
+          true,
+          variables,
+        ) as tf.Scalar
+      })
+      const value = (await loss.data())[0] as number
+      const predicted = probs as tf.Tensor | null
+      const probValues = predicted ? ((await predicted.data()) as Float32Array) : new Float32Array(0)
+      tf.dispose([loss, ...(predicted ? [predicted] : [])])
+      if (!Number.isFinite(value) || probValues.some((v) => !Number.isFinite(v))) {
+        throw new NonFiniteLossError(
+          `the training loss became ${value} at epoch ${epoch + 1}, batch ${b + 1}: lower the learning rate (now ${lr}) or check the features for NaN or infinite values`,
+        )
+      }
+      lossSum += value * batch.size
+      hits += argmaxHits(probValues, batch.y, k)
+      seen += batch.size
+      const every = options.batchEvery ?? 10
+      if (options.onBatch && ((b + 1) % every === 0 || b === parts.length - 1)) {
+        options.onBatch({
+          epoch: epoch + 1,
+          batch: b + 1,
+          batches: parts.length,
+          loss: lossSum / seen,
+          accuracy: hits / seen,
+        })
+      }
+      await yieldToEvents()
+    }
+    const val =
+      data.validation.length > 0 ? await evaluate(net, data, data.validation, standardizer, p.batchSize, shape) : null
+    const metrics: EpochMetrics = {
+      epoch: epoch + 1,
+      loss: lossSum / seen,
+      accuracy: hits / seen,
+      valLoss: val?.loss ?? null,
+      valAccuracy: val?.accuracy ?? null,
+      learningRate: lr,
+      seconds: (now() - started) / 1000,
+    }
+    // Early stopping and best weights follow the monitored figure (lower is better; accuracy negated).
+    const monitored = monitorAccuracy ? -(val?.accuracy ?? 0) : (val?.loss ?? metrics.loss)
+    if (state.best === null || monitored < state.best) {
+      state.best = monitored
+      state.bestEpoch = epoch + 1
+      state.wait = 0
+      if (p.restoreBestWeights) bestWeights = stored(net.model.getWeights(), weightNames)
+    } else {
+      state.wait++
+    }
+    if (p.lrSchedule === 'plateau') {
+      const figure = val?.loss ?? metrics.loss
+      if (state.plateauBest === null || figure < state.plateauBest) {
+        state.plateauBest = figure
+        state.plateauWait = 0
+      } else if (++state.plateauWait >= p.lrPatience) {
+        state.learningRate = Math.max(p.minLearningRate, state.learningRate * p.lrFactor)
+        state.plateauWait = 0
+      }
+    }
+    state.history.push(metrics)
+    state.epoch = epoch + 1
+    epochsThisCall++
+    stoppedEarly = p.patience !== null && state.wait >= p.patience
+    if (options.checkpointDir) {
+      const optimizerWeights = await optimizer.getWeights()
+      await writeCheckpoint<LoopState>(options.checkpointDir, {
+        state,
+        tensors: {
+          model: stored(net.model.getWeights(), weightNames),
+          optimizer: stored(
+            optimizerWeights.map((w) => w.tensor),
+            optimizerWeights.map((w) => w.name),
+          ),
+          ...(bestWeights ? { best: bestWeights } : {}),
+        },
+      })
+      // getWeights hands out the optimiser's own slot variables, and a fresh iteration count.
+      tf.dispose(optimizerWeights.filter((w) => !(w.tensor instanceof tf.Variable)).map((w) => w.tensor))
+    }
+    options.onEpoch?.(metrics)
+  }
+  const finished = stoppedEarly || state.epoch >= p.epochs
+  if (finished && p.restoreBestWeights && bestWeights) {
+    const tensors = toTensors(bestWeights)
+    net.model.setWeights(tensors)
+    tf.dispose(tensors)
+  }
+  optimizer.dispose()
+  return {
+    model: net.model,
+    spec,
+    classes: [...data.classes],
+    inputShape: shape,
+    standardizer,
+    history: state.history,
+    epochs: state.epoch,
+    bestEpoch: finished && p.restoreBestWeights ? state.bestEpoch : state.epoch,
+    stoppedEarly,
+    resumedFrom,
+    engine,
+  }
+}

@@ -1,0 +1,80 @@
+// The training worker thread (issue 6): trains one model per 'train' request, so the main process
+// stays responsive, and reports the engine, per-batch and per-epoch progress, then the outcome.
+import { parentPort } from 'node:worker_threads'
+import { arraySource } from './data'
+import { initEngine } from './engine'
+import { saveDeepModel } from './saved'
+import { NonFiniteLossError, trainDeep, TrainingCancelledError } from './trainer'
+import type { TrainingFailure, TrainingReply, TrainingRequest } from './worker-protocol'
+
+const port = parentPort
+if (!port) throw new Error('training-worker must run in a worker thread')
+const send = (reply: TrainingReply): void => port.postMessage(reply)
+const controller = new AbortController()
+
+function failure(error: unknown): TrainingFailure {
+  if (error instanceof TrainingCancelledError) return 'cancelled'
+  if (error instanceof NonFiniteLossError) return 'non-finite-loss'
+  const message = error instanceof Error ? error.message : String(error)
+  if (/out of memory|allocation failed|Cannot allocate|RangeError: Array buffer/i.test(message)) return 'out-of-memory'
+  return 'error'
+}
+
+async function train(request: Extract<TrainingRequest, { type: 'train' }>): Promise<void> {
+  try {
+    const engine = await initEngine(request.engines ? { prefer: request.engines } : {})
+    send({ type: 'engine', engine })
+    const { data } = request
+    const result = await trainDeep(
+      request.spec,
+      {
+        features: arraySource(data.features, data.shape),
+        labels: data.labels,
+        classes: data.classes,
+        train: data.train,
+        validation: data.validation,
+      },
+      {
+        signal: controller.signal,
+        checkpointDir: request.checkpointDir,
+        ...(request.batchEvery === undefined ? {} : { batchEvery: request.batchEvery }),
+        onBatch: (progress) => send({ type: 'batch', progress }),
+        onEpoch: (metrics) => send({ type: 'epoch', metrics }),
+      },
+    )
+    await saveDeepModel(result, request.modelDir, { features: request.features ?? null, engine: engine.name })
+    send({
+      type: 'done',
+      summary: {
+        history: result.history,
+        epochs: result.epochs,
+        bestEpoch: result.bestEpoch,
+        stoppedEarly: result.stoppedEarly,
+        resumedFrom: result.resumedFrom,
+        engine: result.engine,
+        modelDir: request.modelDir,
+      },
+    })
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    const kind = failure(error)
+    send({
+      type: 'error',
+      failure: kind,
+      message: kind === 'out-of-memory' ? `training ran out of memory: ${message}` : message,
+    })
+  }
+}
+
+port.on('message', (request: TrainingRequest) => {
+  switch (request.type) {
+    case 'train':
+      void train(request)
+      return
+    case 'cancel':
+      controller.abort()
+      return
+    default:
+      throw new Error(`unknown training request: ${JSON.stringify(request satisfies never)}`)
+  }
+})

@@ -1,0 +1,484 @@
+// Training kernels for the wasm backend (issue 6). tfjs-backend-wasm 4.22 ships inference kernels:
+// it has no Conv2DBackpropFilter (which every convolution's gradient, fused or not, calls) and no
+// depthwise backprops, and its Conv2DBackpropInput and MaxPoolGrad are plain loops that take tens
+// of times the forward convolution's time. These replacements either run the heavy part as a
+// forward convolution or a matrix product on XNNPACK, or are single passes over the wasm heap.
+import * as tf from '@tensorflow/tfjs'
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
+
+type Info = tf.TensorInfo
+type Conv2DInfo = tf.backend_util.Conv2DInfo
+
+interface KernelArgs {
+  inputs: tf.NamedTensorInfoMap
+  backend: tf.KernelBackend
+  attrs?: tf.NamedAttrMap
+}
+
+/** The kernels this module registers on the wasm backend (those it adds and those it replaces). */
+export const WASM_TRAINING_KERNELS = [
+  'Conv2DBackpropFilter',
+  'Conv2DBackpropInput',
+  'DepthwiseConv2dNativeBackpropFilter',
+  'DepthwiseConv2dNativeBackpropInput',
+  'MaxPoolGrad',
+  'Tile',
+] as const
+
+const BACKEND = 'wasm'
+
+/** A float32 view of a tensor's memory on the wasm heap; take it after the last allocation (the heap may grow). */
+function view(backend: BackendWasm, info: Info): Float32Array {
+  return backend.typedArrayFromHeap(info) as Float32Array
+}
+
+function runWasmKernel(
+  name: string,
+  backend: BackendWasm,
+  inputs: tf.NamedTensorInfoMap,
+  attrs: tf.NamedAttrMap,
+): Info {
+  const kernel = tf.getKernel(name, BACKEND)
+  if (!kernel) throw new Error(`the wasm backend has no ${name} kernel`)
+  const out = kernel.kernelFunc({ inputs, backend, attrs })
+  if (Array.isArray(out)) throw new Error(`${name} returned several tensors`)
+  return out
+}
+
+function requireFloat32(name: string, ...infos: Info[]): void {
+  for (const info of infos) {
+    if (info.dtype !== 'float32') throw new Error(`${name} on wasm supports float32 tensors only, not ${info.dtype}`)
+  }
+}
+
+function requireChannelsLast(name: string, info: Conv2DInfo): void {
+  if (info.dataFormat !== 'channelsLast') throw new Error(`${name} on wasm supports NHWC (channelsLast) only`)
+}
+
+function convInfo(xShape: number[], filterShape: number[], attrs: tf.NamedAttrMap, depthwise = false): Conv2DInfo {
+  const strides = attrs['strides'] as [number, number] | number
+  const dilations = (attrs['dilations'] as [number, number] | number | undefined) ?? 1
+  const pad = attrs['pad'] as 'valid' | 'same' | number | tf.backend_util.ExplicitPadding
+  const dimRoundingMode = attrs['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined
+  const dataFormat = tf.backend_util.convertConv2DDataFormat(
+    (attrs['dataFormat'] as 'NHWC' | 'NCHW' | undefined) ?? 'NHWC',
+  )
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
+    depthwise,
+    dataFormat,
+  )
+}
+
+/**
+ * The filter gradient as one matrix product on XNNPACK: the input's patches, laid out transposed
+ * (one row per filter tap and input channel, one column per output position, written in a single
+ * pass), times the output gradient. dW[kh,kw,ci,co] = Σ_{b,oh,ow} x[b, oh·sh − top + kh·dh,
+ * ow·sw − left + kw·dw, ci] · dy[b,oh,ow,co]. (The transposed layout matters: wasm's BatchMatMul
+ * with transposeA runs about 10x slower than without.)
+ */
+function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): Info {
+  const wasm = backend as BackendWasm
+  const x = inputs['x'] as Info
+  const dy = inputs['dy'] as Info
+  requireFloat32('Conv2DBackpropFilter', x, dy)
+  const filterShape = (attrs ?? {})['filterShape'] as number[]
+  const info = convInfo(x.shape, filterShape, { ...attrs, dilations: 1 })
+  requireChannelsLast('Conv2DBackpropFilter', info)
+  const { batchSize, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info
+  const positions = batchSize * outHeight * outWidth
+  const taps = filterHeight * filterWidth * inChannels
+  const patches = wasm.makeOutput([taps, positions], 'float32')
+  im2colTransposed(view(wasm, x), view(wasm, patches), info)
+  const dy2 = { dataId: dy.dataId, shape: [positions, outChannels], dtype: dy.dtype }
+  const product = runWasmKernel('BatchMatMul', wasm, { a: patches, b: dy2 }, { transposeA: false, transposeB: false })
+  wasm.disposeData(patches.dataId)
+  return { dataId: product.dataId, shape: filterShape, dtype: 'float32' }
+}
+
+/** The patches of `x` under each output position, transposed: row (kh, kw, ci), column (b, oh, ow); zeros where padded. */
+function im2colTransposed(x: Float32Array, out: Float32Array, info: Conv2DInfo): void {
+  const { batchSize, inHeight, inWidth, inChannels: ci, outHeight, outWidth } = info
+  const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info
+  const top = info.padInfo.top
+  const left = info.padInfo.left
+  let o = 0
+  for (let kh = 0; kh < filterHeight; kh++) {
+    for (let kw = 0; kw < filterWidth; kw++) {
+      for (let c = 0; c < ci; c++) {
+        for (let b = 0; b < batchSize; b++) {
+          const xb = b * inHeight * inWidth * ci + c
+          for (let oh = 0; oh < outHeight; oh++) {
+            const ih = oh * strideHeight - top + kh * dilationHeight
+            if (ih < 0 || ih >= inHeight) {
+              out.fill(0, o, o + outWidth)
+              o += outWidth
+              continue
+            }
+            const row = xb + ih * inWidth * ci
+            for (let ow = 0; ow < outWidth; ow++) {
+              const iw = ow * strideWidth - left + kw * dilationWidth
+              out[o++] = iw < 0 || iw >= inWidth ? 0 : (x[row + iw * ci] as number)
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The input gradient as a forward convolution (XNNPACK): dy, spread out by the strides and padded
+ * by (kernel − 1 − padding), convolved ('valid', stride 1) with the filter flipped in space and
+ * with its channel axes swapped.
+ */
+function conv2DBackpropInput(original: tf.KernelFunc) {
+  return ({ inputs, backend, attrs }: KernelArgs): Info => {
+    const wasm = backend as BackendWasm
+    const dy = inputs['dy'] as Info
+    const filter = inputs['filter'] as Info
+    const inputShape = (attrs ?? {})['inputShape'] as number[]
+    const dilations = (attrs ?? {})['dilations'] as number | [number, number] | undefined
+    const dilated =
+      dilations !== undefined && (Array.isArray(dilations) ? dilations.some((d) => d !== 1) : dilations !== 1)
+    if (dilated || dy.dtype !== 'float32' || filter.dtype !== 'float32') {
+      return original({ inputs, backend, attrs: attrs ?? {} }) as Info
+    }
+    const info = convInfo(inputShape, filter.shape, { ...attrs, dilations: 1 })
+    requireChannelsLast('Conv2DBackpropInput', info)
+    if (info.inChannels <= COL2IM_MAX_CHANNELS) return backpropInputByCol2im(wasm, dy, filter, info)
+    const { inHeight, inWidth, inChannels, outChannels } = info
+    const { filterHeight: fh, filterWidth: fw } = info
+    const ph = inHeight + fh - 1
+    const pw = inWidth + fw - 1
+    const offH = fh - 1 - info.padInfo.top
+    const offW = fw - 1 - info.padInfo.left
+    const spread = spreadGradient(wasm, dy, info, offH, offW, ph, pw)
+    const flipped = wasm.makeOutput([fh, fw, outChannels, inChannels], 'float32')
+    const f = view(wasm, filter)
+    const g = view(wasm, flipped)
+    for (let kh = 0; kh < fh; kh++) {
+      for (let kw = 0; kw < fw; kw++) {
+        const src = ((fh - 1 - kh) * fw + (fw - 1 - kw)) * inChannels * outChannels
+        const dst = (kh * fw + kw) * outChannels * inChannels
+        for (let ci = 0; ci < inChannels; ci++) {
+          for (let co = 0; co < outChannels; co++) {
+            g[dst + co * inChannels + ci] = f[src + ci * outChannels + co] as number
+          }
+        }
+      }
+    }
+    const dx = runWasmKernel(
+      'Conv2D',
+      wasm,
+      { x: spread, filter: flipped },
+      { strides: 1, pad: 'valid', dilations: 1, dataFormat: 'NHWC' },
+    )
+    wasm.disposeData(spread.dataId)
+    wasm.disposeData(flipped.dataId)
+    return dx
+  }
+}
+
+/** Up to this many input channels, the input gradient goes through col2im rather than a forward convolution. */
+const COL2IM_MAX_CHANNELS = 4
+
+/**
+ * The input gradient for few input channels (a network's first layer, on a one-channel log-mel):
+ * a convolution with so few output channels makes poor use of XNNPACK, so instead one matrix
+ * product gives each output position's contribution to every tap, cols = dy · Wᵀ ([positions ×
+ * taps], the fully-connected layout XNNPACK prefers), and one pass adds them into place (col2im).
+ */
+function backpropInputByCol2im(wasm: BackendWasm, dy: Info, filter: Info, info: Conv2DInfo): Info {
+  const { batchSize, inHeight, inWidth, inChannels: ci, outHeight, outWidth, outChannels } = info
+  const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info
+  const positions = batchSize * outHeight * outWidth
+  const taps = filterHeight * filterWidth * ci
+  const cols = runWasmKernel(
+    'BatchMatMul',
+    wasm,
+    {
+      a: { dataId: dy.dataId, shape: [positions, outChannels], dtype: 'float32' },
+      b: { dataId: filter.dataId, shape: [taps, outChannels], dtype: 'float32' },
+    },
+    { transposeA: false, transposeB: true },
+  )
+  const out = wasm.makeOutput([batchSize, inHeight, inWidth, ci], 'float32')
+  const c = view(wasm, cols)
+  const dx = view(wasm, out)
+  dx.fill(0)
+  const top = info.padInfo.top
+  const left = info.padInfo.left
+  let row = 0
+  for (let b = 0; b < batchSize; b++) {
+    const xb = b * inHeight * inWidth * ci
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++) {
+        let k = row
+        for (let kh = 0; kh < filterHeight; kh++) {
+          const ih = oh * strideHeight - top + kh * dilationHeight
+          for (let kw = 0; kw < filterWidth; kw++) {
+            const iw = ow * strideWidth - left + kw * dilationWidth
+            if (ih >= 0 && ih < inHeight && iw >= 0 && iw < inWidth) {
+              const dst = xb + (ih * inWidth + iw) * ci
+              for (let q = 0; q < ci; q++) dx[dst + q] = (dx[dst + q] as number) + (c[k + q] as number)
+            }
+            k += ci
+          }
+        }
+        row += taps
+      }
+    }
+  }
+  wasm.disposeData(cols.dataId)
+  return out
+}
+
+/**
+ * dy placed at every stride-th position of a zero tensor [batch, ph, pw, channels], from (offH,
+ * offW) on: with stride 1 a plain padding (wasm's PadV2), else one pass in JS.
+ */
+function spreadGradient(
+  wasm: BackendWasm,
+  dy: Info,
+  info: Conv2DInfo,
+  offH: number,
+  offW: number,
+  ph: number,
+  pw: number,
+): Info {
+  const { batchSize, outHeight, outWidth, outChannels, strideHeight, strideWidth } = info
+  const endH = ph - offH - outHeight
+  const endW = pw - offW - outWidth
+  if (strideHeight === 1 && strideWidth === 1 && offH >= 0 && offW >= 0 && endH >= 0 && endW >= 0) {
+    const paddings = [
+      [0, 0],
+      [offH, endH],
+      [offW, endW],
+      [0, 0],
+    ]
+    return runWasmKernel('PadV2', wasm, { x: dy }, { paddings, constantValue: 0 })
+  }
+  const spread = wasm.makeOutput([batchSize, ph, pw, outChannels], 'float32')
+  const d = view(wasm, dy)
+  const s = view(wasm, spread)
+  s.fill(0)
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      const h = offH + oh * strideHeight
+      if (h < 0 || h >= ph) continue
+      for (let ow = 0; ow < outWidth; ow++) {
+        const w = offW + ow * strideWidth
+        if (w < 0 || w >= pw) continue
+        const src = ((b * outHeight + oh) * outWidth + ow) * outChannels
+        const dst = ((b * ph + h) * pw + w) * outChannels
+        for (let c = 0; c < outChannels; c++) s[dst + c] = d[src + c] as number
+      }
+    }
+  }
+  return spread
+}
+
+/** dW[kh,kw,ci,m] = Σ_{b,oh,ow} x[b, ih, iw, ci] · dy[b, oh, ow, ci·M + m]. */
+function depthwiseBackpropFilter({ inputs, backend, attrs }: KernelArgs): Info {
+  const wasm = backend as BackendWasm
+  const x = inputs['x'] as Info
+  const dy = inputs['dy'] as Info
+  requireFloat32('DepthwiseConv2dNativeBackpropFilter', x, dy)
+  const filterShape = (attrs ?? {})['filterShape'] as number[]
+  const info = convInfo(x.shape, filterShape, attrs ?? {}, true)
+  requireChannelsLast('DepthwiseConv2dNativeBackpropFilter', info)
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info
+  const { filterHeight: fh, filterWidth: fw, strideHeight, strideWidth, dilationHeight, dilationWidth } = info
+  const m = outChannels / inChannels
+  const out = wasm.makeOutput(filterShape, 'float32')
+  const xs = view(wasm, x)
+  const ds = view(wasm, dy)
+  const dw = view(wasm, out)
+  dw.fill(0)
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++) {
+        const dyBase = ((b * outHeight + oh) * outWidth + ow) * outChannels
+        for (let kh = 0; kh < fh; kh++) {
+          const ih = oh * strideHeight - info.padInfo.top + kh * dilationHeight
+          if (ih < 0 || ih >= inHeight) continue
+          for (let kw = 0; kw < fw; kw++) {
+            const iw = ow * strideWidth - info.padInfo.left + kw * dilationWidth
+            if (iw < 0 || iw >= inWidth) continue
+            const xBase = ((b * inHeight + ih) * inWidth + iw) * inChannels
+            const wBase = (kh * fw + kw) * outChannels
+            for (let c = 0; c < inChannels; c++) {
+              const xv = xs[xBase + c] as number
+              for (let q = 0; q < m; q++)
+                dw[wBase + c * m + q] = (dw[wBase + c * m + q] as number) + xv * (ds[dyBase + c * m + q] as number)
+            }
+          }
+        }
+      }
+    }
+  }
+  return out
+}
+
+/** dx[b, ih, iw, ci] = Σ over the outputs that read it of W[kh,kw,ci,m] · dy[b, oh, ow, ci·M + m]. */
+function depthwiseBackpropInput({ inputs, backend, attrs }: KernelArgs): Info {
+  const wasm = backend as BackendWasm
+  const dy = inputs['dy'] as Info
+  const filter = inputs['filter'] as Info
+  requireFloat32('DepthwiseConv2dNativeBackpropInput', dy, filter)
+  const inputShape = (attrs ?? {})['inputShape'] as number[]
+  const info = convInfo(inputShape, filter.shape, attrs ?? {}, true)
+  requireChannelsLast('DepthwiseConv2dNativeBackpropInput', info)
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info
+  const { filterHeight: fh, filterWidth: fw, strideHeight, strideWidth, dilationHeight, dilationWidth } = info
+  const m = outChannels / inChannels
+  const out = wasm.makeOutput(inputShape, 'float32')
+  const ds = view(wasm, dy)
+  const ws = view(wasm, filter)
+  const dx = view(wasm, out)
+  dx.fill(0)
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++) {
+        const dyBase = ((b * outHeight + oh) * outWidth + ow) * outChannels
+        for (let kh = 0; kh < fh; kh++) {
+          const ih = oh * strideHeight - info.padInfo.top + kh * dilationHeight
+          if (ih < 0 || ih >= inHeight) continue
+          for (let kw = 0; kw < fw; kw++) {
+            const iw = ow * strideWidth - info.padInfo.left + kw * dilationWidth
+            if (iw < 0 || iw >= inWidth) continue
+            const xBase = ((b * inHeight + ih) * inWidth + iw) * inChannels
+            const wBase = (kh * fw + kw) * outChannels
+            for (let c = 0; c < inChannels; c++) {
+              let acc = 0
+              for (let q = 0; q < m; q++) acc += (ws[wBase + c * m + q] as number) * (ds[dyBase + c * m + q] as number)
+              dx[xBase + c] = (dx[xBase + c] as number) + acc
+            }
+          }
+        }
+      }
+    }
+  }
+  return out
+}
+
+/**
+ * Max pooling's gradient in one pass: each output's gradient goes to the first position holding
+ * the window's maximum (the cpu backend's choice), channels innermost so memory runs in order.
+ */
+function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): Info {
+  const wasm = backend as BackendWasm
+  const dy = inputs['dy'] as Info
+  const x = inputs['input'] as Info
+  requireFloat32('MaxPoolGrad', dy, x)
+  const a = attrs ?? {}
+  const info = tf.backend_util.computePool2DInfo(
+    x.shape as [number, number, number, number],
+    a['filterSize'] as [number, number] | number,
+    a['strides'] as [number, number] | number,
+    1,
+    a['pad'] as 'valid' | 'same' | number,
+    a['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined,
+  )
+  const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth } = info
+  const { filterHeight: fh, filterWidth: fw, strideHeight, strideWidth } = info
+  const out = wasm.makeOutput(x.shape, 'float32')
+  const xs = view(wasm, x)
+  const ds = view(wasm, dy)
+  const dx = view(wasm, out)
+  dx.fill(0)
+  const best = new Float32Array(c)
+  const where = new Int32Array(c)
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++) {
+        best.fill(-Infinity)
+        where.fill(-1)
+        for (let kh = 0; kh < fh; kh++) {
+          const ih = oh * strideHeight - info.padInfo.top + kh
+          if (ih < 0 || ih >= inHeight) continue
+          for (let kw = 0; kw < fw; kw++) {
+            const iw = ow * strideWidth - info.padInfo.left + kw
+            if (iw < 0 || iw >= inWidth) continue
+            const base = ((b * inHeight + ih) * inWidth + iw) * c
+            for (let ch = 0; ch < c; ch++) {
+              const v = xs[base + ch] as number
+              if (v > (best[ch] as number) || where[ch] === -1) {
+                best[ch] = v
+                where[ch] = base + ch
+              }
+            }
+          }
+        }
+        const dyBase = ((b * outHeight + oh) * outWidth + ow) * c
+        for (let ch = 0; ch < c; ch++) {
+          const at = where[ch] as number
+          if (at >= 0) dx[at] = (dx[at] as number) + (ds[dyBase + ch] as number)
+        }
+      }
+    }
+  }
+  return out
+}
+
+/** Tile by block copies: each axis, innermost first, repeats whole contiguous blocks (memcpy). */
+function tileKernel(original: tf.KernelFunc) {
+  return ({ inputs, backend, attrs }: KernelArgs): Info => {
+    const wasm = backend as BackendWasm
+    const x = inputs['x'] as Info
+    if (x.dtype !== 'float32') return original({ inputs, backend, attrs: attrs ?? {} }) as Info
+    const reps = (attrs ?? {})['reps'] as number[]
+    let shape = x.shape.slice()
+    let data: Float32Array = view(wasm, x).slice()
+    for (let axis = shape.length - 1; axis >= 0; axis--) {
+      const rep = reps[axis] as number
+      if (rep === 1) continue
+      const outer = shape.slice(0, axis).reduce((p, n) => p * n, 1)
+      const block = shape.slice(axis).reduce((p, n) => p * n, 1)
+      const next = new Float32Array(data.length * rep)
+      for (let o = 0; o < outer; o++) {
+        const src = data.subarray(o * block, (o + 1) * block)
+        for (let r = 0; r < rep; r++) next.set(src, (o * rep + r) * block)
+      }
+      data = next
+      shape = shape.map((n, i) => (i === axis ? n * rep : n))
+    }
+    const out = wasm.makeOutput(shape, 'float32')
+    view(wasm, out).set(data)
+    return out
+  }
+}
+
+let registered = false
+
+/**
+ * Registers the training kernels on the wasm backend (once; call before training on wasm). The
+ * kernels it replaces keep their original as a fallback for cases they do not cover (dilated
+ * input gradients, non-float tiles).
+ */
+export function registerWasmTrainingKernels(): void {
+  if (registered) return
+  registered = true
+  const replace = (name: string, make: (original: tf.KernelFunc) => tf.KernelFunc): void => {
+    const existing = tf.getKernel(name, BACKEND)
+    if (!existing) throw new Error(`the wasm backend has no ${name} kernel to replace`)
+    tf.unregisterKernel(name, BACKEND)
+    tf.registerKernel({ ...existing, kernelFunc: make(existing.kernelFunc) })
+  }
+  const add = (name: string, kernelFunc: (args: KernelArgs) => Info): void => {
+    if (tf.getKernel(name, BACKEND)) tf.unregisterKernel(name, BACKEND)
+    tf.registerKernel({ kernelName: name, backendName: BACKEND, kernelFunc: kernelFunc as unknown as tf.KernelFunc })
+  }
+  add('Conv2DBackpropFilter', conv2DBackpropFilter)
+  add('DepthwiseConv2dNativeBackpropFilter', depthwiseBackpropFilter)
+  add('DepthwiseConv2dNativeBackpropInput', depthwiseBackpropInput)
+  add('MaxPoolGrad', maxPoolGrad)
+  replace('Conv2DBackpropInput', (original) => conv2DBackpropInput(original) as unknown as tf.KernelFunc)
+  replace('Tile', (original) => tileKernel(original) as unknown as tf.KernelFunc)
+}

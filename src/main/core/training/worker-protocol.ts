@@ -1,0 +1,56 @@
+// The typed protocol between the main process and the training worker thread (issue 6).
+import type { DeepModelSpecInput } from '../models/deep/params'
+import type { EngineInfo, EngineName } from './engine'
+import type { DeepFeatureConfig } from './features'
+import type { BatchProgress, EpochMetrics } from './trainer'
+
+/** The training data as it crosses to the worker (copied once by structured clone). */
+export interface WorkerDataset {
+  /** Every example, one after another, frame-major. */
+  features: Float32Array
+  shape: [frames: number, features: number]
+  labels: Int32Array
+  classes: string[]
+  train: number[]
+  validation: number[]
+}
+
+/** What the worker is asked to do. */
+export type TrainingRequest =
+  | {
+      type: 'train'
+      spec: DeepModelSpecInput
+      data: WorkerDataset
+      /** Checkpoint folder: written every epoch, resumed from when present. */
+      checkpointDir: string
+      /** Where the trained model is saved (saveDeepModel's folder). */
+      modelDir: string
+      /** The feature recipe, stored with the saved model. */
+      features?: DeepFeatureConfig | null
+      /** Backends to try, fastest first (default: all). */
+      engines?: EngineName[]
+      batchEvery?: number
+    }
+  | { type: 'cancel' }
+
+/** Why a run failed, sorted for the caller. */
+export type TrainingFailure = 'cancelled' | 'non-finite-loss' | 'out-of-memory' | 'error'
+
+/** The summary the worker sends when a run completes (the model itself is in modelDir). */
+export interface WorkerTrainSummary {
+  history: EpochMetrics[]
+  epochs: number
+  bestEpoch: number
+  stoppedEarly: boolean
+  resumedFrom: number
+  engine: EngineInfo
+  modelDir: string
+}
+
+/** What the worker reports. */
+export type TrainingReply =
+  | { type: 'engine'; engine: EngineInfo }
+  | { type: 'batch'; progress: BatchProgress }
+  | { type: 'epoch'; metrics: EpochMetrics }
+  | { type: 'done'; summary: WorkerTrainSummary }
+  | { type: 'error'; failure: TrainingFailure; message: string }

@@ -1,0 +1,143 @@
+import { defineStore } from 'pinia'
+import { computed, ref, shallowRef } from 'vue'
+import type { JobProgressEvent } from '@shared/contract'
+import type { FeatureComputeSummary, FeatureSetInfo } from '@shared/feature-sets'
+import type { JobInfo } from '@shared/domain'
+import type { PreprocessStepInput } from '@shared/preprocess'
+import { ApiCallError } from '@shared/result'
+import { api } from '../api'
+
+/** What the feature-set form edits: a name, the steps in order, and the configuration fields. */
+export interface FeatureSetForm {
+  name: string
+  pipeline: PreprocessStepInput[]
+  config: Record<string, unknown>
+}
+
+/** The configuration a new set starts from: librosa's defaults at 22.05 kHz, log-mel and MFCC. */
+export const DEFAULT_CONFIG: Record<string, unknown> = {
+  sampleRate: 22050,
+  nFft: 2048,
+  hop: 512,
+  nMels: 128,
+  nMfcc: 20,
+  fmin: 0,
+  fmax: null,
+  features: ['logmel', 'mfcc'],
+  stats: ['mean', 'std', 'min', 'max'],
+}
+
+/** Feature sets: the list, the one chosen, the form, and computing a set for the project. */
+export const useFeatureSetsStore = defineStore('featureSets', () => {
+  const sets = shallowRef<FeatureSetInfo[]>([])
+  const selectedId = ref<number | null>(null)
+  const form = ref<FeatureSetForm>({ name: '', pipeline: [], config: { ...DEFAULT_CONFIG } })
+  const editing = ref<'new' | number>('new')
+  const job = shallowRef<JobInfo | null>(null)
+  const progress = shallowRef<JobProgressEvent | null>(null)
+  const summary = shallowRef<FeatureComputeSummary | null>(null)
+  const error = ref<string | null>(null)
+  const busy = ref(false)
+  const selected = computed(() => sets.value.find((s) => s.id === selectedId.value) ?? null)
+  const running = computed(() => job.value?.state === 'running' || job.value?.state === 'queued')
+
+  async function guarded(work: () => Promise<void>) {
+    error.value = null
+    busy.value = true
+    try {
+      await work()
+    } catch (e) {
+      error.value = e instanceof ApiCallError ? e.message : String(e)
+    } finally {
+      busy.value = false
+    }
+  }
+
+  const load = () =>
+    guarded(async () => {
+      sets.value = await api.invoke('featureSets:list', {})
+      if (!sets.value.some((s) => s.id === selectedId.value)) selectedId.value = sets.value[0]?.id ?? null
+    })
+
+  function startNew() {
+    editing.value = 'new'
+    form.value = { name: '', pipeline: [], config: { ...DEFAULT_CONFIG } }
+  }
+
+  function edit(set: FeatureSetInfo) {
+    editing.value = set.id
+    form.value = {
+      name: set.name,
+      pipeline: JSON.parse(JSON.stringify(set.pipeline)) as PreprocessStepInput[],
+      config: { ...set.config },
+    }
+  }
+
+  const save = () =>
+    guarded(async () => {
+      const input = { name: form.value.name, pipeline: form.value.pipeline as never, config: form.value.config }
+      const saved =
+        editing.value === 'new'
+          ? await api.invoke('featureSets:create', input)
+          : await api.invoke('featureSets:update', { id: editing.value, ...input })
+      editing.value = saved.id
+      sets.value = await api.invoke('featureSets:list', {})
+      selectedId.value = saved.id
+    })
+
+  const remove = (id: number) =>
+    guarded(async () => {
+      await api.invoke('featureSets:remove', { id })
+      if (editing.value === id) startNew()
+      sets.value = await api.invoke('featureSets:list', {})
+      if (selectedId.value === id) selectedId.value = sets.value[0]?.id ?? null
+    })
+
+  const compute = () =>
+    guarded(async () => {
+      if (selectedId.value === null) return
+      progress.value = null
+      summary.value = null
+      job.value = await api.invoke('featureSets:compute', { id: selectedId.value })
+    })
+
+  const cancel = () =>
+    guarded(async () => {
+      if (job.value) await api.invoke('jobs:cancel', { id: job.value.id })
+    })
+
+  api.on('job:progress', (event) => {
+    if (event.jobId === job.value?.id) progress.value = event
+  })
+  api.on('job:state', (state) => {
+    if (state.id !== job.value?.id) return
+    job.value = state
+    if (state.state === 'running' || state.state === 'queued') return
+    void guarded(async () => {
+      const finished = await api.invoke('jobs:get', { id: state.id })
+      summary.value = finished.result as FeatureComputeSummary | null
+      if (state.state === 'failed') error.value = state.error
+    })
+  })
+
+  return {
+    sets,
+    selectedId,
+    selected,
+    form,
+    editing,
+    job,
+    progress,
+    summary,
+    error,
+    busy,
+    running,
+    load,
+    startNew,
+    edit,
+    save,
+    remove,
+    compute,
+    cancel,
+  }
+})

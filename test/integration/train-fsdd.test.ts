@@ -1,0 +1,162 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { RunDetail } from '../../src/shared/evaluation'
+import { openCatalog } from '../../src/main/core/catalog/open'
+import { getRun, runSplitPredictions } from '../../src/main/core/catalog/runs'
+import { assertBuilt, runEarmark } from '../helpers/cli'
+import { FSDD, FSDD_MISSING, FSDD_PATTERN, hasFsdd } from '../helpers/fsdd'
+
+/** The last line of a command's stdout, as JSON. */
+const lastJson = (stdout: string): unknown => JSON.parse(stdout.trim().split('\n').pop() ?? 'null')
+
+/** fsdd's own split: takes 0-4 of every digit and speaker are the test set. */
+const isTestTake = (path: string): boolean => Number(/_(\d+)\.wav$/.exec(path)?.[1]) <= 4
+
+describe.skipIf(!hasFsdd)(`training on fsdd-dev (${hasFsdd ? FSDD : FSDD_MISSING})`, { timeout: 300_000 }, () => {
+  let dir: string
+  let project: string
+  const runs: Record<string, number> = {}
+
+  beforeAll(() => {
+    assertBuilt()
+    dir = mkdtempSync(join(tmpdir(), 'earmark-train-'))
+    project = join(dir, 'fsdd.earmark')
+    expect(runEarmark(['init', project]).code).toBe(0)
+    const imported = runEarmark(['import', project, FSDD, '--labels-from', `pattern:${FSDD_PATTERN}`, '--json'])
+    expect(imported.code, imported.stderr).toBe(0)
+    expect(lastJson(imported.stdout)).toMatchObject({ added: 1500 })
+    // The pattern names label and speaker; the split follows from the take number.
+    const catalog = openCatalog(project)
+    try {
+      const clips = catalog.db.prepare('SELECT id, path FROM clips').all() as { id: number; path: string }[]
+      const setSplit = catalog.db.prepare('UPDATE clips SET split = ? WHERE id = ?')
+      catalog.db.transaction(() => {
+        for (const c of clips) setSplit.run(isTestTake(c.path) ? 'test' : 'train', c.id)
+      })()
+    } finally {
+      catalog.close()
+    }
+  }, 120_000)
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  for (const [model, params] of [
+    ['rf', ['--param', 'trees=300']],
+    ['gbdt', []],
+  ] as const) {
+    it(`trains ${model} to at least 95% test accuracy and prints the run summary as JSON`, () => {
+      const trained = runEarmark(['train', project, '--model', model, ...params, '--seed', '0', '--json'])
+      expect(trained.code, trained.stderr).toBe(0)
+      const summary = lastJson(trained.stdout) as {
+        runId: number
+        model: string
+        engine: string
+        epochs: null
+        seconds: number
+        metrics: { accuracy: number; macroF1: number }
+      }
+      expect(Object.keys(summary)).toEqual(['runId', 'model', 'engine', 'epochs', 'seconds', 'metrics'])
+      expect(summary).toMatchObject({ model, engine: 'js', epochs: null })
+      expect(summary.seconds).toBeGreaterThan(0)
+      expect(summary.metrics.accuracy).toBeGreaterThanOrEqual(0.95)
+      expect(summary.metrics.macroF1).toBeGreaterThanOrEqual(0.95)
+      console.log(
+        `fsdd-dev ${model}: test accuracy ${(100 * summary.metrics.accuracy).toFixed(2)}%, ` +
+          `macro-F1 ${summary.metrics.macroF1.toFixed(4)}, ${summary.seconds.toFixed(1)} s`,
+      )
+      runs[model] = summary.runId
+
+      // The run as recorded: fsdd's own split, every test clip's prediction, metrics matching the summary.
+      const catalog = openCatalog(project)
+      let run: RunDetail
+      try {
+        run = getRun(catalog.db, summary.runId)
+        const predictions = runSplitPredictions(catalog.db, summary.runId, 'test')
+        expect(predictions).toHaveLength(150)
+        const paths = new Map(
+          (catalog.db.prepare('SELECT id, path FROM clips').all() as { id: number; path: string }[]).map((c) => [
+            c.id,
+            c.path,
+          ]),
+        )
+        for (const p of predictions) expect(isTestTake(paths.get(p.clipId)!)).toBe(true)
+        const right = predictions.filter((p) => p.label === p.predicted).length
+        expect(right / 150).toBe(summary.metrics.accuracy)
+      } finally {
+        catalog.close()
+      }
+      expect(run).toMatchObject({
+        state: 'done',
+        model,
+        clipCounts: { train: 1350, test: 150 },
+        splitMethod: 'the catalog split column',
+        labels: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+      })
+      expect(run.metrics.test!.accuracy).toBe(summary.metrics.accuracy)
+      expect(run.metrics.test!.macro.f1).toBe(summary.metrics.macroF1)
+      expect(run.metrics.test!.confusion.flat().reduce((a, b) => a + b, 0)).toBe(150)
+    })
+  }
+
+  it('predicts files with a run folder and with its export, as the run did', () => {
+    const id = runs['gbdt']
+    expect(id).toBeDefined()
+    const catalog = openCatalog(project)
+    let expected: Map<string, string>
+    let runDir: string
+    try {
+      const run = getRun(catalog.db, id!)
+      runDir = join(run.modelPath!, '..')
+      const paths = new Map(
+        (catalog.db.prepare('SELECT id, path FROM clips').all() as { id: number; path: string }[]).map((c) => [
+          c.id,
+          c.path,
+        ]),
+      )
+      expected = new Map(
+        runSplitPredictions(catalog.db, id!, 'test')
+          .slice(0, 12)
+          .map((p) => [paths.get(p.clipId)!, p.predicted]),
+      )
+    } finally {
+      catalog.close()
+    }
+    const files = [...expected.keys()]
+
+    const predicted = runEarmark(['predict', runDir, ...files, '--json'])
+    expect(predicted.code, predicted.stderr).toBe(0)
+    const result = lastJson(predicted.stdout) as {
+      labels: string[]
+      predictions: { path: string; predicted: string }[]
+    }
+    expect(result.labels).toHaveLength(10)
+    expect(new Map(result.predictions.map((p) => [p.path, p.predicted]))).toEqual(expected)
+
+    const out = join(dir, 'export')
+    const exported = runEarmark(['export', project, '--run', String(id), '--out', out, '--json'])
+    expect(exported.code, exported.stderr).toBe(0)
+    expect((lastJson(exported.stdout) as { files: string[] }).files.map((f) => basename(f))).toEqual([
+      'model.json',
+      'labels.json',
+      'features.json',
+      'run.json',
+    ])
+    const csv = runEarmark(['predict', join(out, 'model.json'), ...files, '--csv'])
+    expect(csv.code, csv.stderr).toBe(0)
+    const lines = csv.stdout.trim().split('\n')
+    expect(lines[0]).toBe('path,predicted,0,1,2,3,4,5,6,7,8,9,error')
+    for (const line of lines.slice(1)) {
+      const [path, label] = line.split(',')
+      expect(label).toBe(expected.get(path!))
+    }
+  })
+
+  it('fails with a usage error on a misspelt hyperparameter', () => {
+    const bad = runEarmark(['train', project, '--model', 'rf', '--param', 'tres=3', '--json'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/tres/)
+    expect(bad.stdout).toBe('')
+  })
+})

@@ -1,0 +1,170 @@
+import * as tf from '@tensorflow/tfjs'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { BatchNorm, registerLayerKernels } from '../../../src/main/core/models/deep/layers'
+import { useEngine } from '../../../src/main/core/training'
+
+/** Runs `f` on a backend and returns its outputs as plain arrays. */
+async function on(backend: 'cpu' | 'wasm', f: () => tf.Tensor[]): Promise<Float32Array[]> {
+  await tf.setBackend(backend)
+  const outs = f()
+  const values = await Promise.all(outs.map(async (t) => Float32Array.from(await t.data())))
+  tf.dispose(outs)
+  return values
+}
+
+function seeded(shape: number[], seed: number): tf.Tensor {
+  return tf.randomNormal(shape, 0, 1, 'float32', seed)
+}
+
+function expectClose(actual: Float32Array, expected: Float32Array, tolerance = 1e-4): void {
+  expect(actual.length).toBe(expected.length)
+  let worst = 0
+  let scale = 1e-6
+  for (let i = 0; i < expected.length; i++) {
+    worst = Math.max(worst, Math.abs((actual[i] as number) - (expected[i] as number)))
+    scale = Math.max(scale, Math.abs(expected[i] as number))
+  }
+  expect(worst / scale).toBeLessThan(tolerance)
+}
+
+interface ConvCase {
+  x: [number, number, number, number]
+  filter: [number, number, number, number]
+  strides: [number, number]
+  pad: 'same' | 'valid' | number
+  dilations?: [number, number]
+}
+
+const CONV_CASES: ConvCase[] = [
+  { x: [2, 9, 8, 1], filter: [3, 3, 1, 4], strides: [1, 1], pad: 'same' },
+  { x: [3, 10, 11, 5], filter: [3, 3, 5, 7], strides: [1, 1], pad: 'valid' },
+  { x: [2, 11, 9, 3], filter: [3, 2, 3, 4], strides: [2, 2], pad: 'same' },
+  { x: [2, 12, 10, 4], filter: [5, 5, 4, 3], strides: [2, 3], pad: 'valid' },
+  { x: [1, 8, 8, 2], filter: [3, 3, 2, 2], strides: [1, 1], pad: 1 },
+  { x: [2, 13, 13, 3], filter: [3, 3, 3, 5], strides: [3, 3], pad: 'same' },
+  { x: [2, 16, 16, 16], filter: [3, 3, 16, 32], strides: [1, 1], pad: 'same' },
+]
+
+describe('wasm training kernels', () => {
+  beforeAll(async () => {
+    await useEngine('wasm')
+    registerLayerKernels()
+  })
+
+  it.each(CONV_CASES)(
+    'conv2d gradients match the cpu backend: x $x, filter $filter, strides $strides, pad $pad',
+    async (c) => {
+      const run = (): tf.Tensor[] => {
+        const x = seeded(c.x, 1) as tf.Tensor4D
+        const w = seeded(c.filter, 2) as tf.Tensor4D
+        const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad), 0.5)),
+        )
+        const [dx, dw] = g([x, w])
+        return [dx as tf.Tensor, dw as tf.Tensor]
+      }
+      const [cpuDx, cpuDw] = await on('cpu', run)
+      const [wasmDx, wasmDw] = await on('wasm', run)
+      expectClose(wasmDx as Float32Array, cpuDx as Float32Array)
+      expectClose(wasmDw as Float32Array, cpuDw as Float32Array)
+    },
+  )
+
+  it.each(CONV_CASES.slice(0, 4))(
+    'fused conv2d (bias + relu) gradients match the cpu backend: x $x, filter $filter',
+    async (c) => {
+      const run = (): tf.Tensor[] => {
+        const x = seeded(c.x, 3) as tf.Tensor4D
+        const w = seeded(c.filter, 4) as tf.Tensor4D
+        const bias = seeded([c.filter[3]], 5)
+        const dy = tf.tidy(() => tf.fused.conv2d({ x, filter: w, strides: c.strides, pad: c.pad }))
+        const upstream = seeded(dy.shape, 6)
+        const g = tf.grads((a: tf.Tensor, b: tf.Tensor, d: tf.Tensor) =>
+          tf.sum(
+            tf.mul(
+              tf.fused.conv2d({
+                x: a as tf.Tensor4D,
+                filter: b as tf.Tensor4D,
+                bias: d,
+                strides: c.strides,
+                pad: c.pad,
+                activation: 'relu',
+              }),
+              upstream,
+            ),
+          ),
+        )
+        return g([x, w, bias])
+      }
+      const cpu = await on('cpu', run)
+      const wasm = await on('wasm', run)
+      cpu.forEach((expected, i) => expectClose(wasm[i] as Float32Array, expected))
+    },
+  )
+
+  it.each([
+    { x: [2, 9, 8, 3], filter: [3, 3, 3, 2], strides: [1, 1], pad: 'same' },
+    { x: [2, 10, 9, 4], filter: [3, 3, 4, 1], strides: [2, 2], pad: 'valid' },
+    { x: [1, 7, 7, 2], filter: [2, 2, 2, 3], strides: [2, 1], pad: 'same' },
+  ] as const)('depthwise conv2d gradients match the cpu backend: x $x, filter $filter, strides $strides', async (c) => {
+    const run = (): tf.Tensor[] => {
+      const x = seeded([...c.x], 7) as tf.Tensor4D
+      const w = seeded([...c.filter], 8) as tf.Tensor4D
+      const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.square(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, [...c.strides], c.pad))),
+      )
+      return g([x, w])
+    }
+    const cpu = await on('cpu', run)
+    const wasm = await on('wasm', run)
+    cpu.forEach((expected, i) => expectClose(wasm[i] as Float32Array, expected))
+  })
+
+  it.each([
+    { x: [2, 8, 9, 3], pool: [2, 2], strides: [2, 2], pad: 'valid' },
+    { x: [2, 7, 7, 4], pool: [3, 3], strides: [2, 2], pad: 'same' },
+    { x: [1, 9, 6, 2], pool: [9, 1], strides: [9, 1], pad: 'valid' },
+  ] as const)('max pooling gradients match the cpu backend: x $x, pool $pool, strides $strides', async (c) => {
+    const run = (): tf.Tensor[] => {
+      const x = seeded([...c.x], 9) as tf.Tensor4D
+      const up = tf.tidy(() => seeded(tf.maxPool(x, [...c.pool], [...c.strides], c.pad).shape, 10))
+      const g = tf.grads((a: tf.Tensor) =>
+        tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, [...c.pool], [...c.strides], c.pad), up)),
+      )
+      return g([x])
+    }
+    const cpu = await on('cpu', run)
+    const wasm = await on('wasm', run)
+    expectClose(wasm[0] as Float32Array, cpu[0] as Float32Array)
+  })
+
+  it('tile matches the cpu backend, floats and integers', async () => {
+    const run = (): tf.Tensor[] => [
+      tf.tile(seeded([1, 1, 3], 11), [2, 4, 1]),
+      tf.tile(seeded([2, 3], 12), [3, 2]),
+      tf.tile(tf.tensor1d([1, 2, 3], 'int32'), [2]),
+    ]
+    const cpu = await on('cpu', run)
+    const wasm = await on('wasm', run)
+    cpu.forEach((expected, i) => expect(Array.from(wasm[i] as Float32Array)).toEqual(Array.from(expected)))
+  })
+
+  it('the fused batch norm trains as tfjs-layers’ BatchNormalization does (outputs, gradients, moving statistics)', async () => {
+    const run = (layer: tf.layers.Layer) => (): tf.Tensor[] => {
+      const x = tf.add(tf.mul(seeded([4, 5, 6, 3], 13), 3), 2)
+      const up = seeded([4, 5, 6, 3], 14)
+      layer.build([null, 5, 6, 3])
+      const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable)
+      const f = () => tf.sum(tf.mul(layer.apply(x, { training: true }) as tf.Tensor, up)) as tf.Scalar
+      const { grads } = tf.variableGrads(f, vars)
+      const xGrad = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(layer.apply(a, { training: true }) as tf.Tensor, up)))(x)
+      const out = layer.apply(x, { training: true }) as tf.Tensor
+      return [out, xGrad, ...Object.values(grads), ...layer.getWeights().slice(2)]
+    }
+    for (const backend of ['cpu', 'wasm'] as const) {
+      const reference = await on(backend, run(tf.layers.batchNormalization({ axis: -1 })))
+      const ours = await on(backend, run(new BatchNorm()))
+      reference.forEach((expected, i) => expectClose(ours[i] as Float32Array, expected, 2e-4))
+    }
+  })
+})
