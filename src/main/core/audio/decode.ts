@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises'
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs'
 import { extname } from 'node:path'
 import { fileSource, memorySource, type ByteSource } from './byte-source'
 import { decodeCompressed, probeCompressed } from './compressed'
@@ -133,16 +133,31 @@ const READ_WHOLE_BYTES = 8 * 1024 * 1024
 
 /** Decodes a whole file to float channels. Throws AudioFileError with a one-line reason. */
 export async function decodeAudio(path: string): Promise<DecodedAudio> {
-  const handle = await open(path, 'r')
-  let bytes: Uint8Array | undefined
-  try {
-    const info = await handle.stat()
-    if (info.isDirectory()) throw new AudioFileError('not a file: this is a folder')
-    if (info.size <= READ_WHOLE_BYTES) bytes = await handle.readFile()
-  } finally {
-    await handle.close()
-  }
+  const bytes = readSmallFile(path)
   const decoded = await decodeInput(bytes ? { bytes } : { path })
+  return { ...decoded, warnings: [...extensionWarning(path, decoded.info), ...decoded.warnings] }
+}
+
+/**
+ * A file's bytes when it is small enough to read whole, else undefined (it streams). Synchronous
+ * on purpose: decoding runs on worker threads, and for the short clips of most datasets the
+ * thread-pool round trips of promise-based reads cost more than reading the bytes.
+ */
+export function readSmallFile(path: string): Uint8Array | undefined {
+  const fd = openSync(path, 'r')
+  try {
+    const info = fstatSync(fd)
+    if (info.isDirectory()) throw new AudioFileError('not a file: this is a folder')
+    if (info.size > READ_WHOLE_BYTES) return undefined
+    return readFileSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** Decodes a file whose bytes are already read (import hashes and decodes one read). */
+export async function decodeAudioFileBytes(path: string, bytes: Uint8Array): Promise<DecodedAudio> {
+  const decoded = await decodeInput({ bytes })
   return { ...decoded, warnings: [...extensionWarning(path, decoded.info), ...decoded.warnings] }
 }
 

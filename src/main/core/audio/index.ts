@@ -1,6 +1,13 @@
 export type { AudioContainer, AudioInfo, DecodedAudio } from './types'
 export { AudioFileError } from './errors'
-export { decodeAudio, decodeAudioBytes, probeAudio, probeAudioWithWarnings } from './decode'
+export {
+  decodeAudio,
+  decodeAudioBytes,
+  decodeAudioFileBytes,
+  probeAudio,
+  probeAudioWithWarnings,
+  readSmallFile,
+} from './decode'
 export { sniffContainer } from './sniff'
 export { toMono } from './mix'
 export { resample, type ResampleQuality } from './resample'

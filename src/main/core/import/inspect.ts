@@ -1,5 +1,13 @@
+import { createHash } from 'node:crypto'
 import { stat } from 'node:fs/promises'
-import { AudioFileError, contentHash, decodeAudio, probeAudioWithWarnings } from '../audio'
+import {
+  AudioFileError,
+  contentHash,
+  decodeAudio,
+  decodeAudioFileBytes,
+  probeAudioWithWarnings,
+  readSmallFile,
+} from '../audio'
 import { describeFsError } from './scan'
 
 /** What import learns of one file before it enters the catalog. */
@@ -30,6 +38,22 @@ export async function inspectFile(path: string): Promise<Inspection> {
   })
   if (!file.isFile()) throw new Error('not a regular file')
   try {
+    // A short clip (most datasets) is read once, then hashed and decoded from memory.
+    const bytes = readSmallFile(path)
+    if (bytes) {
+      const decoded = await decodeAudioFileBytes(path, bytes)
+      const frames = decoded.channels[0]?.length ?? 0
+      if (frames === 0) throw new AudioFileError('no audio: the stream decodes to nothing')
+      return {
+        size: file.size,
+        hash: createHash('sha256').update(bytes).digest('hex'),
+        codec: decoded.info.codec,
+        sampleRate: decoded.info.sampleRate,
+        channels: decoded.info.channels,
+        duration: frames / decoded.sampleRate,
+        warnings: decoded.warnings,
+      }
+    }
     const [probed, hash] = await Promise.all([probeAudioWithWarnings(path), contentHash(path)])
     const { info } = probed
     let { duration } = info
