@@ -58,7 +58,8 @@ function downloadElectron() {
     timeout: 180_000,
   })
   if (fetched.status !== 0) {
-    const reason = fetched.error?.message ?? fetched.stderr?.toString().trim().split('\n').pop() ?? 'unknown error'
+    // The installer's first line names the error (e.g. "RequestError: getaddrinfo ENOTFOUND github.com").
+    const reason = fetched.error?.message ?? fetched.stderr?.toString().trim().split('\n')[0] ?? 'unknown error'
     console.log(`Could not fetch Electron's binary (${reason}).`)
     return null
   }
