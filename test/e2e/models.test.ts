@@ -82,6 +82,8 @@ describe.skipIf(!hasFsdd)(`models in the studio (${hasFsdd ? FSDD : FSDD_MISSING
           .poll(() => page.getByTestId(`trial-${n}`).getAttribute('data-state'), { timeout: 120_000 })
           .toBe('done')
       }
+      // Score against the swept parameter: one dot per finished trial.
+      await expect(page.getByTestId('score-by-trees').locator('circle').count()).resolves.toBe(2)
       await page.getByTestId('sweep-train-best').click()
       await page.getByTestId('run-2').waitFor({ timeout: 120_000 })
       await expect.poll(() => page.getByTestId('run-2').textContent(), { timeout: 120_000 }).toMatch(/done/)
