@@ -16,10 +16,11 @@
  * fft.js is never loaded in the thread that times the feature computation.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { isMainThread, parentPort, Worker } from 'node:worker_threads'
+import { decodeAudio } from '../src/main/core/audio'
 import { planRealFft } from '../src/main/core/features/fft'
 import { planLogmelMfcc, type LogmelMfccSettings } from '../src/main/core/features/logmel'
 import { typescriptWorker } from '../src/main/core/workers/script'
@@ -56,7 +57,12 @@ async function main(): Promise<void> {
   const names = readdirSync(fsdd)
     .filter((f) => f.endsWith('.wav'))
     .sort()
-  const clips = names.map((name) => readPcm16Wav(join(fsdd, name)))
+  const clips = await Promise.all(
+    names.map(async (name) => {
+      const audio = await decodeAudio(join(fsdd, name))
+      return { sampleRate: audio.sampleRate, samples: audio.channels[0] ?? new Float32Array(0) }
+    }),
+  )
   if (clips.some((c) => c.sampleRate !== 8000)) throw new Error('expected every fsdd-dev file at 8000 Hz')
   const audioSeconds = clips.reduce((sum, c) => sum + c.samples.length, 0) / 8000
   const samples = clips.map((c) => c.samples)
@@ -240,32 +246,6 @@ async function timeFft(impl: FftImpl): Promise<Record<number, number>> {
     micros[n] = median(runs)
   }
   return micros
-}
-
-/** Mono 16-bit PCM WAV, scaled by 1/32768 as in PARAMS.md. */
-function readPcm16Wav(path: string): { sampleRate: number; samples: Float32Array } {
-  const bytes = readFileSync(path)
-  let sampleRate = 0
-  for (let offset = 12; offset + 8 <= bytes.length;) {
-    const id = bytes.toString('ascii', offset, offset + 4)
-    const size = bytes.readUInt32LE(offset + 4)
-    if (id === 'fmt ') {
-      if (
-        bytes.readUInt16LE(offset + 8) !== 1 ||
-        bytes.readUInt16LE(offset + 10) !== 1 ||
-        bytes.readUInt16LE(offset + 22) !== 16
-      ) {
-        throw new Error(`${path}: not mono 16-bit PCM`)
-      }
-      sampleRate = bytes.readUInt32LE(offset + 12)
-    } else if (id === 'data') {
-      const samples = new Float32Array(Math.floor(size / 2))
-      for (let i = 0; i < samples.length; i++) samples[i] = bytes.readInt16LE(offset + 8 + 2 * i) / 32768
-      return { sampleRate, samples }
-    }
-    offset += 8 + size + (size & 1)
-  }
-  throw new Error(`${path}: no data chunk`)
 }
 
 function median(values: number[]): number {

@@ -1,30 +1,12 @@
-import { readFileSync } from 'node:fs'
+import { decodeAudio } from '../../../src/main/core/audio'
 import type { FrameMatrix } from '../../../src/main/core/features'
 
-/** Mono 16-bit PCM WAV samples scaled by 1/32768 (until src/main/core/audio's loadAudio lands). */
-export function readPcm16Wav(path: string): { sampleRate: number; samples: Float32Array } {
-  const bytes = readFileSync(path)
-  let sampleRate = 0
-  for (let offset = 12; offset + 8 <= bytes.length;) {
-    const id = bytes.toString('ascii', offset, offset + 4)
-    const size = bytes.readUInt32LE(offset + 4)
-    if (id === 'fmt ') {
-      if (
-        bytes.readUInt16LE(offset + 8) !== 1 ||
-        bytes.readUInt16LE(offset + 10) !== 1 ||
-        bytes.readUInt16LE(offset + 22) !== 16
-      ) {
-        throw new Error(`${path}: not mono 16-bit PCM`)
-      }
-      sampleRate = bytes.readUInt32LE(offset + 12)
-    } else if (id === 'data') {
-      const samples = new Float32Array(Math.floor(size / 2))
-      for (let i = 0; i < samples.length; i++) samples[i] = bytes.readInt16LE(offset + 8 + 2 * i) / 32768
-      return { sampleRate, samples }
-    }
-    offset += 8 + size + (size & 1)
-  }
-  throw new Error(`${path}: no data chunk`)
+/** A mono file's samples as the studio decodes them (int16 / 32768, as soundfile and PARAMS.md scale). */
+export async function readMonoWav(path: string): Promise<{ sampleRate: number; samples: Float32Array }> {
+  const audio = await decodeAudio(path)
+  const [samples] = audio.channels
+  if (!samples || audio.channels.length !== 1) throw new Error(`${path}: not mono`)
+  return { sampleRate: audio.sampleRate, samples }
 }
 
 /** Largest |ours - expected| over a frame-major matrix and librosa-layout rows; throws on a shape mismatch. */

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { extractFeatures, logmelAndMfcc } from '../../../src/main/core/features'
-import { maxAbsDiff, readPcm16Wav } from './helpers'
+import { maxAbsDiff, readMonoWav } from './helpers'
 
 // Issue 5's acceptance test: log-mel and MFCC of the fsdd-dev files in shared/reference/features
 // (torchaudio with librosa's conventions; parameters in its PARAMS.md), every file within 0.01 dB
@@ -39,9 +39,9 @@ describe.skipIf(!available)(`log-mel and MFCC against ${referenceDir}`, () => {
     expect(files.length).toBeGreaterThan(0)
   })
 
-  it.each(files)('%s: log-mel within 0.01 dB, MFCC within 0.01', (name) => {
+  it.each(files)('%s: log-mel within 0.01 dB, MFCC within 0.01', async (name) => {
     const ref = JSON.parse(readFileSync(join(referenceDir, name), 'utf8')) as Reference
-    const { sampleRate, samples } = readPcm16Wav(join(datasetDir, ref.file))
+    const { sampleRate, samples } = await readMonoWav(join(datasetDir, ref.file))
     expect(sampleRate).toBe(ref.params.sr)
     const p = ref.params
     const ours = logmelAndMfcc(samples, sampleRate, {
