@@ -11,7 +11,7 @@
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
   arraySource,
@@ -38,6 +38,15 @@ const CLIPS: Record<EngineName, { train: number; infer: number }> = {
 interface Throughput {
   trainSamplesPerSecond: number
   inferClipsPerSecond: number
+  /** The same per second of the process's CPU time, which other processes on the machine skew far less than wall time. */
+  trainSamplesPerCpuSecond: number
+  inferClipsPerCpuSecond: number
+}
+
+/** Seconds of this process's CPU time so far. */
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage()
+  return (user + system) / 1e6
 }
 
 async function measureEngine(
@@ -48,9 +57,12 @@ async function measureEngine(
   if (info.name !== engine) throw new Error(`${engine} did not load`)
   const { train: trainClips, infer: inferClips } = CLIPS[engine]
   const train = d.train.slice(0, trainClips)
+  // CPU time at the end of each epoch: the second epoch's share is the measured one.
+  const epochEnds: number[] = []
   const result = await trainDeepModel(
     { model: 'cnn', params: { epochs: 2, batchSize: BATCH, patience: null, restoreBestWeights: false } },
     { features: arraySource(d.features, d.shape), labels: d.labels, classes: d.classes, train, validation: [] },
+    { onEpoch: () => epochEnds.push(cpuSeconds()) },
   )
   const epoch = result.history[1]
   if (!epoch) throw new Error('no second epoch')
@@ -62,11 +74,15 @@ async function measureEngine(
   }
   await predictDeep(result, clips.subarray(0, BATCH * per), { batchSize: BATCH })
   const start = performance.now()
+  const cpuStart = cpuSeconds()
   await predictDeep(result, clips, { batchSize: BATCH })
   const inferSeconds = (performance.now() - start) / 1000
+  const inferCpu = cpuSeconds() - cpuStart
   return {
     trainSamplesPerSecond: train.length / epoch.seconds,
     inferClipsPerSecond: inferClips / inferSeconds,
+    trainSamplesPerCpuSecond: train.length / ((epochEnds[1] as number) - (epochEnds[0] as number)),
+    inferClipsPerCpuSecond: inferClips / inferCpu,
     threads: info.threads,
   }
 }
@@ -137,6 +153,12 @@ try {
       `PyTorch ${torch2.torch} (2 threads) train ${fmt(torch2.trainSamplesPerSecond)} samples/s   infer ${fmt(torch2.inferClipsPerSecond)} clips/s`,
     )
   }
+  // Other processes on the machine skew both sides, PyTorch's multi-threaded figures most.
+  const load = (): string =>
+    loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' ')
+  console.log(`load average ${load()} on ${cpus().length} cores`)
   let wasmRatio: number | null = null
   // EARMARK_BENCH_ENGINES=wasm,cpu measures only those (the cpu backend takes minutes).
   const engines = (process.env['EARMARK_BENCH_ENGINES'] ?? 'tensorflow,wasm,cpu').split(',') as EngineName[]
@@ -158,7 +180,15 @@ try {
       line += `   = ${ratio.toFixed(2)}x / ${(f.inferClipsPerSecond / reference.inferClipsPerSecond).toFixed(2)}x PyTorch at ${f.threads} thread${f.threads === 1 ? '' : 's'}`
     }
     console.log(line)
+    if (f.threads === 1 && typeof torch !== 'string') {
+      const train = f.trainSamplesPerCpuSecond / torch.trainSamplesPerCpuSecond
+      const infer = f.inferClipsPerCpuSecond / torch.inferClipsPerCpuSecond
+      console.log(
+        `${''.padEnd(10)} per CPU-second: train ${fmt(f.trainSamplesPerCpuSecond)} vs ${fmt(torch.trainSamplesPerCpuSecond)}, infer ${fmt(f.inferClipsPerCpuSecond)} vs ${fmt(torch.inferClipsPerCpuSecond)}   = ${train.toFixed(2)}x / ${infer.toFixed(2)}x PyTorch`,
+      )
+    }
   }
+  console.log(`load average ${load()} after the engines`)
   if (wasmRatio !== null) {
     console.log(
       `goal: wasm training >= 0.5x PyTorch at the same thread count: ${wasmRatio.toFixed(2)}x, ${wasmRatio >= 0.5 ? 'met' : 'NOT met'}`,

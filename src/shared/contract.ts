@@ -20,11 +20,15 @@ import {
 } from './domain'
 import type { FeatureClipView, FeatureSetInfo } from './feature-sets'
 import { sweepSpecSchema } from './sweep-spec'
-import type { SweepInfo } from './sweeps'
+import { uncertaintyOrders, type UnlabeledPage } from './active-learning'
+import { mapMethods } from './explorer'
+import type { SweepableModel, SweepInfo, SweepTrial } from './sweeps'
 import { preprocessStepSchema } from './preprocess'
+import { spectrogramSettingsSchema, type SpectrogramSettings } from './spectrogram'
 import {
   predictionOrders,
   runModels,
+  type TrainableModel,
   runSplits,
   type RunDetail,
   type RunInfo,
@@ -222,18 +226,28 @@ export const apiMethods = {
     'One page of the clip browser: clips matching a filter, sorted, and how many match in all.',
   ),
   'clips:get': method<ClipDetail>()(z.object({ id }).strict(), 'One clip with its labels, flags, note and regions.'),
-  'clips:neighbor': method<{ id: number | null }>()(
+  'clips:neighbor': method<{ id: number | null; ids: number[] }>()(
     z
       .object({
         id,
         filter: clipFilter.default({}),
         sort: clipSort,
         step: z.enum(['next', 'previous']).default('next'),
+        /** How many steps on to look: `ids` holds up to this many clips, nearest first. */
+        count: z.number().int().min(1).max(20).default(1),
       })
       .strict(),
-    'The clip after (or before) this one among those matching the filter.',
+    'The clip after (or before) this one among those matching the filter (and the few after it).',
   ),
   'clips:groups': method<{ name: string; count: number }[]>()(empty, 'Clip groups with their counts.'),
+  'spectrogram:get': method<SpectrogramSettings | null>()(
+    empty,
+    'The spectrogram settings the open project was left with (null: never changed).',
+  ),
+  'spectrogram:set': method<SpectrogramSettings>()(
+    spectrogramSettingsSchema,
+    'Keep the spectrogram settings (scale, FFT size, colour map, dB range, top frequency) in the open project.',
+  ),
 
   'labels:assign': method<ClipRow>()(
     z.object({ clipId: id, classId: id }).strict(),
@@ -320,9 +334,19 @@ export const apiMethods = {
           .max(2 ** 32 - 1)
           .default(0),
         testFraction: z.number().gt(0).lt(1).default(0.2),
+        /** Deep models: share of each class's training clips held out for validation when no clip is in `val`. */
+        validationFraction: z.number().gt(0).lt(1).optional(),
       })
       .strict(),
-    'Train a model on the labelled clips as a job (catalog split, else a seeded stratified draw); the result is the run summary.',
+    'Train a model on the labelled clips as a job (catalog split, else a seeded stratified draw); the result is the run summary. Deep models (cnn, crnn, lstm, transfer) train in a worker thread on TensorFlow.js, with per-epoch metrics as job:metrics events.',
+  ),
+  'train:models': method<TrainableModel[]>()(
+    empty,
+    'Every model a run can train (rf, gbdt, cnn, crnn, lstm, transfer) with each hyperparameter: type, bounds, default and what it does.',
+  ),
+  'train:resume': method<JobInfo>()(
+    z.object({ id }).strict(),
+    'Resume a cancelled, failed or interrupted deep-model run from its last checkpoint, under the same run id; the result is the run summary.',
   ),
   'sweeps:start': method<{ sweepId: number; job: JobInfo }>()(
     z.object({ spec: sweepSpecSchema, workers: z.number().int().min(1).max(64).optional() }).strict(),
@@ -337,6 +361,14 @@ export const apiMethods = {
     'Sweeps, newest first, with their best trial.',
   ),
   'sweeps:get': method<SweepInfo>()(z.object({ id }).strict(), 'One sweep: its spec and every trial, best first.'),
+  'sweeps:cancelTrial': method<SweepTrial>()(
+    z.object({ sweepId: id, trialId: id }).strict(),
+    'Cancel one queued or running trial of a sweep (its worker is stopped); the sweep goes on.',
+  ),
+  'sweeps:models': method<SweepableModel[]>()(
+    empty,
+    'The models a sweep can tune, with each hyperparameter: its kind, bounds, choices and default.',
+  ),
   'runs:list': method<RunInfo[]>()(empty, 'Training runs, newest first, with their test accuracy and macro-F1.'),
   'runs:get': method<RunDetail>()(
     z.object({ id }).strict(),
@@ -365,6 +397,36 @@ export const apiMethods = {
   'runs:export': method<{ files: string[] }>()(
     z.object({ id, out: filePath }).strict(),
     "Write a run's model, class names, feature configuration and summary into a folder.",
+  ),
+  'runs:predictUnlabeled': method<JobInfo>()(
+    z.object({ id }).strict(),
+    "Predict every unlabeled clip with a run's model as a job, replacing the run's earlier predictions of them.",
+  ),
+  'runs:unlabeled': method<UnlabeledPage>()(
+    z
+      .object({
+        id,
+        order: z.enum(uncertaintyOrders).default('margin'),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1000).default(100),
+      })
+      .strict(),
+    "A run's predictions of clips still unlabeled, most uncertain first (least margin or highest entropy).",
+  ),
+  'explorer:map': method<JobInfo>()(
+    z
+      .object({
+        method: z.enum(mapMethods).default('umap'),
+        seed: z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 32 - 1)
+          .default(0),
+        runId: id.optional(),
+      })
+      .strict(),
+    "Lay the clips out in 2-D by their standardised summary features (UMAP or PCA, seeded) as a job; with a run, each point carries its prediction. The map is the job's result.",
   ),
 } as const
 

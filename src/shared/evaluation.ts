@@ -3,6 +3,7 @@
  * returns them. Class names stand for classes everywhere: a run outlives renames and removals of
  * the project's classes, and its matrices are in the order of its own `labels`.
  */
+import type { ModelParameter } from './sweeps'
 
 /** Precision, recall, F1 and support of one class, or their average over classes. */
 export interface ClassScores {
@@ -49,13 +50,38 @@ export interface PrecisionRecallCurve {
   averagePrecision: number
 }
 
-/** The tree models, by the names the CLI and sweep specs use (deep models join later). */
-export const runModels = ['rf', 'gbdt'] as const
+/** The tree models (summary features), by the names the CLI and sweep specs use. */
+export const treeRunModels = ['rf', 'gbdt'] as const
+/** The deep models (TensorFlow.js, on log-mel images or MFCC sequences). */
+export const deepRunModels = ['cnn', 'crnn', 'lstm', 'transfer'] as const
+/** Every model kind a run trains. */
+export const runModels = [...treeRunModels, ...deepRunModels] as const
 /** A model kind a run trains. */
 export type RunModel = (typeof runModels)[number]
+/** A deep model kind. */
+export type DeepRunModel = (typeof deepRunModels)[number]
 
-/** Life cycle of a run. */
-export const runStates = ['running', 'done', 'failed', 'cancelled'] as const
+/** A model kind a run can train, with every hyperparameter as the training form shows it. */
+export interface TrainableModel {
+  model: RunModel
+  deep: boolean
+  parameters: (ModelParameter & {
+    /** The default as the schema has it (lists and null included). */
+    defaultValue: unknown
+    /** Must be given (no default), e.g. a transfer model's base model folder. */
+    required: boolean
+  })[]
+}
+
+/** Whether a model kind is a deep (TensorFlow.js) model. */
+export const isDeepRunModel = (model: string): model is DeepRunModel =>
+  (deepRunModels as readonly string[]).includes(model)
+
+/**
+ * Life cycle of a run. `interrupted` is never stored: it is how a run recorded as running reads
+ * when no process of this studio is training it any more (the process died); it can be resumed.
+ */
+export const runStates = ['running', 'done', 'failed', 'cancelled', 'interrupted'] as const
 /** A run's state. */
 export type RunState = (typeof runStates)[number]
 
@@ -67,9 +93,12 @@ export type RunSplit = (typeof runSplits)[number]
 /** A training run as listed. */
 export interface RunInfo {
   id: number
-  /** The model kind: rf or gbdt (the deep models of the training issue add theirs). */
+  /** The model kind: rf, gbdt, cnn, crnn, lstm or transfer. */
   model: string
-  /** Where it trained: `js` (this process and its worker threads). */
+  /**
+   * Where it trained: `js` (trees, on this process's worker threads), or the TensorFlow.js backend
+   * of a deep model (`tensorflow`, `wasm` or `cpu`).
+   */
   engine: string
   state: RunState
   /** Complete hyperparameters, names as in issue 7 (`trees`, `maxDepth`, …, `seed`). */

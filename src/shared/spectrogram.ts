@@ -1,5 +1,6 @@
 // The spectrogram media endpoint's request and its compact binary answer, declared once for the
 // studio (which computes it) and the renderer (which draws it): `spectrogram/<clipId>?start=…`.
+import { z } from 'zod'
 
 /** Frequency axes the spectrogram draws. */
 export const SPECTROGRAM_SCALES = ['linear', 'mel'] as const
@@ -8,6 +9,43 @@ export type SpectrogramScale = (typeof SPECTROGRAM_SCALES)[number]
 
 /** FFT sizes offered (powers of two). */
 export const SPECTROGRAM_FFT_SIZES = [256, 512, 1024, 2048, 4096] as const
+
+/** Colour maps the studio draws the spectrogram with. */
+export const SPECTROGRAM_COLORMAPS = ['viridis', 'magma', 'grey'] as const
+
+/**
+ * How a person left the spectrogram: kept in the project (its settings table), so that a project
+ * opens as it was left, on any machine.
+ */
+export const spectrogramSettingsSchema = z
+  .object({
+    colormap: z.enum(SPECTROGRAM_COLORMAPS),
+    nFft: z
+      .number()
+      .int()
+      .refine((n) => (SPECTROGRAM_FFT_SIZES as readonly number[]).includes(n), 'must be an FFT size the studio offers'),
+    scale: z.enum(SPECTROGRAM_SCALES),
+    /** The dB range across the colour map (relative to full scale). */
+    minDb: z.number().finite().min(-200).max(50),
+    maxDb: z.number().finite().min(-200).max(50),
+    /** Top of the frequency axis, Hz; 0 means the clip's Nyquist frequency. */
+    fmax: z.number().finite().min(0).max(1e6),
+  })
+  .strict()
+  .refine((s) => s.minDb < s.maxDb, { message: 'minDb must be below maxDb', path: ['maxDb'] })
+
+/** The spectrogram's display settings. */
+export type SpectrogramSettings = z.infer<typeof spectrogramSettingsSchema>
+
+/** What a project that never changed them shows. */
+export const DEFAULT_SPECTROGRAM_SETTINGS: Readonly<SpectrogramSettings> = {
+  colormap: 'viridis',
+  nFft: 1024,
+  scale: 'linear',
+  minDb: -100,
+  maxDb: -20,
+  fmax: 0,
+}
 
 /** Limits on a request, so one URL cannot ask for an unbounded amount of work. */
 export const SPECTROGRAM_LIMITS = { maxCols: 4096, maxRows: 1024, minFft: 64, maxFft: 16384 } as const
@@ -170,4 +208,29 @@ export function frequencyToFraction(hz: number, fmax: number, scale: Spectrogram
 export function fractionToFrequency(fraction: number, fmax: number, scale: SpectrogramScale): number {
   if (scale === 'mel') return melToHzSlaney(fraction * hzToMelSlaney(fmax))
   return fraction * fmax
+}
+
+/**
+ * The frequency at the centre of image row `row` of `rows` (row 0 at the bottom): the studio
+ * centres each row's band here, which is where `frequencyToFraction` puts the row, so that a box
+ * drawn over the image sits on the rows that show its frequencies, on either axis.
+ */
+export function rowCentreFrequency(row: number, rows: number, fmax: number, scale: SpectrogramScale): number {
+  return fractionToFrequency((row + 0.5) / rows, fmax, scale)
+}
+
+/** A frequency axis: what an image was drawn with, and what boxes over it are placed by. */
+export interface FrequencyAxis {
+  fmax: number
+  scale: SpectrogramScale
+}
+
+/** Pixels from the top of an image `height` high (the axis's fmax) down to a frequency. */
+export function frequencyToY(hz: number, axis: FrequencyAxis, height: number): number {
+  return (1 - frequencyToFraction(hz, axis.fmax, axis.scale)) * height
+}
+
+/** The frequency `y` pixels from the top of an image `height` high, clamped to the axis. */
+export function yToFrequency(y: number, axis: FrequencyAxis, height: number): number {
+  return fractionToFrequency(Math.min(1, Math.max(0, 1 - y / height)), axis.fmax, axis.scale)
 }

@@ -33,3 +33,28 @@ export interface SweepInfo {
   /** The done trial with the highest score (of the last rung, for successive halving). */
   best: SweepTrial | null
 }
+
+/**
+ * One hyperparameter a sweep may search, as the model's own parameter schema describes it: the
+ * builder offers ranges for numbers and choices for the rest.
+ */
+export interface ModelParameter {
+  name: string
+  description: string
+  /** The model's default (what a trial uses when the parameter is neither swept nor fixed). */
+  default: ParamValue
+  /** Whether it takes numbers, and which: whole numbers only, or any. */
+  numeric: 'int' | 'float' | null
+  /** Bounds of its numeric values, when the schema has them (`exclusiveMin`: above, not at, `min`). */
+  min: number | null
+  max: number | null
+  exclusiveMin: boolean
+  /** The non-numeric values it accepts (names such as `sqrt`, booleans, null). */
+  choices: ParamValue[]
+}
+
+/** A model a sweep can tune, with the hyperparameters it may search. */
+export interface SweepableModel {
+  model: string
+  parameters: ModelParameter[]
+}

@@ -214,6 +214,97 @@ describe('time-frequency boxes on the spectrogram', () => {
   })
 })
 
+describe('a label the catalog refuses', () => {
+  it('is never lost unseen: the view goes back to the clip and says so, and the key works again', async () => {
+    expect(runEarmark(['import', projectPath, audioDir, '--labels-from', 'none']).code).toBe(0)
+    const page = new LabelingPage(await browser.newPage({ viewport: { width: 1400, height: 1000 } }))
+    await page.open(served.url)
+    await page.openLibrary()
+    await page.page.getByTestId('row-clip-07.wav').click()
+    const clipId = await page.waitForClip('clip-07.wav')
+    await page.clipName().click()
+    const labelsOf = async () => (await page.api<ClipDetail>('clips:get', { id: clipId })).labels
+    const before = await labelsOf()
+
+    // The write fails (as a full disk would make it): the key moves on at once, then comes back.
+    const refuse = (url: URL) => url.pathname === '/api/labels:assign'
+    await page.page.route(refuse, (route) =>
+      route.fulfill({
+        contentType: 'application/json',
+        body: JSON.stringify({ ok: false, error: { code: 'internal', message: 'disk full' } }),
+      }),
+    )
+    await page.press('1')
+    await page.page.getByRole('alert').filter({ hasText: 'was not saved: disk full' }).waitFor()
+    await page.waitForClip('clip-07.wav')
+    expect(await labelsOf()).toEqual(before)
+
+    // Once the catalog takes writes again, the same key labels the clip, moves on, and the alarm goes.
+    await page.page.unroute(refuse)
+    await page.clipName().click()
+    await page.press('1')
+    await page.waitForClip('clip-08.wav')
+    await expect.poll(labelsOf).toHaveLength(before.length + 1)
+    await expect.poll(() => page.page.getByRole('alert').filter({ hasText: 'was not saved' }).count()).toBe(0)
+  })
+})
+
+describe('the mel axis', () => {
+  it('draws a box where its frequencies are, and the project keeps the axis for any browser', async () => {
+    expect(runEarmark(['import', projectPath, audioDir, '--labels-from', 'none']).code).toBe(0)
+    const page = new LabelingPage(await browser.newPage({ viewport: { width: 1400, height: 1000 } }))
+    await page.open(served.url)
+    await page.openLibrary()
+    await page.page.getByTestId('row-clip-03.wav').click()
+    const clipId = await page.waitForClip('clip-03.wav')
+    // clip-03 holds a steady 1250 Hz tone: a box from 1000 to 1600 Hz around it, after the noise burst.
+    await page.api('regions:create', { clipId, start: 1.6, end: 1.9, lowFreq: 1000, highFreq: 1600 })
+    await page.page.locator('[data-box]').waitFor()
+    await page.page.getByTestId('spectrogram-scale').selectOption('mel')
+    await page.page.locator('[data-testid="spectrogram"][data-state="ready"]').waitFor()
+
+    // The tone's brightest pixel in a column through the box, and the box's edges, in CSS pixels.
+    // (Plain JavaScript: it runs in the page, which has the DOM this Node-typed file does not.)
+    const measure = () =>
+      page.page.evaluate(`(() => {
+        const canvas = document.querySelector('.spectrogram-canvas')
+        const box = document.querySelector('[data-box]')
+        if (!canvas || !box) return null
+        const scale = canvas.height / canvas.clientHeight
+        const x = Math.round((box.offsetLeft + box.offsetWidth / 2) * (canvas.width / canvas.clientWidth))
+        const column = canvas.getContext('2d').getImageData(x, 0, 1, canvas.height).data
+        let brightest = 0
+        let best = -1
+        for (let y = 0; y < canvas.height; y++) {
+          const value = column[y * 4] + column[y * 4 + 1]
+          if (value > best) [best, brightest] = [value, y]
+        }
+        return { tone: (brightest + 0.5) / scale, top: box.offsetTop, bottom: box.offsetTop + box.offsetHeight }
+      })()`) as Promise<{ tone: number; top: number; bottom: number } | null>
+    // Where the mel axis puts 1000, 1250 and 1600 Hz in a 200-pixel view of 0-8000 Hz.
+    const mel = (hz: number) => (hz < 1000 ? hz / (200 / 3) : 15 + Math.log(hz / 1000) / (Math.log(6.4) / 27))
+    const y = (hz: number) => (1 - mel(hz) / mel(8000)) * 200
+    // offsetTop and offsetHeight are whole pixels: within one of the axis's place.
+    await expect.poll(async () => Math.abs(((await measure())?.top ?? 0) - y(1600))).toBeLessThan(1)
+    const placed = await measure()
+    expect(Math.abs((placed?.bottom ?? 0) - y(1000))).toBeLessThan(1)
+    expect(Math.abs((placed?.tone ?? 0) - y(1250))).toBeLessThan(1.5)
+    await page.page.getByTestId('clip-view').screenshot({ path: join(SCREENSHOTS, 'clip-view-mel-box.png') })
+
+    // The axis is the project's: kept in the catalog, and shown so by a browser that never saw it.
+    expect(await page.api<{ scale: string } | null>('spectrogram:get')).toMatchObject({ scale: 'mel' })
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } })
+    const other = new LabelingPage(await context.newPage())
+    await other.open(served.url)
+    await other.openLibrary()
+    await other.page.getByTestId('row-clip-03.wav').click()
+    await other.waitForClip('clip-03.wav')
+    await expect.poll(() => other.page.getByTestId('spectrogram-scale').inputValue()).toBe('mel')
+    await other.page.getByTestId('spectrogram-scale').selectOption('linear')
+    await expect.poll(async () => (await other.api<{ scale: string }>('spectrogram:get')).scale).toBe('linear')
+  })
+})
+
 const isBox = (r: Region) => r.lowFreq !== null
 const boxOf = (detail: ClipDetail) => detail.regions.find(isBox)
 

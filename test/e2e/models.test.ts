@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process'
 import { readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { assertBuilt, runEarmark, startServe, stopServe } from '../helpers/cli'
@@ -10,6 +11,17 @@ import { launchChromium, StudioPage } from './studio'
 
 let browser: Browser
 let served: { url: string; child: ChildProcess }
+let project: string
+
+/** A query on the catalog beside the running studio (WAL lets both read). */
+function catalog<T>(read: (db: Database.Database) => T): T {
+  const db = new Database(project, { readonly: true })
+  try {
+    return read(db)
+  } finally {
+    db.close()
+  }
+}
 
 beforeAll(async () => {
   if (!hasFsdd) return
@@ -22,7 +34,7 @@ beforeAll(async () => {
     .map((m) => `${join(FSDD, m[0])},${m[1]},${m[2]},${Number(m[3]) < 5 ? 'test' : 'train'}`)
   const manifest = join(dir, 'manifest.csv')
   writeFileSync(manifest, ['path,label,group,split', ...rows].join('\n'))
-  const project = join(dir, 'Digits.earmark')
+  project = join(dir, 'Digits.earmark')
   expect(runEarmark(['init', project, '--name', 'Digits']).code).toBe(0)
   const imported = runEarmark(['import', project, manifest, '--labels-from', 'csv'])
   expect(imported.code, imported.stderr).toBe(0)
@@ -66,7 +78,45 @@ describe.skipIf(!hasFsdd)(`models in the studio (${hasFsdd ? FSDD : FSDD_MISSING
       // The features the forest leans on, by name.
       await expect(page.getByTestId('importance-chart').textContent()).resolves.toMatch(/mfcc_\d+_(mean|std|min|max)/)
 
-      // A two-trial grid sweep: rows fill in, then the best trains as a normal run.
+      // A mistake: an off-diagonal cell, one of its clips played, then relabelled with the class the
+      // model heard, by that class's hotkey. The change is recorded and the run is marked as
+      // trained on outdated labels.
+      const errors = await page.locator('button[data-testid^="cell-"]').evaluateAll((cells) =>
+        cells
+          .map((c) => ({ m: /^cell-(\d)-(\d)$/.exec(c.getAttribute('data-testid') ?? ''), n: Number(c.textContent) }))
+          .filter((c) => c.m !== null && c.m[1] !== c.m[2] && c.n > 0)
+          .map((c) => ({ true: c.m![1]!, predicted: c.m![2]!, n: c.n })),
+      )
+      expect(errors.length).toBeGreaterThan(0)
+      const mistake = errors[0]!
+      await page.getByTestId(`cell-${mistake.true}-${mistake.predicted}`).click()
+      await expect.poll(() => page.getByTestId('cell-clip').count()).toBe(mistake.n)
+      const clip = page.getByTestId('cell-clip').first()
+      const played = page.waitForResponse((r) => r.url().includes('/media/clip/') && r.ok())
+      await clip.getByRole('button', { name: /^Play / }).click()
+      await played
+      const clipName = /(\d_[a-z]+_\d+\.wav)/.exec((await clip.textContent()) ?? '')![1]!
+      const hotkey = catalog(
+        (db) => db.prepare('SELECT hotkey FROM classes WHERE name = ?').pluck().get(mistake.predicted) as string,
+      )
+      await page.keyboard.press(hotkey)
+      await expect.poll(() => clip.textContent()).toMatch(new RegExp(`relabelled ${mistake.predicted}`))
+      await expect.poll(() => page.getByTestId('run-1').textContent()).toMatch(/1 labels changed since/)
+      const recorded = catalog(
+        (db) =>
+          db
+            .prepare(
+              `SELECT k.name AS label, (SELECT COUNT(*) FROM edits e WHERE e.clip_id = c.id) AS edits
+               FROM clips c JOIN clip_labels l ON l.clip_id = c.id JOIN classes k ON k.id = l.class_id
+               WHERE c.path LIKE ?`,
+            )
+            .get(`%${clipName}`) as { label: string; edits: number },
+      )
+      expect(recorded).toEqual({ label: mistake.predicted, edits: 1 })
+      await studio.screenshot('models-relabel')
+
+      // A two-trial grid sweep, written as JSON: rows fill in, then the best trains as a normal run.
+      await page.getByTestId('sweep-edit-json').check()
       await page.getByTestId('sweep-spec').fill(
         JSON.stringify({
           model: 'rf',

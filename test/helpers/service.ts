@@ -10,5 +10,11 @@ export function testService() {
   const service = createStudioService({ version: '0.0.0-test', defaultProjectPath: projectPath })
   const errors: unknown[] = []
   const dispatch = createDispatcher(service.handlers, (_method, error) => errors.push(error))
-  return { dir, projectPath, service, dispatch, errors }
+  /** Calls a method as a transport would; a refusal throws with its code. */
+  const call = async <T>(method: string, input: unknown): Promise<T> => {
+    const result = await dispatch(method as never, input as never)
+    if (!result.ok) throw Object.assign(new Error(result.error.message), { code: result.error.code })
+    return result.value as T
+  }
+  return { dir, projectPath, service, dispatch, errors, call }
 }

@@ -42,6 +42,28 @@ describe.skipIf(!hasFsdd)(`training on fsdd-dev (${hasFsdd ? FSDD : FSDD_MISSING
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
+  /** A run as recorded, its folder, and what it predicted for 12 of its test clips (by path). */
+  function storedPredictions(runId: number): { run: RunDetail; runDir: string; expected: Map<string, string> } {
+    const catalog = openCatalog(project)
+    try {
+      const run = getRun(catalog.db, runId)
+      const paths = new Map(
+        (catalog.db.prepare('SELECT id, path FROM clips').all() as { id: number; path: string }[]).map((c) => [
+          c.id,
+          c.path,
+        ]),
+      )
+      const expected = new Map(
+        runSplitPredictions(catalog.db, runId, 'test')
+          .slice(0, 12)
+          .map((p) => [paths.get(p.clipId)!, p.predicted]),
+      )
+      return { run, runDir: join(run.modelPath!, '..'), expected }
+    } finally {
+      catalog.close()
+    }
+  }
+
   for (const [model, params] of [
     ['rf', ['--param', 'trees=300']],
     ['gbdt', []],
@@ -100,29 +122,42 @@ describe.skipIf(!hasFsdd)(`training on fsdd-dev (${hasFsdd ? FSDD : FSDD_MISSING
     })
   }
 
+  it(
+    'trains the default CNN through the catalog to at least 97% test accuracy, and predicts files with its folder',
+    { timeout: 1_200_000 },
+    () => {
+      const trained = runEarmark(['train', project, '--model', 'cnn', '--seed', '0', '--json'])
+      expect(trained.code, trained.stderr).toBe(0)
+      const summary = lastJson(trained.stdout) as {
+        runId: number
+        engine: string
+        epochs: number
+        seconds: number
+        metrics: { accuracy: number }
+      }
+      expect(['tensorflow', 'wasm', 'cpu']).toContain(summary.engine)
+      expect(trained.stderr).toMatch(new RegExp(`^training on ${summary.engine} \\(TensorFlow\\.js`, 'm'))
+      console.log(
+        `fsdd-dev cnn (catalog run): test accuracy ${(100 * summary.metrics.accuracy).toFixed(2)}%, ${summary.epochs} epochs on ${summary.engine}, ${summary.seconds.toFixed(1)} s`,
+      )
+      expect(summary.metrics.accuracy).toBeGreaterThanOrEqual(0.97)
+
+      const { run, runDir, expected } = storedPredictions(summary.runId)
+      // fsdd's test takes from the catalog; 10% of each digit's training takes held out for validation.
+      expect(run.clipCounts.test).toBe(150)
+      expect((run.clipCounts.train ?? 0) + (run.clipCounts.val ?? 0)).toBe(1350)
+      expect(run.history).toHaveLength(summary.epochs)
+      const predicted = runEarmark(['predict', runDir, ...expected.keys(), '--json'])
+      expect(predicted.code, predicted.stderr).toBe(0)
+      const result = lastJson(predicted.stdout) as { predictions: { path: string; predicted: string }[] }
+      expect(new Map(result.predictions.map((p) => [p.path, p.predicted]))).toEqual(expected)
+    },
+  )
+
   it('predicts files with a run folder and with its export, as the run did', () => {
     const id = runs['gbdt']
     expect(id).toBeDefined()
-    const catalog = openCatalog(project)
-    let expected: Map<string, string>
-    let runDir: string
-    try {
-      const run = getRun(catalog.db, id!)
-      runDir = join(run.modelPath!, '..')
-      const paths = new Map(
-        (catalog.db.prepare('SELECT id, path FROM clips').all() as { id: number; path: string }[]).map((c) => [
-          c.id,
-          c.path,
-        ]),
-      )
-      expected = new Map(
-        runSplitPredictions(catalog.db, id!, 'test')
-          .slice(0, 12)
-          .map((p) => [paths.get(p.clipId)!, p.predicted]),
-      )
-    } finally {
-      catalog.close()
-    }
+    const { runDir, expected } = storedPredictions(id!)
     const files = [...expected.keys()]
 
     const predicted = runEarmark(['predict', runDir, ...files, '--json'])

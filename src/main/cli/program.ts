@@ -14,6 +14,7 @@ import { registerServe } from './commands/serve'
 import { registerExport } from './commands/export'
 import { registerFeatures } from './commands/features'
 import { registerPredict } from './commands/predict'
+import { registerRuns } from './commands/runs'
 import { registerTrain } from './commands/train'
 import { registerSweep } from './commands/sweep'
 import { VERSION } from './context'
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerServe(program)
   registerBackup(program)
   registerTrain(program)
+  registerRuns(program)
   registerPredict(program)
   registerExport(program)
   registerFeatures(program)

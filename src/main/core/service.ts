@@ -3,8 +3,10 @@ import { availableParallelism } from 'node:os'
 import { basename, dirname, extname, join } from 'node:path'
 import type { ApiEvents, MethodName, MethodParams, MethodResult } from '@shared/contract'
 import type { ProjectSummary } from '@shared/domain'
+import { isDeepRunModel, type RunInfo } from '@shared/evaluation'
 import { addClass, listClasses, mergeClasses, removeClass, reorderClasses, updateClass } from './catalog/classes'
-import { clipGroups, getClipDetail, neighborClip, queryClips } from './catalog/clip-query'
+import { clipGroups, getClipDetail, neighborClips, queryClips } from './catalog/clip-query'
+import { getSpectrogramSettings, setSpectrogramSettings } from './catalog/spectrogram-settings'
 import { editAvailability, redoEdit, undoEdit } from './catalog/edits'
 import { knownPaths } from './catalog/clips'
 import { getRegion } from './catalog/regions'
@@ -37,11 +39,28 @@ import {
   type FeatureViewRunners,
 } from './feature-sets'
 import { getRun, listRuns } from './catalog/runs'
-import { createSweep, getSweep, listSweeps } from './catalog/sweeps'
+import { cancelTrial, createSweep, getSweep, listSweeps } from './catalog/sweeps'
 import { runSweep } from './sweeps/run-sweep'
+import { checkSweepParameters, sweepableModels, trainableModels } from './sweeps/parameters'
 import type { FeatureConfigInput } from './features'
-import { exportRun, pageOfPredictions, prepareTraining, removeRun, runSplitEvaluation, runTraining } from './runs'
+import {
+  exportRun,
+  pageOfPredictions,
+  prepareDeepResume,
+  prepareDeepTraining,
+  prepareTraining,
+  removeRun,
+  resumeDeepTraining,
+  runDeepTraining,
+  runFolder,
+  runIsLive,
+  runSplitEvaluation,
+  runTraining,
+} from './runs'
 import { resolveMedia, type MediaResponse } from './media/media'
+import { predictUnlabeledClips, runModelPath } from './runs/predict-unlabeled'
+import { unlabeledPredictionPage } from './catalog/unlabeled-predictions'
+import { buildClipMap } from './explorer/clip-map'
 import type { SpectrogramRequest } from '@shared/spectrogram'
 import { WorkerPool } from './workers/pool'
 import { workerScript } from './workers/script'
@@ -122,6 +141,13 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
     features: (task: ClipFeatureTask) => pool().run<ClipFeatureResult>('features', task),
     view: (task: ClipFeatureTask) => pool().run<ClipViewFacts>('featureView', task),
   }
+
+  /** A run as recorded, except that a running run no live process trains reads as interrupted. */
+  const runState = <R extends RunInfo>(project: Catalog, run: R): R =>
+    run.state === 'running' &&
+    !runIsLive(runFolder(project.path, run.id), () => run.jobId !== null && jobs.isRunning(run.jobId))
+      ? { ...run, state: 'interrupted' }
+      : run
 
   const stamp = (): Stamp => ({ author, now: now() })
   const clipChanged = (clipId: number): ClipRow => {
@@ -240,8 +266,13 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
     },
     'clips:query': ({ filter, sort, offset, limit }) => queryClips(catalog().db, filter, sort, offset, limit),
     'clips:get': ({ id }) => getClipDetail(catalog().db, id),
-    'clips:neighbor': ({ id, filter, sort, step }) => ({ id: neighborClip(catalog().db, id, filter, sort, step) }),
+    'clips:neighbor': ({ id, filter, sort, step, count }) => {
+      const ids = neighborClips(catalog().db, id, filter, sort, step, count)
+      return { id: ids[0] ?? null, ids }
+    },
     'clips:groups': () => clipGroups(catalog().db),
+    'spectrogram:get': () => getSpectrogramSettings(catalog().db),
+    'spectrogram:set': (settings) => setSpectrogramSettings(catalog().db, settings),
 
     'labels:assign': ({ clipId, classId }) => {
       const multi = multiLabel()
@@ -329,20 +360,43 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
     },
     'features:clip': ({ clipId, setId }) => clipFeatureView(catalog(), clipId, setId, featureRunners),
 
-    'train:start': ({ model, params, features, seed, testFraction }) => {
+    'train:start': async ({ model, params, features, seed, testFraction, validationFraction }) => {
       const project = catalog()
+      const env = { db: project.db, projectPath: project.path, workers, now }
       const request = { model, params, seed, testFraction }
-      // Checked before the job starts, so a bad hyperparameter is an error of this call.
+      if (isDeepRunModel(model)) {
+        // Checked before the job starts, so a bad hyperparameter or recipe is an error of this call.
+        const prepared = await prepareDeepTraining(project.db, {
+          ...request,
+          model,
+          ...(features === undefined ? {} : { features }),
+          ...(validationFraction === undefined ? {} : { validationFraction }),
+        })
+        return jobs.start('train', { ...request, features: prepared.recipe }, (context) =>
+          runDeepTraining(env, prepared, context),
+        )
+      }
       const prepared = prepareTraining(project.db, {
         ...request,
+        model,
         ...(features === undefined ? {} : { features: features as FeatureConfigInput }),
       })
       return jobs.start('train', { ...request, features: prepared.config }, (context) =>
-        runTraining({ db: project.db, projectPath: project.path, workers, now }, prepared, context),
+        runTraining(env, prepared, context),
+      )
+    },
+    'train:models': () => trainableModels(),
+    'train:resume': ({ id }) => {
+      const project = catalog()
+      const run = runState(project, getRun(project.db, id))
+      const prepared = prepareDeepResume(project.db, id, run.state)
+      return jobs.start('train', { resumeRun: id, model: run.model }, (context) =>
+        resumeDeepTraining({ db: project.db, projectPath: project.path, workers, now }, id, prepared, context),
       )
     },
     'sweeps:start': ({ spec, workers: lanes }) => {
       const project = catalog()
+      checkSweepParameters(spec)
       const sweepId = createSweep(project.db, spec)
       const job = jobs.start('sweep', { sweepId }, (context) =>
         runSweep(project.db, sweepId, context, { workers: lanes ?? workers }),
@@ -359,10 +413,12 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
     },
     'sweeps:list': () => listSweeps(catalog().db),
     'sweeps:get': ({ id: sweepId }) => getSweep(catalog().db, sweepId),
-    'runs:list': () => listRuns(catalog().db),
-    'runs:get': ({ id }) => getRun(catalog().db, id),
+    'sweeps:cancelTrial': ({ sweepId, trialId }) => cancelTrial(catalog().db, sweepId, trialId),
+    'sweeps:models': () => sweepableModels(),
+    'runs:list': () => listRuns(catalog().db).map((run) => runState(catalog(), run)),
+    'runs:get': ({ id }) => runState(catalog(), getRun(catalog().db, id)),
     'runs:remove': async ({ id }) => {
-      await removeRun(catalog().db, catalog().path, id)
+      await removeRun(catalog().db, catalog().path, id, runState(catalog(), getRun(catalog().db, id)).state)
       return { id }
     },
     'runs:metrics': ({ id, split }) => runSplitEvaluation(catalog().db, id, split),
@@ -377,6 +433,20 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
         ...(predicted === undefined ? {} : { predicted }),
       }),
     'runs:export': async ({ id, out }) => ({ files: await exportRun(catalog().db, id, out) }),
+    'runs:predictUnlabeled': ({ id }) => {
+      const project = catalog()
+      runModelPath(getRun(project.db, id))
+      return jobs.start('evaluate', { runId: id, unlabeled: true }, (context) =>
+        predictUnlabeledClips(project.db, id, context, { workers, now }),
+      )
+    },
+    'runs:unlabeled': ({ id, order, offset, limit }) => unlabeledPredictionPage(catalog().db, id, order, offset, limit),
+    'explorer:map': ({ method, seed, runId }) => {
+      const project = catalog()
+      if (runId !== undefined) runModelPath(getRun(project.db, runId))
+      const request = { method, seed, ...(runId === undefined ? {} : { runId }) }
+      return jobs.start('explore', request, (context) => buildClipMap(project.db, request, context, { workers }))
+    },
   }
 
   return {

@@ -55,6 +55,21 @@ function setup(files: Record<string, string>) {
 }
 
 describe('runImport', () => {
+  it('gives clips ids in plan order however the inspections finish, so a folder always imports the same', async () => {
+    const names = Array.from({ length: 40 }, (_, i) => `c/${String(i).padStart(2, '0')}.wav`)
+    const { source, catalog, options } = setup(Object.fromEntries(names.map((n, i) => [n, `clip ${i}`])))
+    // Later files finish first: each waits less than the one before it.
+    const slowFirst = async (path: string) => {
+      const i = Number(/(\d+)\.wav$/.exec(path)?.[1])
+      await new Promise((resolve) => setTimeout(resolve, (40 - i) * 2))
+      return fakeInspect(path)
+    }
+    const plan = await planImport(source, { kind: 'folder' })
+    await runImport(catalog, plan, { ...options, inspect: slowFirst, concurrency: 8 }, context().ctx)
+    const paths = catalog.db.prepare('SELECT path FROM clips ORDER BY id').pluck().all() as string[]
+    expect(paths).toEqual(plan.rows.map((r) => r.path))
+  })
+
   it('adds clips with their labels, creating classes, and reports bad files by path and reason', async () => {
     const { source, catalog, options, count } = setup({
       'dog/a.wav': 'aaaa',

@@ -6,10 +6,13 @@ import {
   encodeSpectrogram,
   frequencyToFraction,
   fractionToFrequency,
+  frequencyToY,
   parseSpectrogramQuery,
+  rowCentreFrequency,
   spectrogramQuery,
   type SpectrogramImage,
   type SpectrogramRequest,
+  yToFrequency,
 } from '../../../src/shared/spectrogram'
 import { loadAudio } from '../../../src/main/core/audio'
 import { insertClip } from '../../../src/main/core/catalog/clips'
@@ -89,6 +92,27 @@ describe('the spectrogram format', () => {
     // The mel axis gives the low frequencies more room.
     expect(frequencyToFraction(1000, 8000, 'mel')).toBeGreaterThan(frequencyToFraction(1000, 8000, 'linear') * 2)
   })
+
+  it('places the centre frequency of a row at the centre of that row, and boxes by the same mapping', () => {
+    for (const scale of ['linear', 'mel'] as const) {
+      const axis = { fmax: 11025, scale }
+      for (const rows of [64, 400]) {
+        for (let row = 0; row < rows; row += 7) {
+          const hz = rowCentreFrequency(row, rows, axis.fmax, scale)
+          // Rows count from the bottom, pixels from the top: row r's centre is (rows - r - 0.5) rows down.
+          expect(frequencyToY(hz, axis, rows)).toBeCloseTo(rows - row - 0.5, 9)
+        }
+      }
+      for (const hz of [0, 60, 999, 1000, 4321, 11025]) {
+        expect(yToFrequency(frequencyToY(hz, axis, 200), axis, 200)).toBeCloseTo(hz, 6)
+      }
+      // Outside the image the frequency clamps to the axis.
+      expect(yToFrequency(-5, axis, 200)).toBeCloseTo(11025, 6)
+      expect(yToFrequency(205, axis, 200)).toBe(0)
+    }
+    // On the mel axis 1 kHz sits well above the middle of an 8 kHz image (a linear one puts it low).
+    expect(frequencyToY(1000, { fmax: 8000, scale: 'mel' }, 200)).toBeCloseTo(200 * (1 - 15 / 45.2456), 1)
+  })
 })
 
 describe('computeSpectrogram', () => {
@@ -107,12 +131,26 @@ describe('computeSpectrogram', () => {
     expect(dbOf(image, image.pixels[(image.rows - 1 - 110) * image.cols + 20] as number)).toBeLessThan(-80)
   })
 
-  it('puts the tone where the mel axis says it is', async () => {
-    const path = writeWav('tone.wav', [tone(2, RATE, 3000, 0.5)])
-    const image = decodeSpectrogram(await computeSpectrogram(path, { ...base, scale: 'mel', rows: 64 }))
-    const { row } = peakRow(image, 20)
-    const expected = frequencyToFraction(3000, 8000, 'mel') * 64
-    expect(Math.abs(row + 0.5 - expected)).toBeLessThanOrEqual(1.5)
+  it('puts a tone where a box at its frequency is drawn on the mel axis', async () => {
+    // Each tone's energy centre (rows weighted by power), in rows from the top of the image, must
+    // fall where frequencyToY puts the tone: within a fifth of a row, where centring the bands
+    // elsewhere than the rows (the features' filterbank) was off by up to half a row.
+    for (const hz of [150, 400, 900, 1500, 3000, 6000]) {
+      const path = writeWav(`tone-${hz}.wav`, [tone(1, RATE, hz, 0.5)])
+      const rows = 128
+      const image = decodeSpectrogram(await computeSpectrogram(path, { ...base, end: 1, scale: 'mel', rows }))
+      const column = Array.from({ length: rows }, (_, i) => image.pixels[i * image.cols + 20] as number)
+      const loudest = Math.max(...column)
+      let weight = 0
+      let sum = 0
+      column.forEach((byte, i) => {
+        if (byte < loudest - 8) return
+        const power = 10 ** (dbOf(image, byte) / 10)
+        weight += power
+        sum += power * (i + 0.5)
+      })
+      expect(Math.abs(sum / weight - frequencyToY(hz, image, rows)), `${hz} Hz`).toBeLessThan(0.2)
+    }
   })
 
   it('draws only the window asked for', async () => {

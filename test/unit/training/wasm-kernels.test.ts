@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { BatchNorm, registerLayerKernels } from '../../../src/main/core/models/deep/layers'
+import { BatchNorm, PlainConv2D, registerLayerKernels } from '../../../src/main/core/models/deep/layers'
 import { useEngine } from '../../../src/main/core/training'
 
 /** Runs `f` on a backend and returns its outputs as plain arrays. */
@@ -122,6 +122,7 @@ describe('wasm training kernels', () => {
 
   it.each([
     { x: [2, 8, 9, 3], pool: [2, 2], strides: [2, 2], pad: 'valid' },
+    { x: [2, 7, 9, 3], pool: [2, 2], strides: [2, 2], pad: 'same' },
     { x: [2, 7, 7, 4], pool: [3, 3], strides: [2, 2], pad: 'same' },
     { x: [1, 9, 6, 2], pool: [9, 1], strides: [9, 1], pad: 'valid' },
   ] as const)('max pooling gradients match the cpu backend: x $x, pool $pool, strides $strides', async (c) => {
@@ -136,6 +137,86 @@ describe('wasm training kernels', () => {
     const cpu = await on('cpu', run)
     const wasm = await on('wasm', run)
     expectClose(wasm[0] as Float32Array, cpu[0] as Float32Array)
+  })
+
+  it('max pooling gradients go to the first maximum of each window, as on the cpu backend (ties after a ReLU)', async () => {
+    const run = (): tf.Tensor[] => {
+      // Rounded, rectified values: many windows hold several equal maxima (zeros and repeats).
+      const x = tf.tidy(() => tf.relu(tf.round(seeded([2, 9, 7, 3], 15)))) as tf.Tensor4D
+      const up = tf.tidy(() => seeded(tf.maxPool(x, 2, 2, 'valid').shape, 16))
+      const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid'), up)))
+      return [g(x)]
+    }
+    const cpu = await on('cpu', run)
+    const wasm = await on('wasm', run)
+    expect(Array.from(wasm[0] as Float32Array)).toEqual(Array.from(cpu[0] as Float32Array))
+  })
+
+  it.each([
+    { x: [2, 5, 6, 4], perChannel: [4] },
+    { x: [3, 8], perChannel: [8] },
+    { x: [2, 3, 4, 5], perChannel: [1, 1, 1, 5] },
+  ])('inference batch norm (folded into a 1x1 depthwise convolution) matches the cpu backend: x $x', async (c) => {
+    const run = (): tf.Tensor[] => {
+      const x = seeded(c.x, 17)
+      const mean = seeded(c.perChannel, 18)
+      const variance = tf.tidy(() => tf.add(tf.square(seeded(c.perChannel, 19)), 0.1))
+      const offset = seeded(c.perChannel, 20)
+      const scale = seeded(c.perChannel, 21)
+      return [
+        tf.batchNorm(x, mean, variance, offset, scale, 1e-3),
+        tf.batchNorm(x, mean, variance, undefined, undefined, 1e-3),
+      ]
+    }
+    const cpu = await on('cpu', run)
+    const wasm = await on('wasm', run)
+    cpu.forEach((expected, i) => expectClose(wasm[i] as Float32Array, expected))
+  })
+
+  it('inference batch norm broadcast along another axis than channels falls back to the original kernel', async () => {
+    const run = (): tf.Tensor[] => [
+      tf.batchNorm(seeded([2, 3, 4], 22), seeded([3, 1], 23), tf.ones([3, 1]), seeded([3, 1], 24)),
+    ]
+    const cpu = await on('cpu', run)
+    const wasm = await on('wasm', run)
+    expectClose(wasm[0] as Float32Array, cpu[0] as Float32Array)
+  })
+
+  it('PlainConv2D computes what tfjs-layers’ Conv2D does (outputs and weight gradients) and saves as a Conv2D', async () => {
+    const args = {
+      filters: 4,
+      kernelSize: 3,
+      padding: 'same' as const,
+      useBias: false,
+      kernelInitializer: 'glorotUniform',
+    }
+    const run = (layer: tf.layers.Layer) => (): tf.Tensor[] => {
+      const x = seeded([2, 7, 6, 1], 25)
+      const up = seeded([2, 7, 6, 4], 26)
+      layer.build([null, 7, 6, 1])
+      layer.setWeights([seeded([3, 3, 1, 4], 27)])
+      const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable)
+      const { grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x) as tf.Tensor, up)) as tf.Scalar, vars)
+      return [layer.apply(x) as tf.Tensor, ...Object.values(grads)]
+    }
+    for (const backend of ['cpu', 'wasm'] as const) {
+      const reference = await on(backend, run(tf.layers.conv2d(args)))
+      const ours = await on(backend, run(new PlainConv2D(args)))
+      reference.forEach((expected, i) => expect(Array.from(ours[i] as Float32Array)).toEqual(Array.from(expected)))
+    }
+    expect(new PlainConv2D(args).getClassName()).toBe('Conv2D')
+    // On the data (nothing upstream to train) the backward pass computes no input gradient.
+    await tf.setBackend('wasm')
+    const layer = new PlainConv2D(args)
+    layer.build([null, 7, 6, 1])
+    const x = seeded([2, 7, 6, 1], 28)
+    const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable)
+    const profile = await tf.profile(() => {
+      tf.dispose(tf.variableGrads(() => tf.sum(layer.apply(x) as tf.Tensor) as tf.Scalar, vars).grads)
+    })
+    tf.dispose(x)
+    expect(profile.kernelNames).toContain('Conv2DBackpropFilter')
+    expect(profile.kernelNames).not.toContain('Conv2DBackpropInput')
   })
 
   it('tile matches the cpu backend, floats and integers', async () => {

@@ -8,7 +8,8 @@ import { cliContext } from '../context'
 import { printJson } from '../output'
 
 interface TrainOptions {
-  model: RunModel
+  model?: RunModel
+  resume?: number
   param: Record<string, unknown>
   seed?: number
   features?: string
@@ -16,21 +17,32 @@ interface TrainOptions {
   json?: boolean
 }
 
-/** `earmark train PROJECT --model rf|gbdt`: trains a model on the project's labelled clips. */
+/**
+ * `earmark train PROJECT --model rf|gbdt|cnn|crnn|lstm|transfer`: trains a model on the project's
+ * labelled clips; `--resume RUN` carries a cancelled or interrupted deep run on from its checkpoint.
+ */
 export function registerTrain(program: Command): void {
   program
     .command('train')
     .description("train a model on the project's labelled clips and record the run")
     .argument('<project>', 'project file')
-    .requiredOption('--model <model>', `model: ${runModels.join(' | ')}`, parseModel)
+    .option('--model <model>', `model: ${runModels.join(' | ')}`, parseModel)
+    .option(
+      '--resume <run>',
+      'resume this cancelled, failed or interrupted deep-model run from its checkpoint',
+      parseWhole,
+    )
     .option(
       '--param <name=value>',
-      'a hyperparameter, repeatable: rf trees, maxDepth, minSamplesLeaf, maxFeatures, classWeight; gbdt maxIter, learningRate, maxLeafNodes, maxDepth, minSamplesLeaf, l2, earlyStopping',
+      'a hyperparameter, repeatable: rf trees, maxDepth, minSamplesLeaf, maxFeatures, classWeight; gbdt maxIter, learningRate, maxLeafNodes, maxDepth, minSamplesLeaf, l2, earlyStopping; cnn/crnn/lstm/transfer epochs, batchSize, learningRate, filters, lstmUnits, dropout, patience, … (see the README)',
       collectParam,
       {},
     )
     .option('--seed <n>', 'seed of the split (clips without one) and of the model', parseWhole)
-    .option('--features <file>', 'feature configuration as a JSON file (default: 20 MFCCs and spectral statistics)')
+    .option(
+      '--features <file>',
+      'feature configuration as a JSON file (default: trees 20 MFCCs and spectral statistics; cnn/crnn log-mel images; lstm MFCC + delta sequences)',
+    )
     .option(
       '--test-fraction <f>',
       'share of each class tested among clips without a split (default 0.2)',
@@ -40,14 +52,20 @@ export function registerTrain(program: Command): void {
     .action(async (project: string, opts: TrainOptions) => {
       const { service, call } = cliContext(project)
       try {
+        if ((opts.model === undefined) === (opts.resume === undefined)) {
+          throw new InvalidArgumentError('give either --model to train a new run or --resume RUN to resume one')
+        }
         const features = opts.features === undefined ? undefined : readFeatures(opts.features)
-        const job = await call('train:start', {
-          model: opts.model,
-          params: opts.param,
-          ...(opts.seed === undefined ? {} : { seed: opts.seed }),
-          ...(opts.testFraction === undefined ? {} : { testFraction: opts.testFraction }),
-          ...(features === undefined ? {} : { features }),
-        })
+        const job =
+          opts.resume !== undefined
+            ? await call('train:resume', { id: opts.resume })
+            : await call('train:start', {
+                model: opts.model as RunModel,
+                params: opts.param,
+                ...(opts.seed === undefined ? {} : { seed: opts.seed }),
+                ...(opts.testFraction === undefined ? {} : { testFraction: opts.testFraction }),
+                ...(features === undefined ? {} : { features }),
+              })
         const hideProgress = showTrainingProgress(service, job.id)
         const cancel = () => void call('jobs:cancel', { id: job.id })
         process.once('SIGINT', cancel)
@@ -64,7 +82,7 @@ export function registerTrain(program: Command): void {
           const pct = (v: number | null) => (v === null ? 'n/a' : `${(100 * v).toFixed(2)}%`)
           console.log(
             [
-              `Run ${summary.runId}: ${summary.model} (${summary.engine}) in ${summary.seconds.toFixed(1)} s`,
+              `Run ${summary.runId}: ${summary.model} (${summary.engine}) in ${summary.seconds.toFixed(1)} s${summary.epochs === null ? '' : `, ${summary.epochs} epochs`}`,
               `  test accuracy ${pct(summary.metrics.accuracy)}, macro-F1 ${summary.metrics.macroF1?.toFixed(4) ?? 'n/a'}`,
               `  clips: ${Object.entries(run.clipCounts)
                 .map(([split, n]) => `${n} ${split}`)
@@ -124,28 +142,55 @@ function readFeatures(path: string): Record<string, unknown> {
 
 /**
  * A progress bar on stderr (stdout stays clean for --json) that starts over at each stage:
- * computing features (clips), then growing trees or boosting (iterations).
+ * computing features (clips), then growing trees, boosting (iterations) or training epochs
+ * (batches). Deep runs also print the engine and one line per epoch, as Keras's fit does.
  */
 function showTrainingProgress(service: StudioService, jobId: number): () => void {
-  if (!process.stderr.isTTY) return () => undefined
-  const bar = new SingleBar({
-    stream: process.stderr,
-    format: '{stage} {bar} {value}/{total} | ETA {eta_formatted}',
-    hideCursor: true,
-    clearOnComplete: true,
-  })
+  const bar = process.stderr.isTTY
+    ? new SingleBar({
+        stream: process.stderr,
+        format: '{stage} {bar} {value}/{total} | ETA {eta_formatted}',
+        hideCursor: true,
+        clearOnComplete: true,
+      })
+    : null
   let stage: string | undefined
-  const stop = service.events.on('job:progress', (event: JobProgressEvent) => {
-    if (event.jobId !== jobId || event.total === null) return
-    if (stage === undefined) bar.start(event.total, event.done, { stage: event.message })
-    else if (stage !== event.message) {
-      bar.setTotal(event.total)
-      bar.update(event.done, { stage: event.message })
-    } else bar.update(event.done)
-    stage = event.message
-  })
-  return () => {
-    stop()
-    if (stage !== undefined) bar.stop()
+  const stopBar = (): void => {
+    if (bar && stage !== undefined) bar.stop()
+    stage = undefined
   }
+  const stops = [
+    service.events.on('job:progress', (event: JobProgressEvent) => {
+      if (!bar || event.jobId !== jobId || event.total === null) return
+      if (stage === undefined) bar.start(event.total, event.done, { stage: event.message })
+      else if (stage !== event.message) {
+        bar.setTotal(event.total)
+        bar.update(event.done, { stage: event.message })
+      } else bar.update(event.done)
+      stage = event.message
+    }),
+    service.events.on('job:log', (event) => {
+      if (event.jobId !== jobId || event.level !== 'info') return
+      stopBar()
+      process.stderr.write(`${event.message}\n`)
+    }),
+    // Whole steps with a loss are a deep model's epochs (batches come at fractional steps).
+    service.events.on('job:metrics', (event) => {
+      if (event.jobId !== jobId || !Number.isInteger(event.step) || event.values['loss'] === undefined) return
+      stopBar()
+      process.stderr.write(`${epochLine(event.step, event.values)}\n`)
+    }),
+  ]
+  return () => {
+    stops.forEach((stop) => stop())
+    stopBar()
+  }
+}
+
+/** `epoch 3: loss 0.5120 accuracy 0.8310 valLoss 0.6004 valAccuracy 0.8000 (4.1 s)` */
+function epochLine(epoch: number, values: Record<string, number>): string {
+  const parts = ['loss', 'accuracy', 'valLoss', 'valAccuracy']
+    .filter((name) => values[name] !== undefined)
+    .map((name) => `${name} ${(values[name] as number).toFixed(4)}`)
+  return `epoch ${epoch}: ${parts.join(' ')} (${(values['seconds'] ?? 0).toFixed(1)} s)`
 }

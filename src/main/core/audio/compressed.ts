@@ -158,12 +158,35 @@ export async function decodeCompressed(
   head: Uint8Array,
   expected: AudioInfo,
 ): Promise<{ sampleRate: number; channels: Float32Array[]; warnings: string[] }> {
-  const { decoder, codec } = decoderFor(container, head)
-  const source = 'path' in input ? createReadStream(input.path, { highWaterMark: 1 << 16 }) : chunksOf(input.bytes)
   // The header's length is a claim (a bogus Xing frame count can promise days): start small and
   // let the accumulator double, so memory follows the frames that really decode.
   const out = new ChannelAccumulator(Math.min(expected.frames + 4096, 1 << 20), expected.sampleRate)
+  const { sampleRate, warnings } = await streamCompressed(input, container, head, expected, (block) => out.push(block))
+  return { sampleRate, channels: out.result(), warnings }
+}
+
+/**
+ * Streams the file through the decoder, handing each decoded block (float channels, valid only
+ * during the call) to `sink`, so that neither the encoded bytes nor the decoded samples are ever
+ * all in memory. Blocks come as the whole decode returns them: a mono MP3's duplicate channel
+ * dropped, FLAC scaled as libsndfile scales it. Returns the stream's own rate and length, which
+ * are the truth where the header's are a claim.
+ */
+export async function streamCompressed(
+  input: { path: string } | { bytes: Uint8Array },
+  container: CompressedContainer,
+  head: Uint8Array,
+  expected: AudioInfo,
+  sink: (block: Float32Array[]) => void,
+): Promise<{ sampleRate: number; channels: number; frames: number; warnings: string[] }> {
+  const { decoder, codec } = decoderFor(container, head)
+  const source = 'path' in input ? createReadStream(input.path, { highWaterMark: 1 << 16 }) : chunksOf(input.bytes)
+  // mpg123 always decodes to stereo; a mono MP3 comes back as two equal channels.
+  const monoMp3 = container === 'mp3' && expected.channels === 1
+  const flacBits = container === 'flac' ? expected.bitDepth : undefined
   let sampleRate = 0
+  let channels = 0
+  let frames = 0
   let damaged = 0
   let firstError = ''
   const take = (result: CodecOutput): void => {
@@ -177,7 +200,12 @@ export async function decodeCompressed(
       throw new AudioFileError('corrupt stream: the sample rate changes mid-stream')
     }
     sampleRate = result.sampleRate
-    out.push(result.channelData.map((c) => c.subarray(0, n)))
+    let block = result.channelData.map((c) => c.subarray(0, n))
+    if (monoMp3 && block.length === 2) block = block.slice(0, 1)
+    if (flacBits) rescaleFlac(block, flacBits)
+    channels = block.length
+    frames += n
+    sink(block)
   }
   const codecInstance = await openCodec(decoder)
   try {
@@ -190,19 +218,15 @@ export async function decodeCompressed(
     codecInstance.free()
     if ('destroy' in source) source.destroy()
   }
-  if (out.frames === 0) throw new AudioFileError(`no audio: the ${codec} stream decodes to nothing`)
+  if (frames === 0) throw new AudioFileError(`no audio: the ${codec} stream decodes to nothing`)
   const warnings: string[] = []
   if (damaged > 0) {
-    const good = Math.max(1, out.frames / SAMPLES_PER_FRAME)
+    const good = Math.max(1, frames / SAMPLES_PER_FRAME)
     if (damaged / good > MAX_DAMAGED_FRACTION) {
       throw new AudioFileError(`corrupt ${codec} stream: ${damaged} damaged frames (${firstError})`)
     }
     warnings.push(`${damaged} damaged ${codec} frames skipped (${firstError})`)
   }
-  let channels = out.result()
-  // mpg123 always decodes to stereo; a mono MP3 comes back as two equal channels.
-  if (container === 'mp3' && expected.channels === 1 && channels.length === 2) channels = channels.slice(0, 1)
-  if (container === 'flac' && expected.bitDepth) rescaleFlac(channels, expected.bitDepth)
-  checkFormat(sampleRate, channels.length)
-  return { sampleRate, channels, warnings }
+  checkFormat(sampleRate, channels)
+  return { sampleRate, channels, frames, warnings }
 }

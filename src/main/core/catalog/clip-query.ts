@@ -112,11 +112,36 @@ export function queryClips(db: Database, filter: ClipFilter, sort: ClipSort, off
   const rows = db
     .prepare(`SELECT ${ROW_COLUMNS} FROM clips c ${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?`)
     .all(...where.params, limit, offset) as Row[]
-  const total = db
+  return { rows: rows.map(toClipRow), total: countClips(db, filter) }
+}
+
+/**
+ * How many clips match a filter. The browser's most used filters, a class or "unlabeled" alone,
+ * are counted from the clip_labels indexes (tens of thousands of index entries) rather than by a
+ * labels lookup for every clip of the project, which costs ~30 ms at 100,000 clips.
+ */
+export function countClips(db: Database, filter: ClipFilter): number {
+  const { classIds, unlabeled, ...rest } = filter
+  const onlyLabels = Object.values(rest).every((value) => value === undefined)
+  if (onlyLabels && classIds && classIds.length > 0 && !unlabeled) {
+    return db
+      .prepare(
+        `SELECT COUNT(DISTINCT clip_id) FROM clip_labels WHERE class_id IN (${classIds.map(() => '?').join(',')})`,
+      )
+      .pluck()
+      .get(...classIds) as number
+  }
+  if (onlyLabels && unlabeled && !(classIds && classIds.length > 0)) {
+    return db
+      .prepare('SELECT (SELECT COUNT(*) FROM clips) - (SELECT COUNT(DISTINCT clip_id) FROM clip_labels)')
+      .pluck()
+      .get() as number
+  }
+  const where = whereOf(filter)
+  return db
     .prepare(`SELECT COUNT(*) FROM clips c ${where.sql}`)
     .pluck()
     .get(...where.params) as number
-  return { rows: rows.map(toClipRow), total }
 }
 
 /**
@@ -131,6 +156,18 @@ export function neighborClip(
   sort: ClipSort,
   step: 'next' | 'previous',
 ): number | null {
+  return neighborClips(db, clipId, filter, sort, step, 1)[0] ?? null
+}
+
+/** Up to `count` clips after (or before) a given one, nearest first: `neighborClip`, several steps on. */
+export function neighborClips(
+  db: Database,
+  clipId: number,
+  filter: ClipFilter,
+  sort: ClipSort,
+  step: 'next' | 'previous',
+  count: number,
+): number[] {
   const expr = SORT_EXPRESSIONS[sort.column]
   const key = db.prepare(`SELECT ${expr} AS k FROM clips c WHERE c.id = ?`).get(clipId) as { k: unknown } | undefined
   if (!key) throw notFound(`Clip ${clipId}`)
@@ -139,12 +176,11 @@ export function neighborClip(
   const where = whereOf(filter)
   const keyset = `(${expr} ${cmp} ? OR (${expr} = ? AND c.id ${cmp} ?))`
   const sql = `SELECT c.id FROM clips c ${where.sql ? `${where.sql} AND` : 'WHERE'} ${keyset}
-    ORDER BY ${expr} ${forward ? 'ASC' : 'DESC'}, c.id ${forward ? 'ASC' : 'DESC'} LIMIT 1`
-  const next = db
+    ORDER BY ${expr} ${forward ? 'ASC' : 'DESC'}, c.id ${forward ? 'ASC' : 'DESC'} LIMIT ?`
+  return db
     .prepare(sql)
     .pluck()
-    .get(...where.params, key.k, key.k, clipId) as number | undefined
-  return next ?? null
+    .all(...where.params, key.k, key.k, clipId, count) as number[]
 }
 
 /** One clip with its regions. */

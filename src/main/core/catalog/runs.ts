@@ -19,6 +19,8 @@ export interface TrainingClip {
   group: string | null
   fold: number | null
   sampleRate: number
+  /** Seconds. */
+  duration: number
   /** Its one class's name. */
   label: string
   /** When its labels were last set. */
@@ -40,7 +42,7 @@ export interface SkippedClips {
 export function trainingClips(db: Database): { clips: TrainingClip[]; skipped: SkippedClips } {
   const rows = db
     .prepare(
-      `SELECT c.id, c.path, c.split, c.group_name, c.fold, c.sample_rate, c.missing, c.bad_audio,
+      `SELECT c.id, c.path, c.split, c.group_name, c.fold, c.sample_rate, c.duration, c.missing, c.bad_audio,
               COUNT(l.class_id) AS labels, MIN(k.name) AS label,
               COALESCE(c.labeled_at, MAX(l.updated_at)) AS label_version
        FROM clips c JOIN clip_labels l ON l.clip_id = c.id JOIN classes k ON k.id = l.class_id
@@ -53,6 +55,7 @@ export function trainingClips(db: Database): { clips: TrainingClip[]; skipped: S
     group_name: string | null
     fold: number | null
     sample_rate: number
+    duration: number
     missing: number
     bad_audio: number
     labels: number
@@ -73,6 +76,7 @@ export function trainingClips(db: Database): { clips: TrainingClip[]; skipped: S
         group: r.group_name,
         fold: r.fold,
         sampleRate: r.sample_rate,
+        duration: r.duration,
         label: r.label,
         labelVersion: r.label_version,
       })
@@ -402,4 +406,54 @@ export function runSplitPredictions(
     predicted: r.predicted,
     probabilities: JSON.parse(r.probabilities) as number[],
   }))
+}
+
+/** Records the engine a run trains on, once its worker has chosen one. */
+export function setRunEngine(db: Database, runId: number, engine: string): void {
+  db.prepare('UPDATE runs SET engine = ? WHERE id = ?').run(engine, runId)
+}
+
+/** Puts a stopped run back in the running state under a new job (resuming it; the run keeps its id). */
+export function reopenRun(db: Database, runId: number, jobId: number): void {
+  db.prepare("UPDATE runs SET state = 'running', error = NULL, finished_at = NULL, job_id = ? WHERE id = ?").run(
+    jobId,
+    runId,
+  )
+}
+
+/** A run's clip with where its audio is now (null when the clip has left the catalog). */
+export interface RunClipSource extends RunClip {
+  path: string | null
+}
+
+/** The clips a run recorded, in clip order, with their current paths. */
+export function runClipSources(db: Database, runId: number): RunClipSource[] {
+  const rows = db
+    .prepare(
+      `SELECT rc.clip_id, rc.split, rc.label, rc.label_version, c.path
+       FROM run_clips rc LEFT JOIN clips c ON c.id = rc.clip_id
+       WHERE rc.run_id = ? ORDER BY rc.clip_id`,
+    )
+    .all(runId) as {
+    clip_id: number
+    split: RunSplit
+    label: string
+    label_version: string | null
+    path: string | null
+  }[]
+  return rows.map((r) => ({
+    clipId: r.clip_id,
+    split: r.split,
+    label: r.label,
+    labelVersion: r.label_version,
+    path: r.path,
+  }))
+}
+
+/** Forgets some clips of a run (clips it planned to use but could not read). */
+export function removeRunClips(db: Database, runId: number, clipIds: readonly number[]): void {
+  const remove = db.prepare('DELETE FROM run_clips WHERE run_id = ? AND clip_id = ?')
+  db.transaction(() => {
+    for (const id of clipIds) remove.run(runId, id)
+  })()
 }

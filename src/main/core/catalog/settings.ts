@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3'
 
 /** Keys of the project settings table. */
-export type SettingKey = 'name' | 'created_at' | 'multi_label'
+export type SettingKey = 'name' | 'created_at' | 'multi_label' | 'spectrogram'
 
 /** A project setting, or undefined when unset. */
 export function getSetting(db: Database, key: SettingKey): string | undefined {

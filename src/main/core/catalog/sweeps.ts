@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3'
 import type { ParamValue, SweepSpec } from '@shared/sweep-spec'
 import type { SweepInfo, SweepState, SweepTrial } from '@shared/sweeps'
-import { notFound } from '../errors'
+import { EarmarkError, notFound } from '../errors'
 
 interface TrialRow {
   id: number
@@ -133,16 +133,50 @@ export function queueTrials(
   })()
 }
 
+/** The error a trial cancelled on its own carries; trials cancelled with their sweep carry none. */
+export const TRIAL_CANCELLED_BY_USER = 'cancelled by the user'
+
 /**
- * Trials left running by a process that died go back to the queue: they never finished, so
- * running them again does not run any finished trial twice.
+ * Trials left running by a process that died, or stopped with their cancelled sweep, go back to
+ * the queue: they never finished, so running them again does not run any finished trial twice.
+ * A trial cancelled on its own stays cancelled.
  */
 export function requeueUnfinished(db: Database, sweepId: number): number {
   return db
     .prepare(
-      "UPDATE sweep_trials SET state = 'queued', started_at = NULL WHERE sweep_id = ? AND state IN ('running', 'cancelled')",
+      `UPDATE sweep_trials SET state = 'queued', started_at = NULL
+       WHERE sweep_id = ? AND (state = 'running' OR (state = 'cancelled' AND error IS NULL))`,
     )
     .run(sweepId).changes
+}
+
+/**
+ * Cancels one queued or running trial of a sweep; the sweep goes on. A queued trial is never
+ * claimed; a running one is stopped by its sweep's runner, which watches for this state (from
+ * any process sharing the catalog).
+ */
+export function cancelTrial(db: Database, sweepId: number, trialId: number): SweepTrial {
+  const row = db
+    .prepare(
+      `UPDATE sweep_trials SET state = 'cancelled', error = ?, finished_at = ?
+       WHERE id = ? AND sweep_id = ? AND state IN ('queued', 'running') RETURNING *`,
+    )
+    .get(TRIAL_CANCELLED_BY_USER, new Date().toISOString(), trialId, sweepId) as TrialRow | undefined
+  if (row) return toTrial(row)
+  const existing = db
+    .prepare('SELECT state FROM sweep_trials WHERE id = ? AND sweep_id = ?')
+    .pluck()
+    .get(trialId, sweepId)
+  if (existing === undefined) throw notFound(`Trial ${trialId} of sweep ${sweepId}`)
+  throw new EarmarkError(
+    'invalid-input',
+    `trial ${trialId} is ${String(existing)}: only queued or running trials can be cancelled`,
+  )
+}
+
+/** Whether a trial has been cancelled on its own (its runner polls this while the trial runs). */
+export function trialCancelled(db: Database, trialId: number): boolean {
+  return db.prepare("SELECT 1 FROM sweep_trials WHERE id = ? AND state = 'cancelled'").pluck().get(trialId) === 1
 }
 
 /** Takes the next queued trial of a rung and marks it running, in one statement. */
@@ -157,6 +191,7 @@ export function claimTrial(db: Database, sweepId: number, rung: number): SweepTr
   return row ? toTrial(row) : null
 }
 
+/** Records how a running trial ended; a trial cancelled meanwhile stays cancelled (its result is dropped). */
 export function finishTrial(
   db: Database,
   trialId: number,
@@ -164,21 +199,22 @@ export function finishTrial(
 ): void {
   const now = new Date().toISOString()
   if ('cancelled' in result) {
-    db.prepare("UPDATE sweep_trials SET state = 'cancelled', finished_at = ? WHERE id = ?").run(now, trialId)
-  } else if ('error' in result) {
-    db.prepare("UPDATE sweep_trials SET state = 'failed', error = ?, seconds = ?, finished_at = ? WHERE id = ?").run(
-      result.error,
-      result.seconds,
+    db.prepare("UPDATE sweep_trials SET state = 'cancelled', finished_at = ? WHERE id = ? AND state = 'running'").run(
       now,
       trialId,
     )
+  } else if ('error' in result) {
+    db.prepare(
+      "UPDATE sweep_trials SET state = 'failed', error = ?, seconds = ?, finished_at = ? WHERE id = ? AND state = 'running'",
+    ).run(result.error, result.seconds, now, trialId)
   } else {
     const n = result.folds.length
     const mean = result.folds.reduce((a, b) => a + b, 0) / n
     // Population standard deviation over folds, as scikit-learn's cv_results_ std_test_score.
     const std = Math.sqrt(result.folds.reduce((a, b) => a + (b - mean) ** 2, 0) / n)
     db.prepare(
-      "UPDATE sweep_trials SET state = 'done', score = ?, std = ?, folds = ?, seconds = ?, finished_at = ? WHERE id = ?",
+      `UPDATE sweep_trials SET state = 'done', score = ?, std = ?, folds = ?, seconds = ?, finished_at = ?
+       WHERE id = ? AND state = 'running'`,
     ).run(mean, std, JSON.stringify(result.folds), result.seconds, now, trialId)
   }
 }

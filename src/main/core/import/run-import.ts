@@ -110,8 +110,22 @@ export async function runImport(
     context.log('warn', `${problem.path}: ${problem.reason}`)
   }
 
+  // Files finish inspecting in any order; they are written in plan order (a small reorder buffer),
+  // so the same folder always gets the same clip ids, and a seeded training run the same rows.
+  const finished: (Inspected | null | undefined)[] = new Array(todo.length)
+  let written = 0
+  const settle = (index: number, inspected: Inspected | null) => {
+    finished[index] = inspected
+    while (written < todo.length && finished[written] !== undefined) {
+      const ready = finished[written]
+      finished[written++] = null
+      if (ready) pending.push(ready)
+      if (pending.length >= BATCH_SIZE) writePending()
+    }
+  }
+
   const copied = new Set<string>()
-  const importOne = async (row: ImportRow) => {
+  const importOne = async (row: ImportRow): Promise<Inspected | null> => {
     const inspection = await options.inspect(row.path)
     for (const warning of inspection.warnings) {
       summary.warnings.push({ path: row.path, reason: warning })
@@ -123,23 +137,24 @@ export async function runImport(
       const present = clipsByHash(db, inspection.hash).some((c) => !c.missing)
       if (present || copied.has(inspection.hash)) {
         summary.duplicates++
-        return
+        return null
       }
       copied.add(inspection.hash)
       path = await copyIntoProject(row, options.copyInto, inspection.hash)
     }
-    pending.push({ row: { ...row, path }, inspection })
-    if (pending.length >= BATCH_SIZE) writePending()
+    return { row: { ...row, path }, inspection }
   }
 
   let next = 0
   const worker = async () => {
     while (next < todo.length && !context.signal.aborted) {
-      const row = todo[next++] as ImportRow
+      const index = next++
+      const row = todo[index] as ImportRow
       try {
-        await importOne(row)
+        settle(index, await importOne(row))
       } catch (error) {
         fail({ path: row.path, reason: error instanceof Error ? error.message : String(error) })
+        settle(index, null)
       }
       done++
       context.progress(done, total, `${done} of ${total} files`)

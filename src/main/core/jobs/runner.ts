@@ -71,6 +71,11 @@ export class JobRunner {
     return job !== undefined
   }
 
+  /** Whether a job runs in this process now. */
+  isRunning(id: number): boolean {
+    return this.running.has(id)
+  }
+
   /** Resolves when a job of this process has ended. */
   async wait(id: number): Promise<JobInfo> {
     await this.running.get(id)?.done

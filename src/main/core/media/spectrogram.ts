@@ -1,6 +1,7 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import {
   encodeSpectrogram,
+  rowCentreFrequency,
   SPECTROGRAM_DB_CEILING,
   SPECTROGRAM_DB_FLOOR,
   type SpectrogramRequest,
@@ -9,10 +10,8 @@ import { decodeAudio, toMono } from '../audio'
 import { fileSource } from '../audio/byte-source'
 import { SNIFF_BYTES, sniffContainer } from '../audio/sniff'
 import { convertBlock, readWavLayout, type WavLayout } from '../audio/wav'
-import { hzToMel, melFilterbank, melFrame, melToHz, type MelFilterbank } from '../features/mel'
 import { planRealFft } from '../features/fft'
 import { powerToDbInto } from '../features/db'
-import { fftFrequencies } from '../features/stft'
 import { getWindow } from '../features/windows'
 
 /** Most STFT frames averaged into one column when a column spans much more than one FFT. */
@@ -140,33 +139,45 @@ function linearRows(sr: number, nFft: number, rows: number, fmax: number) {
 }
 
 /**
- * Power spectrum to `rows` mel bands (the features' filterbank, each filter scaled to unit sum so
- * that a tone and broadband noise read as in the linear view); a band too narrow to hold an FFT
- * bin takes the interpolated power at its centre.
+ * Power spectrum to `rows` mel bands: triangles in Hz, each peaking at its row's centre
+ * (`rowCentreFrequency`, the mapping the renderer places boxes and ticks by) and reaching zero at
+ * its neighbours' centres, scaled to unit sum so that a tone and broadband noise read as in the
+ * linear view. A band too narrow to hold an FFT bin takes the interpolated power at its centre.
  */
 function melRows(sr: number, nFft: number, rows: number, fmax: number) {
-  const bank: MelFilterbank = melFilterbank({ sr, nFft, nMels: rows, fmin: 0, fmax, norm: null })
-  const nBins = bank.nBins
-  const freqs = fftFrequencies(sr, nFft)
-  const binHz = (freqs[1] as number) - (freqs[0] as number)
-  const scaleBy = new Float64Array(rows)
+  const nBins = nFft / 2 + 1
+  const binHz = sr / nFft
+  const centre = (m: number) => rowCentreFrequency(m, rows, fmax, 'mel')
+  const first = new Int32Array(rows)
+  const weights: Float64Array[] = []
   const centreBin = new Float64Array(rows)
   for (let m = 0; m < rows; m++) {
+    const left = centre(m - 1)
+    const mid = centre(m)
+    const right = centre(m + 1)
+    const from = Math.max(0, Math.ceil(left / binHz))
+    const to = Math.min(nBins - 1, Math.floor(right / binHz))
+    const w = new Float64Array(Math.max(0, to - from + 1))
     let sum = 0
-    for (let j = bank.offsets[m] as number; j < (bank.offsets[m + 1] as number); j++) sum += bank.packed[j] as number
-    scaleBy[m] = sum > 0 ? 1 / sum : 0
-    // The filter's peak: its weighted centre, or (empty) where its triangle would peak.
-    let weighted = 0
-    for (let k = bank.start[m] as number; k < (bank.end[m] as number); k++) {
-      weighted += k * (bank.weights[m * nBins + k] as number)
+    for (let k = from; k <= to; k++) {
+      const hz = k * binHz
+      const v = Math.max(0, hz <= mid ? (hz - left) / (mid - left) : (right - hz) / (right - mid))
+      w[k - from] = v
+      sum += v
     }
-    centreBin[m] = sum > 0 ? weighted / sum : melCentreHz(m, rows, fmax) / binHz
+    if (sum > 0) for (let i = 0; i < w.length; i++) (w[i] as number) /= sum
+    first[m] = from
+    weights.push(sum > 0 ? w : new Float64Array(0))
+    centreBin[m] = mid / binHz
   }
   return (spectrum: Float64Array, out: Float32Array) => {
-    melFrame(bank, spectrum, out, 0)
     for (let m = 0; m < rows; m++) {
-      if ((scaleBy[m] as number) > 0) {
-        out[m] = (out[m] as number) * (scaleBy[m] as number)
+      const w = weights[m] as Float64Array
+      if (w.length > 0) {
+        const from = first[m] as number
+        let v = 0
+        for (let i = 0; i < w.length; i++) v += (w[i] as number) * (spectrum[from + i] as number)
+        out[m] = v
         continue
       }
       const at = centreBin[m] as number
@@ -175,11 +186,6 @@ function melRows(sr: number, nFft: number, rows: number, fmax: number) {
       out[m] = (1 - t) * (spectrum[k] as number) + t * (spectrum[k + 1] as number)
     }
   }
-}
-
-/** Centre of mel band m of n between 0 Hz and fmax (librosa's spacing: n + 2 points). */
-function melCentreHz(m: number, n: number, fmax: number): number {
-  return melToHz((hzToMel(fmax) * (m + 1)) / (n + 1))
 }
 
 async function openMonoReader(path: string): Promise<MonoReader> {

@@ -1,9 +1,11 @@
-import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, extname, join } from 'node:path'
 import { z } from 'zod'
 import { EarmarkError } from '../errors'
 import { resolveFeatureConfig, summaryNames, type FeatureConfig, type FeatureConfigInput } from '../features'
 import { loadTreeModel, type TreeModel } from '../models/trees'
+import { DEEP_METADATA_FILE } from '../training/files'
 import { featureConfigHash } from './summary'
 
 /*
@@ -55,7 +57,13 @@ export async function exportRunFiles(modelPath: string, out: string, run: unknow
   const from = dirname(modelPath)
   await mkdir(out, { recursive: true })
   const written: string[] = []
-  for (const name of [RUN_FILES.model, RUN_FILES.labels, RUN_FILES.features]) {
+  // A deep model's folder holds its weights and metadata besides (weights.bin, earmark-model.json).
+  const extra = existsSync(join(from, DEEP_METADATA_FILE))
+    ? (await readdir(from, { withFileTypes: true }))
+        .filter((e) => e.isFile() && e.name !== RUN_FILES.run && e.name !== 'owner.json')
+        .map((e) => e.name)
+    : []
+  for (const name of new Set([RUN_FILES.model, RUN_FILES.labels, RUN_FILES.features, ...extra])) {
     await copyFile(join(from, name), join(out, name))
     written.push(join(out, name))
   }

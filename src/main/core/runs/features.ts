@@ -1,6 +1,14 @@
 import { summaryNames, type FeatureConfig } from '../features'
+import { deepFeatureShape, type DeepFeatureConfig } from '../training/features'
 import { WorkerPool } from '../workers/pool'
 import { workerScript } from '../workers/script'
+
+/** A clip that could not be read, with why. */
+export interface FailedClip {
+  index: number
+  path: string
+  reason: string
+}
 
 /** The summary-feature matrix of some clips, row-major, one row per clip that could be read. */
 export interface SummaryMatrix {
@@ -10,31 +18,80 @@ export interface SummaryMatrix {
   /** Indices (into the paths asked for) of the rows of `x`, in order. */
   rows: number[]
   /** Clips whose features could not be computed, with why. */
-  failed: { index: number; path: string; reason: string }[]
+  failed: FailedClip[]
 }
 
-/** How summary features are loaded. */
-export interface LoadSummaryOptions {
+/** Deep-model inputs of some clips: one [frames × features] matrix per clip that could be read. */
+export interface DeepInputs {
+  shape: [frames: number, features: number]
+  /** Row r's matrix at `x.subarray(r * frames * features, (r + 1) * frames * features)`, frame-major. */
+  x: Float32Array
+  /** Indices (into the paths asked for) of the rows of `x`, in order. */
+  rows: number[]
+  failed: FailedClip[]
+}
+
+/** How clip features are loaded. */
+export interface LoadFeaturesOptions {
   /** Worker threads (default 2). */
   workers?: number
   signal?: AbortSignal
   onProgress?: (done: number, total: number) => void
 }
 
+/** The options of the summary path (the same as every kind's). */
+export type LoadSummaryOptions = LoadFeaturesOptions
+
 /**
  * Summary vectors of these files under one feature configuration, computed on worker threads.
- * The one door through which training and prediction get features: a cached feature-set store
- * can replace its body without any caller changing.
+ * The one door through which tree training and prediction get features: a cached feature-set
+ * store can replace its body without any caller changing.
  */
 export async function loadSummaryFeatures(
   paths: readonly string[],
   config: FeatureConfig,
-  options: LoadSummaryOptions = {},
+  options: LoadFeaturesOptions = {},
 ): Promise<SummaryMatrix> {
   const names = summaryNames(config)
-  const width = names.length
-  const values: (Float64Array | undefined)[] = new Array(paths.length)
-  const failed: SummaryMatrix['failed'] = []
+  // A plain, cloneable copy: the resolved configuration is frozen, with frozen arrays.
+  const plain = JSON.parse(JSON.stringify(config)) as FeatureConfig
+  const { values, rows, failed } = await perClip<Float64Array>(
+    paths,
+    'summary',
+    (path) => ({ path, config: plain }),
+    options,
+  )
+  const x = new Float64Array(rows.length * names.length)
+  rows.forEach((index, r) => x.set(values[index] as Float64Array, r * names.length))
+  return { names, x, rows, failed }
+}
+
+/** Deep-model inputs of these files under one recipe (log-mel images or MFCC sequences), on worker threads. */
+export async function loadDeepInputs(
+  paths: readonly string[],
+  recipe: DeepFeatureConfig,
+  options: LoadFeaturesOptions = {},
+): Promise<DeepInputs> {
+  const shape = deepFeatureShape(recipe)
+  const per = shape[0] * shape[1]
+  const { values, rows, failed } = await perClip<Float32Array>(paths, 'deep', (path) => ({ path, recipe }), options)
+  const x = new Float32Array(rows.length * per)
+  rows.forEach((index, r) => x.set(values[index] as Float32Array, r * per))
+  return { shape, x, rows, failed }
+}
+
+/**
+ * Runs one summary-worker task per path on a pool of worker threads, so decoding and feature
+ * extraction use every core and a damaged file costs only itself.
+ */
+async function perClip<T>(
+  paths: readonly string[],
+  task: 'summary' | 'deep',
+  input: (path: string) => unknown,
+  options: LoadFeaturesOptions,
+): Promise<{ values: (T | undefined)[]; rows: number[]; failed: FailedClip[] }> {
+  const values: (T | undefined)[] = new Array(paths.length)
+  const failed: FailedClip[] = []
   const signal = options.signal
   signal?.throwIfAborted()
   const pool = new WorkerPool(workerScript('summary-worker'), { size: Math.max(1, options.workers ?? 2) })
@@ -42,12 +99,10 @@ export async function loadSummaryFeatures(
   signal?.addEventListener('abort', abort)
   let done = 0
   try {
-    // A plain, cloneable copy: the resolved configuration is frozen, with frozen arrays.
-    const plain = JSON.parse(JSON.stringify(config)) as FeatureConfig
     await Promise.all(
       paths.map(async (path, index) => {
         try {
-          values[index] = await pool.run<Float64Array>('summary', { path, config: plain })
+          values[index] = await pool.run<T>(task, input(path))
         } catch (error) {
           failed.push({ index, path, reason: error instanceof Error ? error.message : String(error) })
         }
@@ -59,9 +114,7 @@ export async function loadSummaryFeatures(
     await pool.close()
   }
   signal?.throwIfAborted()
-  const rows = values.flatMap((v, i) => (v ? [i] : []))
-  const x = new Float64Array(rows.length * width)
-  rows.forEach((index, r) => x.set(values[index] as Float64Array, r * width))
   failed.sort((a, b) => a.index - b.index)
-  return { names, x, rows, failed }
+  const rows = values.flatMap((v, i) => (v ? [i] : []))
+  return { values, rows, failed }
 }

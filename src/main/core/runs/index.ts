@@ -3,7 +3,17 @@
 export { exportRunFiles, loadPredictableModel, projectRunsFolder, RUN_FILES, runFolder } from './artifacts'
 export { pageOfPredictions, runSplitEvaluation } from './evaluate'
 export { exportRun, removeRun } from './manage'
-export { loadSummaryFeatures, type SummaryMatrix } from './features'
+export { loadDeepInputs, loadSummaryFeatures, type DeepInputs, type SummaryMatrix } from './features'
 export { predictFiles, type FilePrediction, type PredictResult } from './predict'
 export { clipSummary, defaultSummaryConfig, featureConfigHash } from './summary'
+export { runIsLive } from './liveness'
+export {
+  describeEngine,
+  prepareDeepResume,
+  prepareDeepTraining,
+  resumeDeepTraining,
+  runDeepTraining,
+  type DeepTrainRequest,
+  type PreparedDeepTraining,
+} from './train-deep'
 export { prepareTraining, runTraining, type PreparedTraining, type TrainEnvironment, type TrainRequest } from './train'

@@ -3,18 +3,22 @@ import { dirname, relative, isAbsolute } from 'node:path'
 import type { Database } from 'better-sqlite3'
 import { deleteRun, getRun } from '../catalog/runs'
 import { EarmarkError } from '../errors'
-import { exportRunFiles, projectRunsFolder } from './artifacts'
+import { exportRunFiles, projectRunsFolder, runFolder } from './artifacts'
 
 /**
  * Deletes a run's records and its folder of model files. A running run is refused: cancel its
- * job first. Only a folder inside the project's runs folder is ever removed.
+ * job first (`state` is the run's state as the caller reads it: an interrupted run may go). Only a folder inside the project's runs folder is ever removed.
  */
-export async function removeRun(db: Database, projectPath: string, id: number): Promise<void> {
-  const run = getRun(db, id)
-  if (run.state === 'running') throw new EarmarkError('conflict', `Run ${id} is still running; cancel its job first.`)
+export async function removeRun(
+  db: Database,
+  projectPath: string,
+  id: number,
+  state: string = getRun(db, id).state,
+): Promise<void> {
+  if (state === 'running') throw new EarmarkError('conflict', `Run ${id} is still running; cancel its job first.`)
   const { modelPath } = deleteRun(db, id)
-  if (modelPath === null) return
-  const folder = dirname(modelPath)
+  // A deep run that never finished has a folder (checkpoint) but no model path.
+  const folder = modelPath === null ? runFolder(projectPath, id) : dirname(modelPath)
   const inside = relative(projectRunsFolder(projectPath), folder)
   if (inside !== '' && !inside.startsWith('..') && !isAbsolute(inside))
     await rm(folder, { recursive: true, force: true })

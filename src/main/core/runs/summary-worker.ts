@@ -1,6 +1,9 @@
-// The worker thread that computes clip summary vectors for training and prediction, so that
-// decoding and feature extraction run on every core and a damaged file costs only itself.
+// The worker thread that computes clip features for training and prediction (summary vectors for
+// the trees, fixed-shape log-mel or MFCC matrices for the deep models), so that decoding and
+// feature extraction run on every core and a damaged file costs only itself.
+import { loadAudio } from '../audio'
 import { resolveFeatureConfig, type FeatureConfig, type FeatureConfigInput } from '../features'
+import { deepFeatures, deepFeatureSchema, type DeepFeatureConfig } from '../training/features'
 import { serveTasks } from '../workers/serve-tasks'
 import { clipSummary } from './summary'
 
@@ -16,5 +19,12 @@ serveTasks({
       resolved.set(key, c)
     }
     return clipSummary(path, c)
+  },
+  deep: async ({ path, recipe }: { path: string; recipe: DeepFeatureConfig }) => {
+    const r = deepFeatureSchema.parse(recipe)
+    const audio = await loadAudio(path, { sampleRate: r.sampleRate, mono: true })
+    const samples = audio.channels[0]
+    if (!samples) throw new Error(`${path} has no audio channel`)
+    return deepFeatures(samples, r)
   },
 })

@@ -66,9 +66,32 @@ export function prepareTraining(db: Database, request: TrainRequest): PreparedTr
     { ...request.params, seed: request.params['seed'] ?? request.seed },
     request.model === 'rf' ? 'random forest' : 'gradient boosting',
   ) as Record<string, unknown>
+  const { clips, skipped, labels, y, split } = labelledSplit(db, request.seed, request.testFraction ?? 0.2)
+  if (split.train.length === 0) throw new EarmarkError('invalid-input', 'no clip is left to train on')
+  const config = request.features
+    ? resolveFeatureConfig(request.features)
+    : defaultSummaryConfig(commonSampleRate(clips))
+  return { request, params, config, clips, labels, y, split, skipped }
+}
+
+/**
+ * The clips a single-label run can use, its classes (in palette order, as the studio lists them),
+ * each clip's class index, and the catalog's split (a seeded stratified draw where clips have
+ * none). Fewer than two classes is an invalid-input error.
+ */
+export function labelledSplit(
+  db: Database,
+  seed: number,
+  testFraction: number,
+): {
+  clips: TrainingClip[]
+  skipped: SkippedClips
+  labels: string[]
+  y: Int32Array
+  split: ReturnType<typeof catalogSplit>
+} {
   const { clips, skipped } = trainingClips(db)
   const present = new Set(clips.map((c) => c.label))
-  // Classes in palette order, as the studio lists them.
   const labels = listClasses(db)
     .map((c) => c.name)
     .filter((name) => present.has(name))
@@ -83,14 +106,10 @@ export function prepareTraining(db: Database, request: TrainRequest): PreparedTr
   const split = catalogSplit(
     clips.map((c) => c.split),
     y,
-    request.seed,
-    request.testFraction ?? 0.2,
+    seed,
+    testFraction,
   )
-  if (split.train.length === 0) throw new EarmarkError('invalid-input', 'no clip is left to train on')
-  const config = request.features
-    ? resolveFeatureConfig(request.features)
-    : defaultSummaryConfig(commonSampleRate(clips))
-  return { request, params, config, clips, labels, y, split, skipped }
+  return { clips, skipped, labels, y, split }
 }
 
 /** Where a run runs, and how. */
@@ -289,7 +308,7 @@ function evaluate(
 }
 
 /** The sample rate most of these clips have (the highest, on a tie). */
-function commonSampleRate(clips: readonly TrainingClip[]): number {
+export function commonSampleRate(clips: readonly Pick<TrainingClip, 'sampleRate'>[]): number {
   const counts = new Map<number, number>()
   for (const c of clips) counts.set(c.sampleRate, (counts.get(c.sampleRate) ?? 0) + 1)
   let best = 22050

@@ -13,6 +13,7 @@ import {
   requeueUnfinished,
   setSweepState,
   sweepSpecOf,
+  trialCancelled,
 } from '../catalog/sweeps'
 import { EarmarkError } from '../errors'
 import { groupKFold, holdOut, predefinedFolds, stratifiedKFold, type Fold } from '../evaluation/splits'
@@ -26,14 +27,22 @@ import { halvingRungs, promote } from './halving'
 import { nextTpeConfiguration, plannedConfigurations } from './plan'
 import type { Params } from './space'
 import type { TrialTask } from './objective'
+import type { DeepTrialTask } from './deep-objective'
+import { sweepParamSchemas } from './parameters'
+import { isDeepRunModel } from '@shared/evaluation'
+import { loadDeepInputs } from '../runs/features'
+import { defaultRecipe } from '../runs/train-deep'
 
 export interface SweepOptions {
   /** Trials run side by side, each on its own worker thread (default: 2, one per core here). */
   workers?: number
 }
 
-/** The models a sweep can tune today; the deep models' trials need the training engine's runner. */
-const TREE_MODELS: readonly string[] = ['rf', 'gbdt']
+/** The models a sweep can tune: those with a parameter schema for the builder and the checks. */
+const SWEEP_MODELS: readonly string[] = Object.keys(sweepParamSchemas)
+
+/** How often a running trial's lane checks whether the trial was cancelled on its own. */
+const CANCEL_POLL_MS = 250
 
 /** The most common sample rate of the clips: the rate summary features are computed at. */
 function commonRate(rates: readonly number[]): number {
@@ -68,8 +77,11 @@ export async function runSweep(
   options: SweepOptions = {},
 ): Promise<SweepInfo> {
   const spec = sweepSpecOf(db, sweepId)
-  if (!TREE_MODELS.includes(spec.model)) {
-    throw new EarmarkError('invalid-input', `sweeps of ${spec.model} models are not available yet; sweep rf or gbdt`)
+  if (!SWEEP_MODELS.includes(spec.model)) {
+    throw new EarmarkError(
+      'invalid-input',
+      `sweeps of ${spec.model} models are not available; sweep ${SWEEP_MODELS.join(', ')}`,
+    )
   }
   setSweepState(db, sweepId, 'running', { jobId: context.jobId })
   const started = Date.now()
@@ -84,29 +96,56 @@ export async function runSweep(
   const index = new Map(classes.map((n, k) => [n, k]))
 
   context.progress(0, null, 'computing features')
-  const config = defaultSummaryConfig(commonRate(clips.map((c) => c.sampleRate)))
-  const matrix = await loadSummaryFeatures(
-    clips.map((c) => c.path),
-    config,
-    {
-      workers: options.workers ?? 2,
-      signal: context.signal,
-      onProgress: (done, total) => context.progress(done, total, `features: ${done} of ${total} clips`),
-    },
-  )
-  for (const f of matrix.failed) context.log('warn', `${f.path}: ${f.reason} (left out of the sweep)`)
-  const used = matrix.rows.map((r) => clips[r] as (typeof clips)[number])
-  const data: TrainingSet = {
-    x: matrix.x,
-    y: Int32Array.from(used, (c) => index.get(c.label) as number),
-    nRows: used.length,
-    nFeatures: matrix.names.length,
-    featureNames: matrix.names,
-    classes,
+  const featureOptions = {
+    workers: options.workers ?? 2,
+    signal: context.signal,
+    onProgress: (done: number, total: number) => context.progress(done, total, `features: ${done} of ${total} clips`),
+  }
+  // Deep models read log-mel or MFCC inputs; trees, summary vectors. Either way computed once.
+  let used: typeof clips
+  let y: Int32Array
+  let taskOf: (params: Params) => { name: 'trial' | 'deepTrial'; input: TrialTask | DeepTrialTask }
+  if (isDeepRunModel(spec.model)) {
+    const model = spec.model as DeepTrialTask['model']
+    const inputs = await loadDeepInputs(
+      clips.map((c) => c.path),
+      defaultRecipe(model, clips),
+      featureOptions,
+    )
+    for (const f of inputs.failed) context.log('warn', `${f.path}: ${f.reason} (left out of the sweep)`)
+    used = inputs.rows.map((r) => clips[r] as (typeof clips)[number])
+    y = Int32Array.from(used, (c) => index.get(c.label) as number)
+    const labels = y
+    taskOf = (params) => ({
+      name: 'deepTrial',
+      input: { model, features: inputs.x, shape: inputs.shape, labels, classes, folds, params, metric: spec.metric },
+    })
+  } else {
+    const config = defaultSummaryConfig(commonRate(clips.map((c) => c.sampleRate)))
+    const matrix = await loadSummaryFeatures(
+      clips.map((c) => c.path),
+      config,
+      featureOptions,
+    )
+    for (const f of matrix.failed) context.log('warn', `${f.path}: ${f.reason} (left out of the sweep)`)
+    used = matrix.rows.map((r) => clips[r] as (typeof clips)[number])
+    y = Int32Array.from(used, (c) => index.get(c.label) as number)
+    const data: TrainingSet = {
+      x: matrix.x,
+      y,
+      nRows: used.length,
+      nFeatures: matrix.names.length,
+      featureNames: matrix.names,
+      classes,
+    }
+    taskOf = (params) => ({
+      name: 'trial',
+      input: { data, folds, model: spec.model as TreeModelKind, params, metric: spec.metric },
+    })
   }
   const folds = foldsFor(
     spec,
-    data.y,
+    y,
     used.map((c) => c.group),
     used.map((c) => c.fold),
   )
@@ -117,24 +156,41 @@ export async function runSweep(
     folds.map((f) => f.test.map((r) => (used[r] as (typeof used)[number]).id)),
   )
 
-  const pool = new WorkerPool(workerScript('sweep-worker'), {
-    size: Math.max(1, options.workers ?? 2),
-    taskTimeoutMs: 6 * 60 * 60_000,
-  })
-  const abort = (): void => void pool.close()
+  const lanes = Math.max(1, options.workers ?? 2)
+  // One single-worker pool per lane: cancelling one trial stops its worker and no other trial's.
+  const newPool = (): WorkerPool =>
+    new WorkerPool(workerScript('sweep-worker'), { size: 1, taskTimeoutMs: 6 * 60 * 60_000 })
+  const pools = Array.from({ length: lanes }, newPool)
+  const abort = (): void => {
+    for (const pool of pools) void pool.close()
+  }
   context.signal.addEventListener('abort', abort)
   requeueUnfinished(db, sweepId)
   const outOfTime = (): boolean =>
     spec.timeBudgetSeconds !== undefined && (Date.now() - started) / 1000 > spec.timeBudgetSeconds
 
-  const runOne = async (trial: SweepTrial): Promise<void> => {
+  const runOne = async (trial: SweepTrial, lane: number): Promise<void> => {
     const begun = Date.now()
     const params: Params = { seed: spec.seed, ...trial.params }
-    const task: TrialTask = { data, folds, model: spec.model as TreeModelKind, params, metric: spec.metric }
+    const task = taskOf(params)
+    const pool = pools[lane] as WorkerPool
+    // A trial is cancelled on its own through the catalog (by this process or another): watch for it.
+    let cancelledAlone = false
+    const watch = setInterval(() => {
+      if (!trialCancelled(db, trial.id)) return
+      cancelledAlone = true
+      clearInterval(watch)
+      void pool.close()
+    }, CANCEL_POLL_MS)
     try {
-      const scores = await pool.run<number[]>('trial', task)
+      const scores = await pool.run<number[]>(task.name, task.input)
       finishTrial(db, trial.id, { folds: scores, seconds: (Date.now() - begun) / 1000 })
     } catch (error) {
+      if (cancelledAlone) {
+        pools[lane] = newPool()
+        context.log('info', `trial ${trial.number} cancelled`)
+        return
+      }
       if (context.signal.aborted) {
         finishTrial(db, trial.id, { cancelled: true })
         return
@@ -142,24 +198,30 @@ export async function runSweep(
       const message = error instanceof Error ? error.message : String(error)
       finishTrial(db, trial.id, { error: message, seconds: (Date.now() - begun) / 1000 })
       context.log('warn', `trial ${trial.number}: ${message}`)
+    } finally {
+      clearInterval(watch)
     }
   }
 
+  const ended = (): number =>
+    listTrials(db, sweepId).filter((t) => t.state === 'done' || t.state === 'failed' || t.state === 'cancelled').length
+
   /** Runs the queued trials of a rung, `workers` at a time; `refill` may queue more as they end. */
   const drain = async (rung: number, total: number, refill?: () => void): Promise<void> => {
-    const lanes = Array.from({ length: Math.max(1, options.workers ?? 2) }, async () => {
+    const running = Array.from({ length: lanes }, async (_, lane) => {
       for (;;) {
         if (context.signal.aborted || outOfTime()) return
         refill?.()
         const trial = claimTrial(db, sweepId, rung)
         if (!trial) return
-        await runOne(trial)
-        const done = listTrials(db, sweepId).filter((t) => t.state === 'done' || t.state === 'failed').length
+        context.progress(ended(), total, `trial ${trial.number} running`)
+        await runOne(trial, lane)
+        const done = ended()
         const best = getSweep(db, sweepId).best
         context.progress(done, total, best ? `best ${spec.metric} ${best.score?.toFixed(4)}` : `${done} trials`)
       }
     })
-    await Promise.all(lanes)
+    await Promise.all(running)
   }
 
   try {
@@ -220,7 +282,7 @@ export async function runSweep(
     }
   } finally {
     context.signal.removeEventListener('abort', abort)
-    await pool.close()
+    await Promise.all(pools.map((pool) => pool.close()))
   }
   if (context.signal.aborted) {
     setSweepState(db, sweepId, 'cancelled')

@@ -76,6 +76,7 @@ export {
   type DeepFeatureConfig,
 } from './features'
 export {
+  CheckpointMismatchError,
   NonFiniteLossError,
   TrainingCancelledError,
   type BatchProgress,
@@ -94,7 +95,13 @@ export {
   type DeepPredictions,
   type LoadedDeepModel,
 } from './saved'
-export { startTrainingWorker, TrainingFailedError, type TrainingHandle, type WorkerTrainOptions } from './worker-host'
+export {
+  predictInWorker,
+  startTrainingWorker,
+  TrainingFailedError,
+  type TrainingHandle,
+  type WorkerTrainOptions,
+} from './worker-host'
 export type { TrainingFailure, WorkerDataset, WorkerTrainSummary } from './worker-protocol'
 
 /** Trains a deep model in the calling thread (see the module comment); `trainDeep` under its public name. */

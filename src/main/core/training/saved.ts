@@ -11,10 +11,10 @@ import type { FeatureSource, Standardizer } from './data'
 import { arraySource, standardize } from './data'
 import { initEngine } from './engine'
 import type { DeepFeatureConfig } from './features'
+import { DEEP_METADATA_FILE } from './files'
 import type { TrainedDeepModel } from './trainer'
 
-/** The metadata file of a saved deep model. */
-export const DEEP_METADATA_FILE = 'earmark-model.json'
+export { DEEP_METADATA_FILE } from './files'
 /** Its format tag. */
 export const DEEP_MODEL_FORMAT = 'earmark-deep-model'
 

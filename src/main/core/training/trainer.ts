@@ -3,6 +3,7 @@
 // checkpoint after every epoch, and exact resumption. Every random draw (shuffling, dropout,
 // augmentation) comes from a stream seeded by (seed, epoch, batch), so a run resumed from the
 // checkpoint of epoch k continues bit for bit as the uninterrupted run would have.
+import { createHash } from 'node:crypto'
 import * as tf from '@tensorflow/tfjs'
 import { buildDeepNet, type DeepNet, type InputShape } from '../models/deep/build'
 import { dropoutRandom, mixSeed, Random } from '../models/deep/layers'
@@ -55,8 +56,12 @@ export interface TrainOptions {
   batchEvery?: number
   /** Folder of the run's checkpoint; without it nothing is written and nothing resumed. */
   checkpointDir?: string
-  /** Carry on from the checkpoint in `checkpointDir` when there is one (default true). */
-  resume?: boolean
+  /**
+   * Carry on from the checkpoint in `checkpointDir` when there is one of the same spec and data
+   * (default true; another run's checkpoint is ignored). `strict`: a checkpoint of another spec or
+   * data is refused with a CheckpointMismatchError instead (resuming a recorded run).
+   */
+  resume?: boolean | 'strict'
   /** The clock (injectable for tests). */
   now?: () => number
   /** Stop after this many epochs in this call, as a crash would (tests of resumption). */
@@ -85,9 +90,17 @@ export interface TrainResult extends TrainedDeepModel {
   engine: EngineInfo
 }
 
-/** Training stopped because the loss is no longer a number. */
+/** A training loss this many times chance's (ln k) two epochs running means the run has diverged. */
+const DIVERGED_OVER_CHANCE = 5
+
+/** Training stopped because the loss is no longer a number, or has diverged. */
 export class NonFiniteLossError extends Error {
   override readonly name = 'NonFiniteLossError'
+}
+
+/** A run was to resume, but its checkpoint belongs to other hyperparameters, classes, features or clips. */
+export class CheckpointMismatchError extends Error {
+  override readonly name = 'CheckpointMismatchError'
 }
 
 /** Training stopped because it was asked to. */
@@ -122,6 +135,22 @@ function makeOptimizer(p: TrainingParams): Optimizer {
     default:
       throw new Error(`unknown optimizer: ${String(p.optimizer satisfies never)}`)
   }
+}
+
+/**
+ * Adam's bias corrections β₁ᵗ and β₂ᵗ, kept as running products updated every step. Adam's
+ * setWeights recomputes them as pow(β, t), which differs from the product in the last bits after
+ * some steps, so a resumed run would drift from the uninterrupted one: the checkpoint keeps them.
+ */
+function runningProducts(optimizer: Optimizer): tf.Tensor[] {
+  const adam = optimizer as unknown as { accBeta1?: tf.Variable; accBeta2?: tf.Variable }
+  return adam.accBeta1 && adam.accBeta2 ? [adam.accBeta1, adam.accBeta2] : []
+}
+
+function restoreRunningProducts(optimizer: Optimizer, saved: StoredTensor[]): void {
+  const live = runningProducts(optimizer) as tf.Variable[]
+  if (live.length === 0 || saved.length !== live.length) return
+  tf.tidy(() => saved.forEach((t, i) => (live[i] as tf.Variable).assign(tf.tensor(t.values, t.shape, 'float32'))))
 }
 
 function setLearningRate(optimizer: Optimizer, lr: number): void {
@@ -223,6 +252,9 @@ async function evaluate(
   return { loss: loss / Math.max(1, indices.length), accuracy: hits / Math.max(1, indices.length) }
 }
 
+/** A short, stable name of a fingerprint for messages. */
+const shortHash = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 12)
+
 /** What identifies a run, so a checkpoint is never resumed into a different one. */
 function fingerprint(spec: DeepModelSpec, data: DeepDataset): string {
   let h = mixSeed(data.train.length, data.validation.length)
@@ -267,6 +299,11 @@ export async function trainDeep(
   let resumedFrom = 0
   if (options.checkpointDir && options.resume !== false) {
     const checkpoint = await readCheckpoint<LoopState>(options.checkpointDir)
+    if (checkpoint && checkpoint.state.fingerprint !== print && options.resume === 'strict') {
+      throw new CheckpointMismatchError(
+        `the checkpoint belongs to config ${shortHash(checkpoint.state.fingerprint)}, not to this one (${shortHash(print)}): hyperparameters, classes, features or clips changed since; train a new run instead`,
+      )
+    }
     if (checkpoint && checkpoint.state.fingerprint === print) {
       state = checkpoint.state
       const modelWeights = toTensors(checkpoint.tensors['model'] ?? [])
@@ -278,6 +315,7 @@ export async function trainDeep(
         await optimizer.setWeights(slots.map((s, i) => ({ name: s.name, tensor: tensors[i] as tf.Tensor })))
         tf.dispose(tensors)
       }
+      restoreRunningProducts(optimizer, checkpoint.tensors['runningProducts'] ?? [])
       bestWeights = checkpoint.tensors['best'] ?? null
       resumedFrom = state.epoch
     }
@@ -372,6 +410,16 @@ export async function trainDeep(
       learningRate: lr,
       seconds: (now() - started) / 1000,
     }
+    // A loss that stays far above chance (ln k, what uniform guessing scores) has diverged, even while
+    // finite: batch norm and a stable softmax keep an exploding network's loss at about -ln(ε) × the
+    // error rate instead of NaN. Stop before this epoch's checkpoint, so the last good one stays.
+    const previous = state.history.at(-1)
+    const ceiling = DIVERGED_OVER_CHANCE * Math.log(k)
+    if (previous && previous.loss > ceiling && metrics.loss > ceiling) {
+      throw new NonFiniteLossError(
+        `the training loss diverged at epoch ${epoch + 1}: ${metrics.loss.toFixed(2)} after ${previous.loss.toFixed(2)}, where guessing uniformly scores ${Math.log(k).toFixed(2)}; lower the learning rate (now ${lr})`,
+      )
+    }
     // Early stopping and best weights follow the monitored figure (lower is better; accuracy negated).
     const monitored = monitorAccuracy ? -(val?.accuracy ?? 0) : (val?.loss ?? metrics.loss)
     if (state.best === null || monitored < state.best) {
@@ -407,6 +455,7 @@ export async function trainDeep(
             optimizerWeights.map((w) => w.name),
           ),
           ...(bestWeights ? { best: bestWeights } : {}),
+          runningProducts: stored(runningProducts(optimizer), ['accBeta1', 'accBeta2']),
         },
       })
       // getWeights hands out the optimiser's own slot variables, and a fresh iteration count.

@@ -3,8 +3,8 @@
 import { parentPort } from 'node:worker_threads'
 import { arraySource } from './data'
 import { initEngine } from './engine'
-import { saveDeepModel } from './saved'
-import { NonFiniteLossError, trainDeep, TrainingCancelledError } from './trainer'
+import { loadDeepModel, predictDeep, saveDeepModel } from './saved'
+import { CheckpointMismatchError, NonFiniteLossError, trainDeep, TrainingCancelledError } from './trainer'
 import type { TrainingFailure, TrainingReply, TrainingRequest } from './worker-protocol'
 
 const port = parentPort
@@ -15,6 +15,7 @@ const controller = new AbortController()
 function failure(error: unknown): TrainingFailure {
   if (error instanceof TrainingCancelledError) return 'cancelled'
   if (error instanceof NonFiniteLossError) return 'non-finite-loss'
+  if (error instanceof CheckpointMismatchError) return 'checkpoint-mismatch'
   const message = error instanceof Error ? error.message : String(error)
   if (/out of memory|allocation failed|Cannot allocate|RangeError: Array buffer/i.test(message)) return 'out-of-memory'
   return 'error'
@@ -37,12 +38,16 @@ async function train(request: Extract<TrainingRequest, { type: 'train' }>): Prom
       {
         signal: controller.signal,
         checkpointDir: request.checkpointDir,
+        resume: request.strictResume ? 'strict' : true,
         ...(request.batchEvery === undefined ? {} : { batchEvery: request.batchEvery }),
         onBatch: (progress) => send({ type: 'batch', progress }),
         onEpoch: (metrics) => send({ type: 'epoch', metrics }),
       },
     )
     await saveDeepModel(result, request.modelDir, { features: request.features ?? null, engine: engine.name })
+    const probabilities = request.predictAll
+      ? (await predictDeep(result, arraySource(data.features, data.shape))).probabilities
+      : null
     send({
       type: 'done',
       summary: {
@@ -53,6 +58,7 @@ async function train(request: Extract<TrainingRequest, { type: 'train' }>): Prom
         resumedFrom: result.resumedFrom,
         engine: result.engine,
         modelDir: request.modelDir,
+        probabilities,
       },
     })
   } catch (error) {
@@ -61,8 +67,20 @@ async function train(request: Extract<TrainingRequest, { type: 'train' }>): Prom
     send({
       type: 'error',
       failure: kind,
-      message: kind === 'out-of-memory' ? `training ran out of memory: ${message}` : message,
+      message: kind === 'out-of-memory' ? `training ran out of memory (try a smaller batch size): ${message}` : message,
     })
+  }
+}
+
+async function predict(request: Extract<TrainingRequest, { type: 'predict' }>): Promise<void> {
+  try {
+    await initEngine(request.engines ? { prefer: request.engines } : {})
+    const model = await loadDeepModel(request.modelDir)
+    const { probabilities, classes } = await predictDeep(model, arraySource(request.features, request.shape))
+    send({ type: 'predictions', probabilities, classes })
+  } catch (error) {
+    const kind = failure(error)
+    send({ type: 'error', failure: kind, message: error instanceof Error ? error.message : String(error) })
   }
 }
 
@@ -70,6 +88,9 @@ port.on('message', (request: TrainingRequest) => {
   switch (request.type) {
     case 'train':
       void train(request)
+      return
+    case 'predict':
+      void predict(request)
       return
     case 'cancel':
       controller.abort()

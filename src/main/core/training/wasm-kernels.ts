@@ -3,6 +3,8 @@
 // depthwise backprops, and its Conv2DBackpropInput and MaxPoolGrad are plain loops that take tens
 // of times the forward convolution's time. These replacements either run the heavy part as a
 // forward convolution or a matrix product on XNNPACK, or are single passes over the wasm heap.
+// Batch norm's per-channel scale and shift (inference, and the training layer's normalisation
+// and input gradient) run as a 1×1 depthwise convolution on XNNPACK (channelAffine).
 import * as tf from '@tensorflow/tfjs'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 
@@ -23,6 +25,7 @@ export const WASM_TRAINING_KERNELS = [
   'DepthwiseConv2dNativeBackpropInput',
   'MaxPoolGrad',
   'Tile',
+  'FusedBatchNorm',
 ] as const
 
 const BACKEND = 'wasm'
@@ -199,15 +202,20 @@ function backpropInputByCol2im(wasm: BackendWasm, dy: Info, filter: Info, info: 
   const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info
   const positions = batchSize * outHeight * outWidth
   const taps = filterHeight * filterWidth * ci
+  // Wᵀ written out (a few hundred numbers): wasm's BatchMatMul runs transposeB through a slow
+  // loop, without it through XNNPACK.
+  const filterT = wasm.makeOutput([outChannels, taps], 'float32')
+  const w = view(wasm, filter)
+  const wT = view(wasm, filterT)
+  for (let t = 0; t < taps; t++)
+    for (let co = 0; co < outChannels; co++) wT[co * taps + t] = w[t * outChannels + co] as number
   const cols = runWasmKernel(
     'BatchMatMul',
     wasm,
-    {
-      a: { dataId: dy.dataId, shape: [positions, outChannels], dtype: 'float32' },
-      b: { dataId: filter.dataId, shape: [taps, outChannels], dtype: 'float32' },
-    },
-    { transposeA: false, transposeB: true },
+    { a: { dataId: dy.dataId, shape: [positions, outChannels], dtype: 'float32' }, b: filterT },
+    { transposeA: false, transposeB: false },
   )
+  wasm.disposeData(filterT.dataId)
   const out = wasm.makeOutput([batchSize, inHeight, inWidth, ci], 'float32')
   const c = view(wasm, cols)
   const dx = view(wasm, out)
@@ -392,39 +400,171 @@ function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): Info {
   const xs = view(wasm, x)
   const ds = view(wasm, dy)
   const dx = view(wasm, out)
+  if (
+    fh === 2 &&
+    fw === 2 &&
+    strideHeight === 2 &&
+    strideWidth === 2 &&
+    2 * outHeight <= inHeight &&
+    2 * outWidth <= inWidth &&
+    info.padInfo.top === 0 &&
+    info.padInfo.left === 0
+  ) {
+    maxPoolGrad2x2(xs, ds, dx, info)
+    return out
+  }
   dx.fill(0)
-  const best = new Float32Array(c)
-  const where = new Int32Array(c)
+  // Per window, the channel loop outside the taps: the running maximum and its position stay in
+  // locals (per-channel scratch arrays cost more than the comparisons on 2x2 windows).
   for (let b = 0; b < batchSize; b++) {
     for (let oh = 0; oh < outHeight; oh++) {
+      const h0 = Math.max(0, oh * strideHeight - info.padInfo.top)
+      const h1 = Math.min(inHeight, oh * strideHeight - info.padInfo.top + fh)
       for (let ow = 0; ow < outWidth; ow++) {
-        best.fill(-Infinity)
-        where.fill(-1)
-        for (let kh = 0; kh < fh; kh++) {
-          const ih = oh * strideHeight - info.padInfo.top + kh
-          if (ih < 0 || ih >= inHeight) continue
-          for (let kw = 0; kw < fw; kw++) {
-            const iw = ow * strideWidth - info.padInfo.left + kw
-            if (iw < 0 || iw >= inWidth) continue
-            const base = ((b * inHeight + ih) * inWidth + iw) * c
-            for (let ch = 0; ch < c; ch++) {
-              const v = xs[base + ch] as number
-              if (v > (best[ch] as number) || where[ch] === -1) {
-                best[ch] = v
-                where[ch] = base + ch
+        const w0 = Math.max(0, ow * strideWidth - info.padInfo.left)
+        const w1 = Math.min(inWidth, ow * strideWidth - info.padInfo.left + fw)
+        if (h0 >= h1 || w0 >= w1) continue
+        const first = ((b * inHeight + h0) * inWidth + w0) * c
+        const dyBase = ((b * outHeight + oh) * outWidth + ow) * c
+        for (let ch = 0; ch < c; ch++) {
+          let at = first + ch
+          let best = xs[at] as number
+          for (let ih = h0; ih < h1; ih++) {
+            let i = ((b * inHeight + ih) * inWidth + w0) * c + ch
+            for (let iw = w0; iw < w1; iw++, i += c) {
+              const v = xs[i] as number
+              if (v > best) {
+                best = v
+                at = i
               }
             }
           }
-        }
-        const dyBase = ((b * outHeight + oh) * outWidth + ow) * c
-        for (let ch = 0; ch < c; ch++) {
-          const at = where[ch] as number
-          if (at >= 0) dx[at] = (dx[at] as number) + (ds[dyBase + ch] as number)
+          dx[at] = (dx[at] as number) + (ds[dyBase + ch] as number)
         }
       }
     }
   }
   return out
+}
+
+/**
+ * 2x2 pooling with stride 2 (the CNN's): windows do not overlap, so each window writes its four
+ * gradients directly (dy at the first maximum, zeros elsewhere) in straight-line code.
+ */
+function maxPoolGrad2x2(xs: Float32Array, ds: Float32Array, dx: Float32Array, info: tf.backend_util.Conv2DInfo): void {
+  const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth } = info
+  // Rows and columns no window reaches (an odd last one) get no gradient.
+  dx.fill(0)
+  const row = inWidth * c
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      const top = (b * inHeight + 2 * oh) * row
+      let g = (b * outHeight + oh) * outWidth * c
+      for (let ow = 0; ow < outWidth; ow++) {
+        const p0 = top + 2 * ow * c
+        for (let ch = 0; ch < c; ch++, g++) {
+          const i0 = p0 + ch
+          const i1 = i0 + c
+          const i2 = i0 + row
+          const i3 = i2 + c
+          let at = i0
+          let best = xs[i0] as number
+          let v = xs[i1] as number
+          if (v > best) {
+            best = v
+            at = i1
+          }
+          v = xs[i2] as number
+          if (v > best) {
+            best = v
+            at = i2
+          }
+          if ((xs[i3] as number) > best) at = i3
+          dx[at] = ds[g] as number
+        }
+      }
+    }
+  }
+}
+
+/**
+ * y = x·scale + shift per channel (x's last axis), as a 1×1 depthwise convolution with bias over x
+ * viewed as [1, 1, rows, channels]: XNNPACK runs it over ten times faster than wasm's own
+ * batch-norm loop (and than a pass in JS).
+ */
+export function channelAffine(
+  backend: tf.KernelBackend,
+  x: Info,
+  scale: Float32Array,
+  shift: Float32Array | null,
+): Info {
+  const wasm = backend as BackendWasm
+  const c = scale.length
+  const rows = tf.util.sizeFromShape(x.shape) / c
+  const filter = wasm.makeOutput([1, 1, c, 1], 'float32')
+  const bias = shift ? wasm.makeOutput([c], 'float32') : null
+  view(wasm, filter).set(scale)
+  if (bias && shift) view(wasm, bias).set(shift)
+  const out = runWasmKernel(
+    'FusedDepthwiseConv2D',
+    wasm,
+    { x: { dataId: x.dataId, shape: [1, 1, rows, c], dtype: 'float32' }, filter, ...(bias ? { bias } : {}) },
+    { strides: 1, pad: 'valid', dilations: 1, dataFormat: 'NHWC', activation: 'linear' },
+  )
+  wasm.disposeData(filter.dataId)
+  if (bias) wasm.disposeData(bias.dataId)
+  return { dataId: out.dataId, shape: x.shape, dtype: 'float32' }
+}
+
+/** a·scaleA + b·scaleB + shift per channel (batch norm's input gradient): two channelAffine passes and an add, all on XNNPACK. */
+export function channelAffineSum(
+  backend: tf.KernelBackend,
+  a: Info,
+  scaleA: Float32Array,
+  b: Info,
+  scaleB: Float32Array,
+  shift: Float32Array,
+): Info {
+  const wasm = backend as BackendWasm
+  const left = channelAffine(wasm, a, scaleA, shift)
+  const right = channelAffine(wasm, b, scaleB, null)
+  const sum = runWasmKernel('Add', wasm, { a: left, b: right }, {})
+  wasm.disposeData(left.dataId)
+  wasm.disposeData(right.dataId)
+  return sum
+}
+
+/** The values of a per-channel input of `c` numbers (batch norm's mean, variance, offset, scale), or null if it is not one. */
+function perChannel(wasm: BackendWasm, info: Info | undefined, c: number): Float32Array | null {
+  if (!info || info.dtype !== 'float32' || tf.util.sizeFromShape(info.shape) !== c) return null
+  return info.shape[info.shape.length - 1] === c ? view(wasm, info) : null
+}
+
+/**
+ * Inference batch norm folded into one scale and shift per channel (channelAffine); other
+ * broadcasts than per channel of the last axis go to the original kernel.
+ */
+function fusedBatchNorm(original: tf.KernelFunc) {
+  return ({ inputs, backend, attrs }: KernelArgs): Info => {
+    const wasm = backend as BackendWasm
+    const x = inputs['x'] as Info
+    const c = x.shape[x.shape.length - 1] ?? 0
+    const mean = perChannel(wasm, inputs['mean'] as Info, c)
+    const variance = perChannel(wasm, inputs['variance'] as Info, c)
+    const offset = inputs['offset'] ? perChannel(wasm, inputs['offset'] as Info, c) : new Float32Array(c)
+    const gamma = inputs['scale'] ? perChannel(wasm, inputs['scale'] as Info, c) : new Float32Array(c).fill(1)
+    if (x.dtype !== 'float32' || c === 0 || !mean || !variance || !offset || !gamma) {
+      return original({ inputs, backend, attrs: attrs ?? {} }) as Info
+    }
+    const epsilon = (attrs ?? {})['varianceEpsilon'] as number
+    const scale = new Float32Array(c)
+    const shift = new Float32Array(c)
+    for (let j = 0; j < c; j++) {
+      scale[j] = (gamma[j] as number) / Math.sqrt((variance[j] as number) + epsilon)
+      shift[j] = (offset[j] as number) - (mean[j] as number) * (scale[j] as number)
+    }
+    return channelAffine(wasm, x, scale, shift)
+  }
 }
 
 /** Tile by block copies: each axis, innermost first, repeats whole contiguous blocks (memcpy). */
@@ -481,4 +621,5 @@ export function registerWasmTrainingKernels(): void {
   add('MaxPoolGrad', maxPoolGrad)
   replace('Conv2DBackpropInput', (original) => conv2DBackpropInput(original) as unknown as tf.KernelFunc)
   replace('Tile', (original) => tileKernel(original) as unknown as tf.KernelFunc)
+  replace('FusedBatchNorm', (original) => fusedBatchNorm(original) as unknown as tf.KernelFunc)
 }

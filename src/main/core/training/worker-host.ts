@@ -33,6 +33,15 @@ export interface WorkerTrainOptions {
   features?: DeepFeatureConfig | null
   engines?: EngineName[]
   batchEvery?: number
+  /** Also predict every example once trained (summary.probabilities). */
+  predictAll?: boolean
+  /** Refuse a checkpoint of another spec or data (failure 'checkpoint-mismatch') instead of starting afresh. */
+  strictResume?: boolean
+  /**
+   * Hand the features' buffer over to the worker instead of copying it, so the dataset is held
+   * once, not twice; `data.features` is unusable here afterwards.
+   */
+  transferFeatures?: boolean
   signal?: AbortSignal
   onEngine?: (engine: EngineInfo) => void
   onEpoch?: (metrics: EpochMetrics) => void
@@ -57,13 +66,86 @@ export function startTrainingWorker(
   data: WorkerDataset,
   options: WorkerTrainOptions,
 ): TrainingHandle {
+  const { worker, reply, cancel } = spawn<WorkerTrainSummary>(options, (message, settle) => {
+    switch (message.type) {
+      case 'engine':
+        options.onEngine?.(message.engine)
+        return
+      case 'batch':
+        options.onBatch?.(message.progress)
+        return
+      case 'epoch':
+        options.onEpoch?.(message.metrics)
+        return
+      case 'done':
+        settle(message.summary)
+        return
+      default:
+        return
+    }
+  })
+  worker.postMessage(
+    {
+      type: 'train',
+      spec,
+      data,
+      checkpointDir: options.checkpointDir,
+      modelDir: options.modelDir,
+      features: options.features ?? null,
+      ...(options.engines ? { engines: options.engines } : {}),
+      ...(options.batchEvery === undefined ? {} : { batchEvery: options.batchEvery }),
+      ...(options.predictAll ? { predictAll: true } : {}),
+      ...(options.strictResume ? { strictResume: true } : {}),
+    } satisfies TrainingRequest,
+    options.transferFeatures ? [data.features.buffer as ArrayBuffer] : [],
+  )
+  return { result: reply, worker, cancel }
+}
+
+/**
+ * Predicts raw inputs with a saved deep model in a worker thread, so that TensorFlow.js never
+ * blocks the caller's event loop (the studio's main process). Row-major [examples × classes].
+ * `features` is transferred to the worker: unusable here afterwards.
+ */
+export function predictInWorker(
+  modelDir: string,
+  features: Float32Array,
+  shape: [frames: number, features: number],
+  options: { engines?: EngineName[]; signal?: AbortSignal; maxHeapMb?: number; script?: WorkerScript } = {},
+): Promise<{ probabilities: Float32Array; classes: string[] }> {
+  const { worker, reply } = spawn<{ probabilities: Float32Array; classes: string[] }>(options, (message, settle) => {
+    if (message.type === 'predictions') settle({ probabilities: message.probabilities, classes: message.classes })
+  })
+  worker.postMessage(
+    {
+      type: 'predict',
+      modelDir,
+      features,
+      shape,
+      ...(options.engines ? { engines: options.engines } : {}),
+    } satisfies TrainingRequest,
+    // Handed over, not copied: the inputs are the caller's to give away.
+    [features.buffer as ArrayBuffer],
+  )
+  return reply
+}
+
+/**
+ * A training worker and the promise of its one answer: `onMessage` settles it with a value, an
+ * 'error' reply or the worker's death rejects it with a TrainingFailedError. The worker is
+ * terminated once settled; the signal asks it to cancel.
+ */
+function spawn<T>(
+  options: { signal?: AbortSignal; maxHeapMb?: number; script?: WorkerScript },
+  onMessage: (message: TrainingReply, settle: (value: T) => void) => void,
+): { worker: Worker; reply: Promise<T>; cancel: () => void } {
   const script = options.script ?? workerScript('training-worker')
   const worker = new Worker(script.path, {
     workerData: script.workerData,
     resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb ?? 4096 },
   })
   const cancel = (): void => worker.postMessage({ type: 'cancel' } satisfies TrainingRequest)
-  const result = new Promise<WorkerTrainSummary>((resolve, reject) => {
+  const reply = new Promise<T>((resolve, reject) => {
     let settled = false
     const settle = (f: () => void): void => {
       if (settled) return
@@ -72,26 +154,9 @@ export function startTrainingWorker(
       f()
       void worker.terminate()
     }
-    worker.on('message', (reply: TrainingReply) => {
-      switch (reply.type) {
-        case 'engine':
-          options.onEngine?.(reply.engine)
-          return
-        case 'batch':
-          options.onBatch?.(reply.progress)
-          return
-        case 'epoch':
-          options.onEpoch?.(reply.metrics)
-          return
-        case 'done':
-          settle(() => resolve(reply.summary))
-          return
-        case 'error':
-          settle(() => reject(new TrainingFailedError(reply.failure, reply.message)))
-          return
-        default:
-          throw new Error(`unknown training reply: ${JSON.stringify(reply satisfies never)}`)
-      }
+    worker.on('message', (message: TrainingReply) => {
+      if (message.type === 'error') settle(() => reject(new TrainingFailedError(message.failure, message.message)))
+      else onMessage(message, (value) => settle(() => resolve(value)))
     })
     worker.on('error', (error) => settle(() => reject(new TrainingFailedError(failureOf(error), error.message))))
     worker.on('exit', (code) =>
@@ -106,18 +171,7 @@ export function startTrainingWorker(
     )
   })
   options.signal?.addEventListener('abort', cancel, { once: true })
-  const request: TrainingRequest = {
-    type: 'train',
-    spec,
-    data,
-    checkpointDir: options.checkpointDir,
-    modelDir: options.modelDir,
-    features: options.features ?? null,
-    ...(options.engines ? { engines: options.engines } : {}),
-    ...(options.batchEvery === undefined ? {} : { batchEvery: options.batchEvery }),
-  }
-  worker.postMessage(request)
-  return { result, worker, cancel }
+  return { worker, reply, cancel }
 }
 
 function failureOf(error: Error): TrainingFailure {

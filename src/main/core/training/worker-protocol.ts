@@ -30,11 +30,24 @@ export type TrainingRequest =
       /** Backends to try, fastest first (default: all). */
       engines?: EngineName[]
       batchEvery?: number
+      /** Refuse a checkpoint of another spec or data instead of starting afresh (resuming a recorded run). */
+      strictResume?: boolean
+      /** Also predict every example with the trained model (its probabilities come with the summary). */
+      predictAll?: boolean
+    }
+  | {
+      type: 'predict'
+      /** A folder saved by saveDeepModel. */
+      modelDir: string
+      /** Raw inputs of the model's shape, one after another. */
+      features: Float32Array
+      shape: [frames: number, features: number]
+      engines?: EngineName[]
     }
   | { type: 'cancel' }
 
 /** Why a run failed, sorted for the caller. */
-export type TrainingFailure = 'cancelled' | 'non-finite-loss' | 'out-of-memory' | 'error'
+export type TrainingFailure = 'cancelled' | 'non-finite-loss' | 'out-of-memory' | 'checkpoint-mismatch' | 'error'
 
 /** The summary the worker sends when a run completes (the model itself is in modelDir). */
 export interface WorkerTrainSummary {
@@ -45,6 +58,8 @@ export interface WorkerTrainSummary {
   resumedFrom: number
   engine: EngineInfo
   modelDir: string
+  /** Row-major [examples × classes] probabilities of every example, when `predictAll` asked for them. */
+  probabilities: Float32Array | null
 }
 
 /** What the worker reports. */
@@ -53,4 +68,5 @@ export type TrainingReply =
   | { type: 'batch'; progress: BatchProgress }
   | { type: 'epoch'; metrics: EpochMetrics }
   | { type: 'done'; summary: WorkerTrainSummary }
+  | { type: 'predictions'; probabilities: Float32Array; classes: string[] }
   | { type: 'error'; failure: TrainingFailure; message: string }

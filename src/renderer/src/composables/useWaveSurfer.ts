@@ -5,6 +5,12 @@ import MinimapPlugin from 'wavesurfer.js/plugins/minimap'
 import RegionsPlugin from 'wavesurfer.js/plugins/regions'
 import TimelinePlugin from 'wavesurfer.js/plugins/timeline'
 
+/**
+ * Clips at least this long get a minimap. The plugin builds a second WaveSurfer (with its own
+ * media element) on every load, a cost a short clip, shown whole anyway, need not pay.
+ */
+export const MINIMAP_MIN_SECONDS = 30
+
 /** Options of the waveform view. */
 export interface UseWaveSurferOptions {
   height?: number
@@ -51,6 +57,25 @@ export function useWaveSurfer(
   const zoom = ref(0)
   const rate = ref(1)
   const teardowns: (() => void)[] = []
+  let minimap: ReturnType<typeof MinimapPlugin.create> | null = null
+
+  /** Adds the minimap before a long clip loads, and drops it before a short one. */
+  const fitMinimap = (ws: WaveSurfer, seconds: number) => {
+    const wanted = seconds >= MINIMAP_MIN_SECONDS && minimapContainer.value !== null
+    if (wanted && !minimap) {
+      minimap = ws.registerPlugin(
+        MinimapPlugin.create({
+          container: minimapContainer.value ?? undefined,
+          height: 24,
+          waveColor: '#3b4455',
+          progressColor: '#6b7a94',
+        }),
+      )
+    } else if (!wanted && minimap) {
+      ws.unregisterPlugin(minimap)
+      minimap = null
+    }
+  }
 
   const create = (element: HTMLElement) => {
     const regionsPlugin = RegionsPlugin.create()
@@ -68,16 +93,6 @@ export function useWaveSurfer(
         regionsPlugin,
         TimelinePlugin.create({ height: 18, style: { color: '#8b93a1', fontSize: '11px' } }),
         HoverPlugin.create({ lineColor: '#edc948', labelBackground: '#15171c', labelColor: '#e6e8eb' }),
-        ...(minimapContainer.value
-          ? [
-              MinimapPlugin.create({
-                container: minimapContainer.value,
-                height: 24,
-                waveColor: '#3b4455',
-                progressColor: '#6b7a94',
-              }),
-            ]
-          : []),
       ],
     })
     teardowns.push(
@@ -119,6 +134,7 @@ export function useWaveSurfer(
       if (!ws) return
       duration.value = seconds
       currentTime.value = 0
+      fitMinimap(ws, seconds)
       // Drawing completes after load() resolves: wait for it (or give up after a while, so a
       // page that never paints, such as a hidden one, does not stall the next load).
       const drawn = new Promise<void>((resolve) => {

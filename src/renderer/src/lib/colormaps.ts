@@ -1,5 +1,7 @@
-/** Colour maps the spectrogram offers. */
-export const COLORMAP_NAMES = ['viridis', 'magma', 'grey'] as const
+import { SPECTROGRAM_COLORMAPS } from '@shared/spectrogram'
+
+/** Colour maps the spectrogram offers (the project settings' schema accepts exactly these). */
+export const COLORMAP_NAMES = SPECTROGRAM_COLORMAPS
 /** A colour map's name. */
 export type ColormapName = (typeof COLORMAP_NAMES)[number]
 

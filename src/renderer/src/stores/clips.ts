@@ -113,6 +113,23 @@ export const useClipsStore = defineStore('clips', () => {
     return id
   }
 
+  /** Up to `count` clips after (or before) clip `from`, nearest first, among those matching the filter (and `also`). */
+  async function neighbors(
+    direction: 'next' | 'previous',
+    also: ClipFilter,
+    from: number,
+    count: number,
+  ): Promise<number[]> {
+    const { ids } = await api.invoke('clips:neighbor', {
+      id: from,
+      filter: { ...filter.value, ...also },
+      sort: sort.value,
+      step: direction,
+      count,
+    })
+    return ids
+  }
+
   /** Moves to the clip after (or before) the current one among those matching the filter (and `also`). */
   async function step(direction: 'next' | 'previous', also: ClipFilter = {}): Promise<number | null> {
     const id = await neighbor(direction, also)
@@ -139,6 +156,7 @@ export const useClipsStore = defineStore('clips', () => {
     sortBy,
     patch,
     neighbor,
+    neighbors,
     step,
     select: (id: number) => (currentId.value = id),
   }

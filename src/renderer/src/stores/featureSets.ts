@@ -4,8 +4,8 @@ import type { JobProgressEvent } from '@shared/contract'
 import type { FeatureComputeSummary, FeatureSetInfo } from '@shared/feature-sets'
 import type { JobInfo } from '@shared/domain'
 import type { PreprocessStepInput } from '@shared/preprocess'
-import { ApiCallError } from '@shared/result'
 import { api } from '../api'
+import { useApiCall } from './api-call'
 
 /** What the feature-set form edits: a name, the steps in order, and the configuration fields. */
 export interface FeatureSetForm {
@@ -36,22 +36,9 @@ export const useFeatureSetsStore = defineStore('featureSets', () => {
   const job = shallowRef<JobInfo | null>(null)
   const progress = shallowRef<JobProgressEvent | null>(null)
   const summary = shallowRef<FeatureComputeSummary | null>(null)
-  const error = ref<string | null>(null)
-  const busy = ref(false)
+  const { error, busy, guarded } = useApiCall()
   const selected = computed(() => sets.value.find((s) => s.id === selectedId.value) ?? null)
   const running = computed(() => job.value?.state === 'running' || job.value?.state === 'queued')
-
-  async function guarded(work: () => Promise<void>) {
-    error.value = null
-    busy.value = true
-    try {
-      await work()
-    } catch (e) {
-      error.value = e instanceof ApiCallError ? e.message : String(e)
-    } finally {
-      busy.value = false
-    }
-  }
 
   const load = () =>
     guarded(async () => {

@@ -2,8 +2,8 @@ import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import type { JobProgressEvent } from '@shared/contract'
 import type { ImportPreview, ImportSummary, JobInfo, LabelSource } from '@shared/domain'
-import { ApiCallError } from '@shared/result'
 import { api } from '../api'
+import { useApiCall } from './api-call'
 
 /** What the import form asks for. */
 export interface ImportForm {
@@ -25,26 +25,13 @@ export const useImportStore = defineStore('import', () => {
   const job = shallowRef<JobInfo | null>(null)
   const progress = shallowRef<JobProgressEvent | null>(null)
   const summary = shallowRef<ImportSummary | null>(null)
-  const error = ref<string | null>(null)
-  const busy = ref(false)
+  const { error, busy, guarded } = useApiCall()
   const running = computed(() => job.value?.state === 'running' || job.value?.state === 'queued')
 
   const labelsFrom = (): LabelSource =>
     form.value.labelsKind === 'pattern'
       ? { kind: 'pattern', pattern: form.value.pattern }
       : { kind: form.value.labelsKind }
-
-  async function guarded(work: () => Promise<void>) {
-    error.value = null
-    busy.value = true
-    try {
-      await work()
-    } catch (e) {
-      error.value = e instanceof ApiCallError ? e.message : String(e)
-    } finally {
-      busy.value = false
-    }
-  }
 
   const makePreview = () =>
     guarded(async () => {

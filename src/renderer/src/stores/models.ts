@@ -1,10 +1,10 @@
 import { defineStore } from 'pinia'
 import { ref, shallowRef } from 'vue'
 import type { JobProgressEvent } from '@shared/contract'
-import type { RunDetail, RunInfo, RunPrediction, RunSplitEvaluation } from '@shared/evaluation'
+import type { RunDetail, RunInfo, RunModel, RunPrediction, RunSplitEvaluation } from '@shared/evaluation'
 import type { SweepInfo } from '@shared/sweeps'
-import { ApiCallError } from '@shared/result'
 import { api } from '../api'
+import { useApiCall } from './api-call'
 
 /** A confusion-matrix cell: the clips of class `true` predicted as `predicted`. */
 export interface Cell {
@@ -26,17 +26,7 @@ export const useModelsStore = defineStore('models', () => {
   const sweep = shallowRef<SweepInfo | null>(null)
   const jobId = ref<number | null>(null)
   const progress = shallowRef<JobProgressEvent | null>(null)
-  const error = ref<string | null>(null)
-
-  async function guarded<T>(work: () => Promise<T>): Promise<T | undefined> {
-    error.value = null
-    try {
-      return await work()
-    } catch (e) {
-      error.value = e instanceof ApiCallError ? e.message : String(e)
-      return undefined
-    }
-  }
+  const { error, guarded } = useApiCall()
 
   const loadRuns = () =>
     guarded(async () => {
@@ -66,11 +56,32 @@ export const useModelsStore = defineStore('models', () => {
       cellRows.value = page.rows
     })
 
-  const train = (model: 'rf' | 'gbdt', params: Record<string, unknown>, seed: number) =>
+  /**
+   * Corrects a listed clip's label (a class hotkey in the cell's list): recorded like any label,
+   * then the cell shows the new label and the run counts it among labels changed since training.
+   */
+  const relabel = (clipId: number, classId: number) =>
+    guarded(async () => {
+      await api.invoke('labels:assign', { clipId, classId })
+      runs.value = await api.invoke('runs:list', {})
+      if (selected.value) selected.value = await api.invoke('runs:get', { id: selected.value.id })
+      if (cell.value) await openCell(cell.value)
+    })
+
+  const train = (model: RunModel, params: Record<string, unknown>, seed: number) =>
     guarded(async () => {
       progress.value = null
       const job = await api.invoke('train:start', { model, params, seed })
       jobId.value = job.id
+    })
+
+  /** Resumes a cancelled, failed or interrupted deep run from its checkpoint, under the same id. */
+  const resume = (runId: number) =>
+    guarded(async () => {
+      progress.value = null
+      const job = await api.invoke('train:resume', { id: runId })
+      jobId.value = job.id
+      runs.value = await api.invoke('runs:list', {})
     })
 
   const startSweep = (spec: unknown) =>
@@ -79,6 +90,21 @@ export const useModelsStore = defineStore('models', () => {
       const started = await api.invoke('sweeps:start', { spec: spec as never })
       jobId.value = started.job.id
       sweep.value = await api.invoke('sweeps:get', { id: started.sweepId })
+    })
+
+  /** Shows an earlier sweep of the project. */
+  const openSweep = (id: number) =>
+    guarded(async () => {
+      sweep.value = await api.invoke('sweeps:get', { id })
+    })
+
+  /** Resumes a sweep that was cancelled or whose process died: finished trials are kept. */
+  const resumeSweep = (id: number) =>
+    guarded(async () => {
+      progress.value = null
+      const started = await api.invoke('sweeps:resume', { id })
+      jobId.value = started.job.id
+      sweep.value = await api.invoke('sweeps:get', { id })
     })
 
   const refreshSweep = () =>
@@ -113,8 +139,12 @@ export const useModelsStore = defineStore('models', () => {
     loadRuns,
     selectRun,
     openCell,
+    relabel,
     train,
+    resume,
     startSweep,
+    openSweep,
+    resumeSweep,
     refreshSweep,
   }
 })

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 
 /** The studio's screens. */
-export type View = 'project' | 'library' | 'import' | 'features' | 'models'
+export type View = 'project' | 'library' | 'import' | 'features' | 'models' | 'explore'
 
 /** Which screen is shown. */
 export const useNavigationStore = defineStore('navigation', () => {

@@ -2,26 +2,15 @@ import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import type { MethodInput } from '@shared/contract'
 import type { ProjectSummary } from '@shared/domain'
-import { ApiCallError } from '@shared/result'
 import { api } from '../api'
+import { useApiCall } from './api-call'
 
 /** The open project as the first screen shows it, kept fresh by `project:changed` events. */
 export const useProjectStore = defineStore('project', () => {
   const project = shallowRef<ProjectSummary | null>(null)
-  const error = ref<string | null>(null)
+  const { error, guarded: attempt } = useApiCall()
   const loading = ref(false)
   const isEmpty = computed(() => project.value !== null && project.value.clipCount === 0)
-
-  /** Runs an API call, keeping its error message for the screen instead of throwing. */
-  async function attempt<T>(work: () => Promise<T>): Promise<T | undefined> {
-    error.value = null
-    try {
-      return await work()
-    } catch (e) {
-      error.value = e instanceof ApiCallError ? e.message : String(e)
-      return undefined
-    }
-  }
 
   async function load() {
     loading.value = true

@@ -1,53 +1,53 @@
 import { defineStore } from 'pinia'
 import { ref, watch } from 'vue'
-import { SPECTROGRAM_SCALES, type SpectrogramScale } from '@shared/spectrogram'
-import { COLORMAP_NAMES, type ColormapName } from '../lib/colormaps'
+import { DEFAULT_SPECTROGRAM_SETTINGS, type SpectrogramSettings } from '@shared/spectrogram'
+import { ApiCallError } from '@shared/result'
+import { api } from '../api'
+import { useProjectStore } from './project'
 
-/** The spectrogram's display settings, as a person leaves them. */
-export interface SpectrogramSettings {
-  colormap: ColormapName
-  nFft: number
-  scale: SpectrogramScale
-  /** The dB range across the colour map (relative to full scale). */
-  minDb: number
-  maxDb: number
-  /** Top of the frequency axis, Hz; 0 means the clip's Nyquist frequency. */
-  fmax: number
-}
+export type { SpectrogramSettings } from '@shared/spectrogram'
 
-const KEY = 'earmark.spectrogram'
-const DEFAULTS: SpectrogramSettings = {
-  colormap: 'viridis',
-  nFft: 1024,
-  scale: 'linear',
-  minDb: -100,
-  maxDb: -20,
-  fmax: 0,
-}
-
-function restore(): SpectrogramSettings {
-  try {
-    const saved = JSON.parse(localStorage.getItem(KEY) ?? '{}') as Partial<SpectrogramSettings>
-    return {
-      colormap: COLORMAP_NAMES.includes(saved.colormap as ColormapName)
-        ? (saved.colormap as ColormapName)
-        : DEFAULTS.colormap,
-      nFft: typeof saved.nFft === 'number' ? saved.nFft : DEFAULTS.nFft,
-      scale: SPECTROGRAM_SCALES.includes(saved.scale as SpectrogramScale)
-        ? (saved.scale as SpectrogramScale)
-        : DEFAULTS.scale,
-      minDb: typeof saved.minDb === 'number' ? saved.minDb : DEFAULTS.minDb,
-      maxDb: typeof saved.maxDb === 'number' ? saved.maxDb : DEFAULTS.maxDb,
-      fmax: typeof saved.fmax === 'number' ? saved.fmax : DEFAULTS.fmax,
-    }
-  } catch {
-    return { ...DEFAULTS }
-  }
-}
-
-/** Spectrogram settings, kept across clips and sessions (in the page's local storage). */
+/**
+ * Spectrogram settings, kept in the open project: read when a project opens, written back on every
+ * change, so that the project opens as it was left, whichever browser or window opens it.
+ */
 export const useSpectrogramStore = defineStore('spectrogram', () => {
-  const settings = ref<SpectrogramSettings>(restore())
-  watch(settings, (value) => localStorage.setItem(KEY, JSON.stringify(value)), { deep: true })
-  return { settings, reset: () => (settings.value = { ...DEFAULTS }) }
+  const project = useProjectStore()
+  const settings = ref<SpectrogramSettings>({ ...DEFAULT_SPECTROGRAM_SETTINGS })
+  const error = ref<string | null>(null)
+  /** The settings as the project holds them: a change equal to these is not written again. */
+  let stored = JSON.stringify(settings.value)
+
+  const report = (e: unknown) => (error.value = e instanceof ApiCallError ? e.message : String(e))
+
+  watch(
+    () => project.project?.path,
+    async (path) => {
+      if (!path) return
+      try {
+        const saved = await api.invoke('spectrogram:get', {})
+        if (project.project?.path !== path) return
+        const next = saved ?? { ...DEFAULT_SPECTROGRAM_SETTINGS }
+        stored = JSON.stringify(next)
+        settings.value = next
+        error.value = null
+      } catch (e) {
+        report(e)
+      }
+    },
+    { immediate: true },
+  )
+
+  watch(
+    settings,
+    (value) => {
+      const json = JSON.stringify(value)
+      if (json === stored || !project.project) return
+      stored = json
+      api.invoke('spectrogram:set', { ...value }).then(() => (error.value = null), report)
+    },
+    { deep: true },
+  )
+
+  return { settings, error, reset: () => (settings.value = { ...DEFAULT_SPECTROGRAM_SETTINGS }) }
 })

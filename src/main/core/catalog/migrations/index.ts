@@ -5,6 +5,7 @@ import { migrateTo0002 } from './0002-labeling'
 import { migrateTo0003 } from './0003-feature-sets'
 import { migrateTo0004 } from './0004-runs'
 import { migrateTo0005 } from './0005-sweeps'
+import { migrateTo0006 } from './0006-unlabeled-predictions'
 
 /** One schema step. Versions start at 1 and rise by one. */
 export interface Migration {
@@ -20,6 +21,7 @@ export const migrations: readonly Migration[] = [
   { version: 3, name: 'feature-sets', up: migrateTo0003 },
   { version: 4, name: 'runs', up: migrateTo0004 },
   { version: 5, name: 'sweeps', up: migrateTo0005 },
+  { version: 6, name: 'unlabeled-predictions', up: migrateTo0006 },
 ]
 
 /** The schema version this build writes. */

@@ -1,7 +1,7 @@
 // Builds the deep models (issue 6) on [frames × features] inputs. Every layer's initial weights come
 // from the run's seed, so the same seed builds the same network.
 import * as tf from '@tensorflow/tfjs'
-import { BatchNorm, mixSeed, SeededDropout } from './layers'
+import { BatchNorm, mixSeed, PlainConv2D, SeededDropout } from './layers'
 import { loadLayersModelFrom } from './io'
 import type { CnnParams, CrnnParams, DeepModelSpec, RnnParams, TransferParams } from './params'
 
@@ -43,9 +43,13 @@ function convBlocks(
 ): tf.SymbolicTensor {
   let y = x
   filters.forEach((f, block) => {
-    y = tf.layers
-      .conv2d({ filters: f, kernelSize, padding: 'same', useBias: false, kernelInitializer: seeds.glorot() })
-      .apply(y) as tf.SymbolicTensor
+    y = new PlainConv2D({
+      filters: f,
+      kernelSize,
+      padding: 'same',
+      useBias: false,
+      kernelInitializer: seeds.glorot(),
+    }).apply(y) as tf.SymbolicTensor
     y = new BatchNorm({ momentum: 0.9 }).apply(y) as tf.SymbolicTensor
     y = tf.layers.activation({ activation: 'relu' }).apply(y) as tf.SymbolicTensor
     const [, t, fr] = y.shape as [null, number, number, number]

@@ -7,6 +7,7 @@
 //   a run (and a run resumed from a checkpoint) is reproducible: tfjs-layers' Dropout either draws
 //   from Math.random or, given a seed, repeats the same mask on every batch.
 import * as tf from '@tensorflow/tfjs'
+import { channelAffine, channelAffineSum } from '../../training/wasm-kernels'
 
 const BN_TRAIN = 'EarmarkBatchNormTrain'
 const BN_TRAIN_GRAD = 'EarmarkBatchNormTrainGrad'
@@ -52,40 +53,51 @@ function batchNormTrain({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[]
   const xInfo = inputs['x'] as tf.TensorInfo
   const epsilon = (attrs ?? {})['epsilon'] as number
   const c = xInfo.shape[xInfo.shape.length - 1] as number
-  const { infos, data } = allocate(backend, [xInfo.shape, [c], [c], [c]])
-  const [y, mean, variance, invStd] = data as [Float32Array, Float32Array, Float32Array, Float32Array]
+  // On wasm the normalisation runs on XNNPACK (channelAffine), after the statistics.
+  const onWasm = 'typedArrayFromHeap' in backend
+  const { infos, data } = allocate(backend, onWasm ? [[c], [c], [c]] : [[c], [c], [c], xInfo.shape])
+  const [mean, variance, invStd, y] = data as [Float32Array, Float32Array, Float32Array, Float32Array | undefined]
   const x = read(backend, xInfo)
   const gamma = read(backend, inputs['gamma'] as tf.TensorInfo)
   const beta = read(backend, inputs['beta'] as tf.TensorInfo)
   const n = x.length
   const rows = n / c
-  // Whole sweeps with the channel innermost (memory order): a sweep per channel would read the
-  // whole tensor once per channel. Mean first, then squared deviations (stable where Σx² − nμ²
-  // is not), then the normalisation.
+  // One sweep for Σx and Σx² with the channel innermost (memory order), then the normalisation:
+  // each sweep over a first block's activations costs as much as its convolution. Float64 sums
+  // keep Σx²/n − μ² accurate unless |μ| exceeds σ by orders of magnitude, which batch-normalised
+  // convolution outputs do not.
   const sum = new Float64Array(c)
-  for (let o = 0; o < n; o += c) for (let j = 0; j < c; j++) sum[j] = (sum[j] as number) + (x[o + j] as number)
-  for (let j = 0; j < c; j++) mean[j] = (sum[j] as number) / rows
   const sq = new Float64Array(c)
   for (let o = 0; o < n; o += c) {
     for (let j = 0; j < c; j++) {
-      const d = (x[o + j] as number) - (mean[j] as number)
-      sq[j] = (sq[j] as number) + d * d
+      const v = x[o + j] as number
+      sum[j] = (sum[j] as number) + v
+      sq[j] = (sq[j] as number) + v * v
     }
   }
+  for (let j = 0; j < c; j++) mean[j] = (sum[j] as number) / rows
   const scale = new Float32Array(c)
   const shift = new Float32Array(c)
   for (let j = 0; j < c; j++) {
-    const v = (sq[j] as number) / rows
+    const m = (sum[j] as number) / rows
+    const v = Math.max(0, (sq[j] as number) / rows - m * m)
     const inv = 1 / Math.sqrt(v + epsilon)
     variance[j] = v
     invStd[j] = inv
     scale[j] = inv * (gamma[j] as number)
     shift[j] = (beta[j] as number) - (mean[j] as number) * (scale[j] as number)
   }
+  if (!y) return [channelAffine(backend, xInfo, scale, shift), ...infos]
   for (let o = 0; o < n; o += c) {
     for (let j = 0; j < c; j++) y[o + j] = (x[o + j] as number) * (scale[j] as number) + (shift[j] as number)
   }
-  return infos
+  const [meanInfo, varianceInfo, invStdInfo, yInfo] = infos as [
+    tf.TensorInfo,
+    tf.TensorInfo,
+    tf.TensorInfo,
+    tf.TensorInfo,
+  ]
+  return [yInfo, meanInfo, varianceInfo, invStdInfo]
 }
 
 /**
@@ -95,8 +107,9 @@ function batchNormTrain({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[]
 function batchNormTrainGrad({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
   const dyInfo = inputs['dy'] as tf.TensorInfo
   const c = dyInfo.shape[dyInfo.shape.length - 1] as number
-  const { infos, data } = allocate(backend, [dyInfo.shape, [c], [c]])
-  const [dx, dGamma, dBeta] = data as [Float32Array, Float32Array, Float32Array]
+  const onWasm = 'typedArrayFromHeap' in backend
+  const { infos, data } = allocate(backend, onWasm ? [[c], [c]] : [[c], [c], dyInfo.shape])
+  const [dGamma, dBeta, dx] = data as [Float32Array, Float32Array, Float32Array | undefined]
   const dy = read(backend, dyInfo)
   const x = read(backend, inputs['x'] as tf.TensorInfo)
   const mean = read(backend, inputs['mean'] as tf.TensorInfo)
@@ -126,12 +139,17 @@ function batchNormTrainGrad({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
     k[j] = ((gs[j] as number) * s * dg) / rows
     b[j] = (-(gs[j] as number) * (sb[j] as number)) / rows + (k[j] as number) * (mean[j] as number)
   }
+  const [dGammaInfo, dBetaInfo, dxInfo] = infos as [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo | undefined]
+  if (!dx || !dxInfo) {
+    const negK = k.map((v) => -v)
+    return [channelAffineSum(backend, dyInfo, gs, inputs['x'] as tf.TensorInfo, negK, b), dGammaInfo, dBetaInfo]
+  }
   for (let o = 0; o < n; o += c) {
     for (let j = 0; j < c; j++) {
       dx[o + j] = (gs[j] as number) * (dy[o + j] as number) - (k[j] as number) * (x[o + j] as number) + (b[j] as number)
     }
   }
-  return infos
+  return [dxInfo, dGammaInfo, dBetaInfo]
 }
 
 /** Backends with the fused batch-norm kernels (others train with tfjs-layers' ops). */
@@ -314,5 +332,39 @@ export class SeededDropout extends tf.layers.Layer {
 
   override getConfig(): tf.serialization.ConfigDict {
     return { rate: this.rate, noiseShape: null, seed: null, ...super.getConfig() }
+  }
+}
+
+type ConvArgs = Parameters<typeof tf.layers.conv2d>[0]
+type Conv2DLayer = ReturnType<typeof tf.layers.conv2d>
+/** tfjs-layers' Conv2D class, which the package does not export by name (its registry has it). */
+const Conv2DBase = (tf.serialization.SerializationMap.getMap().classNameMap['Conv2D'] as [unknown, unknown])[0] as new (
+  args: ConvArgs,
+) => Conv2DLayer
+
+/**
+ * tfjs-layers' Conv2D (saved as a plain `Conv2D`), except that a convolution without bias or
+ * activation runs as the plain conv2d op instead of the fused one. The fused op's gradient
+ * computes the input gradient even where nothing needs it, as for the first layer, whose input is
+ * the data: on wasm that wasted backward convolution costs about a tenth of a CNN's training step.
+ * The plain op's gradient computes only what the tape asks for; the arithmetic is the same.
+ */
+export class PlainConv2D extends Conv2DBase {
+  static readonly className = 'Conv2D'
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: tf.serialization.ConfigDict): tf.Tensor | tf.Tensor[] {
+    const plain =
+      this.rank === 2 &&
+      !this.useBias &&
+      this.activation.getClassName() === 'linear' &&
+      this.dataFormat === 'channelsLast' &&
+      this.padding !== 'causal'
+    if (!plain) return super.call(inputs, kwargs)
+    const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D
+    const [dh, dw] = this.dilationRate.length === 1 ? [this.dilationRate[0], this.dilationRate[0]] : this.dilationRate
+    return tf.conv2d(x, this.kernel.read() as tf.Tensor4D, this.strides as [number, number], this.padding, 'NHWC', [
+      dh as number,
+      dw as number,
+    ])
   }
 }

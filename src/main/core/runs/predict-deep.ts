@@ -1,0 +1,48 @@
+import { existsSync, statSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { EarmarkError } from '../errors'
+import { DEEP_METADATA_FILE } from '../training/files'
+import { deepFeatureSchema } from '../training/features'
+import type { DeepModelMetadata } from '../training/saved'
+import { predictInWorker } from '../training/worker-host'
+import { loadDeepInputs, type FailedClip, type LoadFeaturesOptions } from './features'
+
+/** The folder of a saved deep model that `path` (a run folder, an export or its model.json) names; null for other models. */
+export function deepModelFolder(path: string): string | null {
+  let folder: string
+  try {
+    folder = statSync(path).isDirectory() ? path : dirname(path)
+  } catch {
+    return null
+  }
+  return existsSync(join(folder, DEEP_METADATA_FILE)) ? folder : null
+}
+
+/**
+ * Class probabilities of audio files under a saved deep model: its own input recipe computed on
+ * worker threads, then TensorFlow.js in the training worker, so the caller's thread never blocks
+ * on inference. Files that cannot be read get no row.
+ */
+export async function predictDeepClips(
+  folder: string,
+  paths: readonly string[],
+  options: LoadFeaturesOptions = {},
+): Promise<{ labels: string[]; rows: number[]; proba: Float64Array; failed: FailedClip[] }> {
+  const metadata = JSON.parse(await readFile(join(folder, DEEP_METADATA_FILE), 'utf8')) as DeepModelMetadata
+  const recipe = deepFeatureSchema.safeParse(metadata.features)
+  if (!recipe.success) {
+    throw new EarmarkError(
+      'corrupt',
+      `${join(folder, DEEP_METADATA_FILE)} does not say how the model's inputs are computed`,
+    )
+  }
+  const inputs = await loadDeepInputs(paths, recipe.data, options)
+  if (inputs.rows.length === 0) {
+    return { labels: [...metadata.classes], rows: [], proba: new Float64Array(0), failed: inputs.failed }
+  }
+  const { probabilities, classes } = await predictInWorker(folder, inputs.x, inputs.shape, {
+    ...(options.signal ? { signal: options.signal } : {}),
+  })
+  return { labels: classes, rows: inputs.rows, proba: Float64Array.from(probabilities), failed: inputs.failed }
+}

@@ -1,0 +1,443 @@
+import { existsSync } from 'node:fs'
+import { readFile, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Database } from 'better-sqlite3'
+import { isDeepRunModel, type DeepRunModel, type RunSplit, type TrainSummary } from '@shared/evaluation'
+import {
+  finishRun,
+  getRun,
+  insertRun,
+  insertRunClips,
+  putRunEpoch,
+  putRunMetrics,
+  removeRunClips,
+  reopenRun,
+  runClipSources,
+  setRunEngine,
+  setRunPredictions,
+  type RunClip,
+  type SkippedClips,
+  type TrainingClip,
+} from '../catalog/runs'
+import { EarmarkError } from '../errors'
+import { classificationMetrics, holdOut } from '../evaluation'
+import { stableHash } from '../feature-sets/keys'
+import type { JobContext } from '../jobs/runner'
+import { parseDeepSpec, type DeepModelSpec } from '../models/deep/params'
+// Not the training index: it loads TensorFlow.js, which only the training worker needs.
+import type { EngineInfo } from '../training/engine'
+import { DEEP_METADATA_FILE } from '../training/files'
+import { deepFeatureSchema, defaultDeepFeatures, type DeepFeatureConfig } from '../training/features'
+import type { EpochMetrics } from '../training/trainer'
+import { startTrainingWorker, TrainingFailedError } from '../training/worker-host'
+import { RUN_FILES, runFolder } from './artifacts'
+import { loadDeepInputs } from './features'
+import { claimRun, releaseRun } from './liveness'
+import { commonSampleRate, labelledSplit, type TrainEnvironment } from './train'
+
+/*
+ * Deep-model runs (issue 6) in the catalog: the same record as a tree run (clips and labels at
+ * training time, metrics per split, per-clip predictions), plus a history row per epoch and a
+ * checkpoint in the run's folder, from which a cancelled or interrupted run resumes under the same
+ * id. Features are computed on worker threads; TensorFlow.js trains in its own worker thread, so
+ * the studio's main thread never waits on it.
+ */
+
+/** What `train:start` asks for, for a deep model. */
+export interface DeepTrainRequest {
+  model: DeepRunModel
+  params: Record<string, unknown>
+  /** The input recipe (deepFeatureSchema); default: the model's, at the clips' common rate and length. */
+  features?: Record<string, unknown>
+  seed: number
+  testFraction?: number
+  /** Share of each class of the training clips held out for validation when the catalog gives no `val` split (default 0.1). */
+  validationFraction?: number
+}
+
+/** One clip as a deep run uses it. */
+interface PlannedClip extends RunClip {
+  path: string
+}
+
+/** A checked deep-training request with its clips, ready to run as a job. */
+export interface PreparedDeepTraining {
+  model: DeepRunModel
+  spec: DeepModelSpec
+  recipe: DeepFeatureConfig
+  seed: number
+  labels: string[]
+  clips: PlannedClip[]
+  splitMethod: string
+  skipped: SkippedClips
+}
+
+/**
+ * Checks a deep-training request against the project before any job starts: a misspelt
+ * hyperparameter, a bad recipe or a project without two labelled classes fails at once.
+ */
+export async function prepareDeepTraining(db: Database, request: DeepTrainRequest): Promise<PreparedDeepTraining> {
+  const spec = parseDeepSpec({
+    model: request.model,
+    params: { ...request.params, seed: request.params['seed'] ?? request.seed },
+  } as Parameters<typeof parseDeepSpec>[0])
+  const { clips, skipped, labels, y, split } = labelledSplit(db, request.seed, request.testFraction ?? 0.2)
+  let method = split.method
+  if (split.val.length === 0) {
+    // Early stopping and the best-weights rule need validation clips: hold some training clips out.
+    const fraction = request.validationFraction ?? 0.1
+    const train = split.train
+    const drawn = holdOut(
+      train.length,
+      fraction,
+      request.seed + 1,
+      Int32Array.from(train, (i) => y[i] as number),
+    )
+    split.val = drawn.test.map((i) => train[i] as number).sort((a, b) => a - b)
+    split.train = drawn.train.map((i) => train[i] as number).sort((a, b) => a - b)
+    method += `; ${Math.round(fraction * 100)}% of each class's training clips held out for validation`
+  }
+  if (split.train.length === 0) throw new EarmarkError('invalid-input', 'no clip is left to train on')
+  const recipe = await resolveRecipe(spec, request.features, clips)
+  const planned = (rows: number[], s: RunSplit): PlannedClip[] =>
+    rows.map((i) => {
+      const c = clips[i] as TrainingClip
+      return { clipId: c.id, path: c.path, split: s, label: c.label, labelVersion: c.labelVersion }
+    })
+  return {
+    model: request.model,
+    spec,
+    recipe,
+    seed: request.seed,
+    labels,
+    // In clip order, as a resumed run reads them back from run_clips: the same rows, the same checkpoint.
+    clips: [...planned(split.train, 'train'), ...planned(split.val, 'val'), ...planned(split.test, 'test')].sort(
+      (a, b) => a.clipId - b.clipId,
+    ),
+    splitMethod: method,
+    skipped,
+  }
+}
+
+/**
+ * The input recipe: the one given; for transfer learning, the base model's own (an Earmark model
+ * says it); otherwise the model's default for these clips (`defaultRecipe`).
+ */
+async function resolveRecipe(
+  spec: DeepModelSpec,
+  given: Record<string, unknown> | undefined,
+  clips: readonly TrainingClip[],
+): Promise<DeepFeatureConfig> {
+  if (given !== undefined) {
+    const parsed = deepFeatureSchema.safeParse(given)
+    if (!parsed.success) {
+      throw new EarmarkError(
+        'invalid-input',
+        `deep-model features: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'features'}: ${i.message}`).join('; ')}`,
+      )
+    }
+    return parsed.data
+  }
+  if (spec.model === 'transfer') {
+    const metadata = join(spec.params.baseModel, DEEP_METADATA_FILE)
+    const features = existsSync(metadata)
+      ? (JSON.parse(await readFile(metadata, 'utf8')) as { features?: unknown }).features
+      : undefined
+    const parsed = deepFeatureSchema.safeParse(features)
+    if (!parsed.success) {
+      throw new EarmarkError(
+        'invalid-input',
+        `the base model at ${spec.params.baseModel} does not say how its inputs were computed: give its feature settings (features: kind, sampleRate, seconds, nFft, hop, nMels)`,
+      )
+    }
+    return parsed.data
+  }
+  return defaultRecipe(spec.model, clips)
+}
+
+/**
+ * A model's default input recipe for these clips: at their most common sample rate, long enough
+ * for 95% of them (at least 1 s, at most 10 s, in quarter seconds).
+ */
+export function defaultRecipe(
+  model: 'cnn' | 'crnn' | 'lstm',
+  clips: readonly Pick<TrainingClip, 'duration' | 'sampleRate'>[],
+): DeepFeatureConfig {
+  const durations = clips.map((c) => c.duration).sort((a, b) => a - b)
+  const p95 = durations[Math.min(durations.length - 1, Math.floor(0.95 * durations.length))] ?? 1
+  const seconds = Math.min(10, Math.max(1, Math.ceil(p95 * 4) / 4))
+  return { ...defaultDeepFeatures(model, commonSampleRate(clips)), seconds }
+}
+
+/** Starts a deep run: records it with its clips, then trains it (see `trainDeepRun`). */
+export async function runDeepTraining(
+  env: TrainEnvironment,
+  prepared: PreparedDeepTraining,
+  context: JobContext,
+): Promise<TrainSummary> {
+  const { db, now } = env
+  const runId = insertRun(
+    db,
+    {
+      model: prepared.model,
+      engine: 'tfjs',
+      params: prepared.spec.params,
+      featureConfig: { ...prepared.recipe },
+      featureHash: stableHash(prepared.recipe),
+      seed: prepared.seed,
+      labels: prepared.labels,
+      splitMethod: prepared.splitMethod,
+      jobId: context.jobId,
+    },
+    now(),
+  )
+  // Recorded before any work, so that a run whose process dies can resume with exactly these clips.
+  insertRunClips(db, runId, prepared.clips)
+  const { missing, badAudio, multiLabel } = prepared.skipped
+  if (missing + badAudio + multiLabel > 0) {
+    context.log('info', `left out ${missing} missing, ${badAudio} bad-audio and ${multiLabel} multi-label clips`)
+  }
+  return trainDeepRun(env, runId, { ...prepared, resumed: false }, context)
+}
+
+/** Why a run can or cannot be resumed. */
+export function resumableState(state: string): boolean {
+  return state === 'cancelled' || state === 'failed' || state === 'interrupted'
+}
+
+/**
+ * Resumes a deep run that was cancelled, failed or interrupted, under the same id, with the clips
+ * and labels it recorded: training carries on from its last complete epoch. A run whose
+ * hyperparameters, classes, features or clips no longer match its checkpoint is refused.
+ * `state` is the run's state as the service reads it (`interrupted` when its process died).
+ */
+export function prepareDeepResume(db: Database, runId: number, state: string): PreparedDeepTraining {
+  const run = getRun(db, runId)
+  if (!isDeepRunModel(run.model)) {
+    throw new EarmarkError('conflict', `Run ${runId} is a ${run.model} run: only deep-model runs resume.`)
+  }
+  if (!resumableState(state)) {
+    throw new EarmarkError('conflict', `Run ${runId} is ${state}: only a cancelled, failed or interrupted run resumes.`)
+  }
+  const sources = runClipSources(db, runId)
+  const lost = sources.filter((c) => c.path === null)
+  if (lost.length > 0) {
+    throw new EarmarkError(
+      'conflict',
+      `${lost.length} clips of run ${runId} have left the catalog since it started: train a new run instead`,
+    )
+  }
+  return {
+    model: run.model,
+    spec: parseDeepSpec({ model: run.model, params: run.params } as Parameters<typeof parseDeepSpec>[0]),
+    recipe: deepFeatureSchema.parse(run.featureConfig),
+    seed: run.seed,
+    labels: run.labels,
+    clips: sources.map((c) => ({ ...c, path: c.path as string })),
+    splitMethod: run.splitMethod,
+    skipped: { missing: 0, badAudio: 0, multiLabel: 0 },
+  }
+}
+
+/** Resumes a run prepared by `prepareDeepResume` as the given job. */
+export function resumeDeepTraining(
+  env: TrainEnvironment,
+  runId: number,
+  prepared: PreparedDeepTraining,
+  context: JobContext,
+): Promise<TrainSummary> {
+  reopenRun(env.db, runId, context.jobId)
+  return trainDeepRun(env, runId, { ...prepared, resumed: true }, context)
+}
+
+/** The values of an epoch as the catalog and the live curves keep them. */
+function epochValues(m: EpochMetrics): Record<string, number> {
+  return {
+    loss: m.loss,
+    accuracy: m.accuracy,
+    ...(m.valLoss === null ? {} : { valLoss: m.valLoss }),
+    ...(m.valAccuracy === null ? {} : { valAccuracy: m.valAccuracy }),
+    learningRate: m.learningRate,
+    seconds: m.seconds,
+  }
+}
+
+/** One line naming the engine, for logs and the CLI. */
+export function describeEngine(engine: EngineInfo): string {
+  const extras = [`TensorFlow.js ${engine.version}`]
+  if (engine.name === 'wasm') extras.push(engine.simd ? 'SIMD' : 'no SIMD', `${engine.threads} thread(s)`)
+  const skipped = Object.keys(engine.skipped)
+  if (skipped.length > 0) extras.push(`${skipped.join(', ')} did not load`)
+  return `${engine.name} (${extras.join(', ')})`
+}
+
+/**
+ * Computes the run's inputs, trains in the training worker (checkpoint every epoch, in the run's
+ * folder), then evaluates every split and saves the model there. Each epoch is recorded as it
+ * ends, so a run that stops keeps its history; a cancelled run keeps its checkpoint to resume from.
+ */
+async function trainDeepRun(
+  env: TrainEnvironment,
+  runId: number,
+  plan: PreparedDeepTraining & { resumed: boolean },
+  context: JobContext,
+): Promise<TrainSummary> {
+  const started = performance.now()
+  const { db, now } = env
+  const folder = runFolder(env.projectPath, runId)
+  const timings: Record<string, number> = {}
+  const lap = (name: string, since: number): number => {
+    const at = performance.now()
+    timings[name] = (at - since) / 1000
+    return at
+  }
+  await claimRun(folder)
+  try {
+    let at = performance.now()
+    const inputs = await loadDeepInputs(
+      plan.clips.map((c) => c.path),
+      plan.recipe,
+      {
+        workers: env.workers,
+        signal: context.signal,
+        onProgress: (done, total) => context.progress(done, total, 'computing features'),
+      },
+    )
+    for (const f of inputs.failed.slice(0, 20)) context.log('warn', `${f.path}: ${f.reason}`)
+    if (inputs.failed.length > 20) context.log('warn', `… and ${inputs.failed.length - 20} more clips failed`)
+    if (inputs.failed.length > 0 && !plan.resumed) {
+      removeRunClips(
+        db,
+        runId,
+        inputs.failed.map((f) => (plan.clips[f.index] as PlannedClip).clipId),
+      )
+    }
+    const used = inputs.rows.map((i) => plan.clips[i] as PlannedClip)
+    const classIndex = new Map(plan.labels.map((name, k) => [name, k]))
+    const labels = Int32Array.from(used, (c) => classIndex.get(c.label) as number)
+    const rowsOf = (s: RunSplit): number[] => used.flatMap((c, r) => (c.split === s ? [r] : []))
+    const rows = { train: rowsOf('train'), val: rowsOf('val'), test: rowsOf('test') }
+    if (rows.train.length === 0) throw new Error('no training clip could be read')
+    at = lap('features', at)
+
+    const epochs = plan.spec.params.epochs
+    let engineName = 'tfjs'
+    const handle = startTrainingWorker(
+      { model: plan.spec.model, params: plan.spec.params } as Parameters<typeof startTrainingWorker>[0],
+      {
+        features: inputs.x,
+        shape: inputs.shape,
+        labels,
+        classes: plan.labels,
+        train: rows.train,
+        validation: rows.val,
+      },
+      {
+        checkpointDir: join(folder, 'checkpoint'),
+        modelDir: folder,
+        features: plan.recipe,
+        signal: context.signal,
+        predictAll: true,
+        strictResume: plan.resumed,
+        // The inputs live on in the worker only: the studio does not hold the dataset twice.
+        transferFeatures: true,
+        // About ten live points per epoch, whatever the data's size.
+        batchEvery: Math.max(1, Math.ceil(Math.ceil(rows.train.length / plan.spec.params.batchSize) / 10)),
+        onEngine: (engine) => {
+          engineName = engine.name
+          setRunEngine(db, runId, engine.name)
+          context.log('info', `training on ${describeEngine(engine)}`)
+        },
+        onBatch: (b) => {
+          context.progress((b.epoch - 1) * b.batches + b.batch, epochs * b.batches, `epoch ${b.epoch} of ${epochs}`)
+          context.metrics(b.epoch - 1 + b.batch / b.batches, { batchLoss: b.loss, batchAccuracy: b.accuracy })
+        },
+        onEpoch: (m) => {
+          const values = epochValues(m)
+          putRunEpoch(db, runId, m.epoch, values, now())
+          context.metrics(m.epoch, values)
+        },
+      },
+    )
+    const summary = await handle.result
+    if (summary.resumedFrom > 0) context.log('info', `resumed after epoch ${summary.resumedFrom}`)
+    at = lap('fit', at)
+
+    // Evaluate every split from the worker's predictions; keep per-clip predictions of held-out clips.
+    const probabilities = summary.probabilities
+    if (!probabilities) throw new Error('the training worker returned no predictions')
+    const k = plan.labels.length
+    let testMetrics: ReturnType<typeof classificationMetrics> | undefined
+    for (const s of ['train', 'val', 'test'] as const) {
+      const part = rows[s]
+      if (part.length === 0) continue
+      const proba = new Float64Array(part.length * k)
+      const predicted = new Int32Array(part.length)
+      part.forEach((r, j) => {
+        let best = 0
+        for (let c = 0; c < k; c++) {
+          const p = probabilities[r * k + c] as number
+          proba[j * k + c] = p
+          if (p > (probabilities[r * k + best] as number)) best = c
+        }
+        predicted[j] = best
+      })
+      const truth = Int32Array.from(part, (r) => labels[r] as number)
+      const metrics = classificationMetrics(plan.labels, truth, predicted, { values: proba, nClasses: k })
+      putRunMetrics(db, runId, s, metrics)
+      if (s === 'test') testMetrics = metrics
+      if (s === 'train') continue
+      setRunPredictions(
+        db,
+        runId,
+        part.map((r, j) => ({
+          clipId: (used[r] as PlannedClip).clipId,
+          predicted: plan.labels[predicted[j] as number] as string,
+          probabilities: proba.subarray(j * k, (j + 1) * k),
+        })),
+      )
+    }
+    at = lap('evaluate', at)
+    // labels.json and features.json beside the TensorFlow.js model, as every run folder has them.
+    await writeFile(join(folder, RUN_FILES.labels), `${JSON.stringify(plan.labels)}\n`)
+    await writeFile(
+      join(folder, RUN_FILES.features),
+      `${JSON.stringify({ config: plan.recipe, hash: stableHash(plan.recipe), names: [] }, null, 2)}\n`,
+    )
+    // The saved model supersedes the checkpoint.
+    await rm(join(folder, 'checkpoint'), { recursive: true, force: true })
+    lap('save', at)
+    timings['total'] = (performance.now() - started) / 1000
+    finishRun(db, runId, { state: 'done', modelPath: join(folder, RUN_FILES.model), timings }, now())
+    return {
+      runId,
+      model: plan.model,
+      engine: engineName,
+      epochs: summary.epochs,
+      seconds: timings['total'],
+      metrics: { accuracy: testMetrics?.accuracy ?? null, macroF1: testMetrics?.macro.f1 ?? null },
+    }
+  } catch (error) {
+    const failure = error instanceof TrainingFailedError ? error.failure : null
+    const cancelled = context.signal.aborted || failure === 'cancelled'
+    if (failure === 'out-of-memory' && error instanceof Error && !/smaller batch/.test(error.message)) {
+      error.message = `training ran out of memory (try a smaller batch size): ${error.message}`
+    }
+    if (db.open) {
+      timings['total'] = (performance.now() - started) / 1000
+      finishRun(
+        db,
+        runId,
+        {
+          state: cancelled ? 'cancelled' : 'failed',
+          ...(cancelled ? {} : { error: error instanceof Error ? error.message : String(error) }),
+          timings,
+        },
+        now(),
+      )
+    }
+    throw error
+  } finally {
+    releaseRun(folder)
+  }
+}

@@ -1,0 +1,5 @@
+// Names of a saved deep model's files, apart from the TensorFlow.js code that writes them, so that
+// the catalog, exports and the main process can recognise a deep model without loading TensorFlow.js.
+
+/** The metadata file of a saved deep model (beside model.json and weights.bin). */
+export const DEEP_METADATA_FILE = 'earmark-model.json'

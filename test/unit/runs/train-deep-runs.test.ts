@@ -1,0 +1,199 @@
+// Deep-model runs through the service (issue 6): a CNN trained as a job in the training worker, its
+// epochs recorded as they end and streamed as job:metrics events, its predictions and metrics kept
+// like a tree run's; a cancelled run resumes under the same id; a run whose clips changed is refused.
+import { existsSync, readdirSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { JobMetricsEvent } from '../../../src/shared/contract'
+import type { JobInfo } from '../../../src/shared/domain'
+import type { UnlabeledPage } from '../../../src/shared/active-learning'
+import type { RunDetail, RunInfo, RunPrediction, TrainSummary } from '../../../src/shared/evaluation'
+import { predictFiles } from '../../../src/main/core/runs'
+import { testService } from '../../helpers/service'
+import { writeToneClasses } from '../../helpers/tone-classes'
+
+let close: (() => Promise<void>) | undefined
+afterEach(async () => close?.())
+
+async function project(perClass = 16) {
+  const t = testService()
+  close = () => t.service.close()
+  const audio = join(t.dir, 'audio')
+  const files = writeToneClasses(audio, perClass)
+  const imported = await t.call<JobInfo>('import:start', { source: audio })
+  expect((await t.service.jobs.wait(imported.id)).state).toBe('done')
+  return { ...t, files }
+}
+
+/** A CNN small enough to train in seconds on two cores. */
+const SMALL_CNN = { epochs: 4, batchSize: 8, filters: [8, 16], denseUnits: 16, patience: null }
+
+describe('deep-model runs', { timeout: 300_000 }, () => {
+  it('trains a CNN as a job, records every epoch, streams live metrics, evaluates and saves a model that predicts files', async () => {
+    const { call, service, files, projectPath } = await project()
+    const metrics: JobMetricsEvent[] = []
+    const logs: string[] = []
+    service.events.on('job:metrics', (e) => metrics.push(e))
+    service.events.on('job:log', (e) => logs.push(e.message))
+
+    const job = await call<JobInfo>('train:start', { model: 'cnn', params: { ...SMALL_CNN, epochs: 8 }, seed: 2 })
+    const finished = await service.jobs.wait(job.id)
+    expect(finished.error).toBeNull()
+    const summary = (await call<{ result: TrainSummary }>('jobs:get', { id: job.id })).result
+    expect(summary).toMatchObject({ model: 'cnn', epochs: 8 })
+    expect(['tensorflow', 'wasm', 'cpu']).toContain(summary.engine)
+    expect(logs.some((l) => l.startsWith(`training on ${summary.engine} (TensorFlow.js `))).toBe(true)
+
+    const run = await call<RunDetail>('runs:get', { id: summary.runId })
+    expect(run).toMatchObject({
+      state: 'done',
+      model: 'cnn',
+      engine: summary.engine,
+      labels: ['chirp', 'hum', 'whistle'],
+    })
+    expect(run.params).toMatchObject({ ...SMALL_CNN, epochs: 8, seed: 2, head: 'timePool' })
+    // The default recipe: log-mels at the clips' rate, at least one second long.
+    expect(run.featureConfig).toMatchObject({ kind: 'logmel', sampleRate: 8000, seconds: 1, nMels: 64 })
+    // 48 clips: 20% of each class to test (3 of 16), then 10% of each class's training clips to validation.
+    expect(run.clipCounts.test).toBe(9)
+    expect(run.clipCounts.val).toBeGreaterThanOrEqual(3)
+    expect((run.clipCounts.train ?? 0) + (run.clipCounts.val ?? 0)).toBe(39)
+    expect(run.splitMethod).toMatch(/held out for validation/)
+    expect(run.history.map((h) => h.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
+    for (const h of run.history) {
+      expect(h.values).toMatchObject({
+        loss: expect.any(Number),
+        accuracy: expect.any(Number),
+        valLoss: expect.any(Number),
+        valAccuracy: expect.any(Number),
+      })
+    }
+    expect(run.history[7]!.values['loss']).toBeLessThan(run.history[0]!.values['loss']!)
+    expect(run.accuracy).toBeGreaterThanOrEqual(0.75)
+    expect(Object.keys(run.metrics).sort()).toEqual(['test', 'train', 'val'])
+
+    // Live: every epoch as a whole step with its values, batches in between at fractional steps.
+    const own = metrics.filter((m) => m.jobId === job.id)
+    expect(own.filter((m) => Number.isInteger(m.step) && 'valLoss' in m.values).map((m) => m.step)).toEqual([
+      1, 2, 3, 4, 5, 6, 7, 8,
+    ])
+    expect(own.some((m) => !Number.isInteger(m.step) && 'batchLoss' in m.values)).toBe(true)
+
+    // Held-out clips carry their predictions, as a tree run's do.
+    const test = await call<{ rows: RunPrediction[]; total: number }>('runs:predictions', {
+      id: summary.runId,
+      split: 'test',
+      limit: 100,
+    })
+    expect(test.total).toBe(9)
+    for (const row of test.rows) expect(row.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4)
+
+    // The run folder: a TensorFlow.js model any tool loads, plus what predicting from audio needs; no checkpoint left.
+    const folder = join(projectPath, '..', 'test runs', `run-${summary.runId}`)
+    expect(run.modelPath).toBe(join(folder, 'model.json'))
+    expect(readdirSync(folder).sort()).toEqual([
+      'earmark-model.json',
+      'features.json',
+      'labels.json',
+      'model.json',
+      'weights.bin',
+    ])
+    const predicted = await predictFiles(folder, [files[0]!, join(folder, 'nope.wav')])
+    expect(predicted.model).toBe('cnn')
+    expect(predicted.labels).toEqual(['chirp', 'hum', 'whistle'])
+    expect(predicted.predictions[0]!.predicted).toBe('hum')
+    expect(predicted.predictions[1]).toMatchObject({ predicted: null, error: expect.any(String) })
+
+    // Active learning with a deep run: unlabeled clips predicted in the training worker, most uncertain first.
+    const pool = join(projectPath, '..', 'pool')
+    const poolFiles = writeToneClasses(pool, 2, 99)
+    const pooled = await call<JobInfo>('import:start', { source: pool, labelsFrom: { kind: 'none' } })
+    expect((await service.jobs.wait(pooled.id)).state).toBe('done')
+    const predicting = await call<JobInfo>('runs:predictUnlabeled', { id: summary.runId })
+    expect((await service.jobs.wait(predicting.id)).error).toBeNull()
+    const queue = await call<UnlabeledPage>('runs:unlabeled', { id: summary.runId, order: 'margin' })
+    expect(queue.total).toBe(poolFiles.length)
+    const margins = queue.rows.map((r) => r.margin)
+    expect(margins).toEqual([...margins].sort((a, b) => a - b))
+    const right = queue.rows.filter((r) => r.path.includes(`${join(pool, r.predicted)}/`)).length
+    expect(right / queue.rows.length).toBeGreaterThanOrEqual(0.8)
+
+    // Export carries the weights too.
+    const out = join(projectPath, '..', 'export')
+    const exported = await call<{ files: string[] }>('runs:export', { id: summary.runId, out })
+    expect(exported.files.map((f) => f.slice(out.length + 1)).sort()).toEqual([
+      'earmark-model.json',
+      'features.json',
+      'labels.json',
+      'model.json',
+      'run.json',
+      'weights.bin',
+    ])
+  })
+
+  it('refuses bad hyperparameters and recipes before any job starts', async () => {
+    const { call } = await project(4)
+    await expect(call('train:start', { model: 'cnn', params: { epoch: 3 } })).rejects.toMatchObject({
+      code: 'invalid-input',
+      message: expect.stringMatching(/epoch/),
+    })
+    await expect(
+      call('train:start', { model: 'lstm', features: { kind: 'mfcc', sampleRate: -1 } }),
+    ).rejects.toMatchObject({ code: 'invalid-input', message: expect.stringMatching(/sampleRate/) })
+    await expect(call('train:start', { model: 'transfer', params: { baseModel: '/nowhere' } })).rejects.toMatchObject({
+      code: 'invalid-input',
+      message: expect.stringMatching(/feature settings/),
+    })
+    expect(await call<RunInfo[]>('runs:list', {})).toEqual([])
+  })
+
+  it('cancels a run after an epoch, keeps its checkpoint, and resumes it under the same id to the end', async () => {
+    const { call, service, projectPath } = await project()
+    const params = { ...SMALL_CNN, epochs: 5 }
+    const job = await call<JobInfo>('train:start', { model: 'cnn', params, seed: 4 })
+    const stop = service.events.on('job:metrics', (e) => {
+      if (e.jobId === job.id && e.step === 2 && 'valLoss' in e.values) void call('jobs:cancel', { id: job.id })
+    })
+    expect((await service.jobs.wait(job.id)).state).toBe('cancelled')
+    stop()
+    const [cancelled] = await call<RunInfo[]>('runs:list', {})
+    expect(cancelled!.state).toBe('cancelled')
+    const folder = join(projectPath, '..', 'test runs', `run-${cancelled!.id}`)
+    expect(existsSync(join(folder, 'checkpoint'))).toBe(true)
+    const before = (await call<RunDetail>('runs:get', { id: cancelled!.id })).history.length
+    expect(before).toBeGreaterThanOrEqual(2)
+
+    const logs: string[] = []
+    service.events.on('job:log', (e) => logs.push(e.message))
+    const resumed = await call<JobInfo>('train:resume', { id: cancelled!.id })
+    const finished = await service.jobs.wait(resumed.id)
+    expect(finished.error).toBeNull()
+    expect(logs).toContain(`resumed after epoch ${before}`)
+    const runs = await call<RunInfo[]>('runs:list', {})
+    expect(runs).toHaveLength(1)
+    const run = await call<RunDetail>('runs:get', { id: cancelled!.id })
+    expect(run.state).toBe('done')
+    expect(run.history.map((h) => h.epoch)).toEqual([1, 2, 3, 4, 5])
+    expect(run.jobId).toBe(resumed.id)
+    // A finished run does not resume.
+    await expect(call('train:resume', { id: run.id })).rejects.toMatchObject({ code: 'conflict' })
+  })
+
+  it('refuses to resume a run whose clips changed since its checkpoint', async () => {
+    const { call, service, files } = await project()
+    const job = await call<JobInfo>('train:start', { model: 'cnn', params: { ...SMALL_CNN, epochs: 5 }, seed: 4 })
+    const stop = service.events.on('job:metrics', (e) => {
+      if (e.jobId === job.id && e.step === 1 && 'valLoss' in e.values) void call('jobs:cancel', { id: job.id })
+    })
+    await service.jobs.wait(job.id)
+    stop()
+    const [run] = await call<RunInfo[]>('runs:list', {})
+    // A training clip's file goes: the data no longer matches the checkpoint's.
+    rmSync(files[1]!)
+    const resumed = await call<JobInfo>('train:resume', { id: run!.id })
+    const finished = await service.jobs.wait(resumed.id)
+    expect(finished.state).toBe('failed')
+    expect(finished.error).toMatch(/checkpoint belongs to config [0-9a-f]{12}.*train a new run instead/)
+    expect((await call<RunInfo[]>('runs:list', {}))[0]!.state).toBe('failed')
+  })
+})
