@@ -25,6 +25,8 @@ import { mapMethods } from './explorer'
 import type { SweepableModel, SweepInfo, SweepTrial } from './sweeps'
 import { preprocessStepSchema } from './preprocess'
 import { spectrogramSettingsSchema, type SpectrogramSettings } from './spectrogram'
+import type { LeakageReport, SplitCheck } from './leakage'
+import type { RunEvaluation, RunReportFiles } from './report'
 import {
   predictionOrders,
   runModels,
@@ -348,6 +350,23 @@ export const apiMethods = {
     z.object({ id }).strict(),
     'Resume a cancelled, failed or interrupted deep-model run from its last checkpoint, under the same run id; the result is the run summary.',
   ),
+  'train:check': method<SplitCheck>()(
+    z
+      .object({
+        model: z.enum(runModels),
+        params: z.record(z.string().max(100), z.unknown()).default({}),
+        seed: z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 32 - 1)
+          .default(0),
+        testFraction: z.number().gt(0).lt(1).default(0.2),
+        validationFraction: z.number().gt(0).lt(1).optional(),
+      })
+      .strict(),
+    'The split `train:start` would use with these settings (clips per side, how it was made) and what leaks in it: groups and identical audio on both sides of training and test.',
+  ),
   'sweeps:start': method<{ sweepId: number; job: JobInfo }>()(
     z.object({ spec: sweepSpecSchema, workers: z.number().int().min(1).max(64).optional() }).strict(),
     'Create a hyperparameter sweep from its spec and run it as a job (trials cross-validated on worker threads).',
@@ -398,6 +417,14 @@ export const apiMethods = {
     z.object({ id, out: filePath }).strict(),
     "Write a run's model, class names, feature configuration and summary into a folder.",
   ),
+  'runs:evaluation': method<RunEvaluation>()(
+    z.object({ id, split: z.enum(runSplits).default('test') }).strict(),
+    "A run's metrics on a split with every clip's prediction, as `earmark evaluate --json` prints them.",
+  ),
+  'runs:report': method<RunReportFiles>()(
+    z.object({ id, split: z.enum(runSplits).default('test'), out: filePath }).strict(),
+    "Write a run's evaluation on a split into a folder: metrics.json, metrics.csv, predictions.csv, report.html.",
+  ),
   'runs:predictUnlabeled': method<JobInfo>()(
     z.object({ id }).strict(),
     "Predict every unlabeled clip with a run's model as a job, replacing the run's earlier predictions of them.",
@@ -412,6 +439,10 @@ export const apiMethods = {
       })
       .strict(),
     "A run's predictions of clips still unlabeled, most uncertain first (least margin or highest entropy).",
+  ),
+  'runs:leakage': method<LeakageReport>()(
+    z.object({ id }).strict(),
+    "What leaked between a run's training (with validation) and test clips: groups and identical audio on both sides.",
   ),
   'explorer:map': method<JobInfo>()(
     z

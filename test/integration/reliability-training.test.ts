@@ -4,7 +4,7 @@
 // `EARMARK_TRAIN_KILLS` scales the number of kill points and `EARMARK_SOAK_EPOCHS` the soak
 // (npm run reliability).
 import { spawn } from 'node:child_process'
-import { readdirSync, writeFileSync } from 'node:fs'
+import { readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import Database from 'better-sqlite3'
@@ -287,5 +287,40 @@ describe('training reliability', { timeout: 600_000 }, () => {
     console.log(
       `T7: ${epochs.length} epochs on ${engine.name}: ${settled[0]!.tensors} tensors every epoch; RSS floor ${floors[0].toFixed(0)} → ${floors[1].toFixed(0)} MB (${(100 * growth).toFixed(1)}%), peak ${Math.max(...rss).toFixed(0)} MB; epoch time drift ${(100 * drift).toFixed(1)}%`,
     )
+  })
+
+  it('D6/T7: labeling alongside a training run is never blocked, and the WAL stays bounded', async () => {
+    const project = newProject()
+    const { service: s, call } = service(project)
+    const job = await call<JobInfo>('train:start', {
+      model: 'cnn',
+      params: { epochs: 6, batchSize: 4, filters: [8, 16], patience: null },
+    })
+    const classes = await call<{ id: number; name: string }[]>('classes:list', {})
+    const clips = await call<{ rows: { id: number }[] }>('clips:query', { limit: 100 })
+    const latencies: number[] = []
+    let running = true
+    void s.jobs.wait(job.id).then(() => (running = false))
+    // A person labeling as fast as the keys go, for as long as the run trains.
+    for (let i = 0; running; i++) {
+      const clip = clips.rows[i % clips.rows.length]!
+      const started = performance.now()
+      await call('labels:assign', { clipId: clip.id, classId: classes[i % classes.length]!.id })
+      latencies.push(performance.now() - started)
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+    expect((await s.jobs.wait(job.id)).state).toBe('done')
+    latencies.sort((a, b) => a - b)
+    const p95 = latencies[Math.floor(0.95 * latencies.length)]!
+    const wal = statSync(`${project}-wal`, { throwIfNoEntry: false })?.size ?? 0
+    console.log(
+      `D6: ${latencies.length} label writes during training: median ${latencies[latencies.length >> 1]!.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms; WAL ${(wal / 2 ** 20).toFixed(2)} MB`,
+    )
+    expect(latencies.length).toBeGreaterThan(50)
+    expect(p95).toBeLessThan(100)
+    expect(wal).toBeLessThan(64 * 2 ** 20)
+    // The run trained on the labels it started with, and says they have changed since.
+    expect((await call<RunInfo[]>('runs:list', {}))[0]!.outdatedLabels).toBeGreaterThan(0)
+    expect(integrity(project)).toBe('ok')
   })
 })

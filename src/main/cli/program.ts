@@ -12,6 +12,7 @@ import { registerLabels } from './commands/labels'
 import { registerRescan } from './commands/rescan'
 import { registerServe } from './commands/serve'
 import { registerExport } from './commands/export'
+import { registerEvaluate } from './commands/evaluate'
 import { registerFeatures } from './commands/features'
 import { registerPredict } from './commands/predict'
 import { registerRuns } from './commands/runs'
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
   registerRuns(program)
   registerPredict(program)
   registerExport(program)
+  registerEvaluate(program)
   registerFeatures(program)
   registerSweep(program)
   return program

@@ -59,6 +59,8 @@ import {
 } from './runs'
 import { resolveMedia, type MediaResponse } from './media/media'
 import { predictUnlabeledClips, runModelPath } from './runs/predict-unlabeled'
+import { loadRunReport, runEvaluation, writeRunReport } from './runs/report'
+import { checkPlannedSplit, runLeakage } from './runs/split-leakage'
 import { unlabeledPredictionPage } from './catalog/unlabeled-predictions'
 import { buildClipMap } from './explorer/clip-map'
 import type { SpectrogramRequest } from '@shared/spectrogram'
@@ -386,6 +388,14 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
       )
     },
     'train:models': () => trainableModels(),
+    'train:check': ({ model, params, seed, testFraction, validationFraction }) =>
+      checkPlannedSplit(catalog().db, {
+        model,
+        params,
+        seed,
+        testFraction,
+        ...(validationFraction === undefined ? {} : { validationFraction }),
+      }),
     'train:resume': ({ id }) => {
       const project = catalog()
       const run = runState(project, getRun(project.db, id))
@@ -433,6 +443,8 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
         ...(predicted === undefined ? {} : { predicted }),
       }),
     'runs:export': async ({ id, out }) => ({ files: await exportRun(catalog().db, id, out) }),
+    'runs:evaluation': ({ id, split }) => runEvaluation(loadRunReport(catalog().db, id, split)),
+    'runs:report': async ({ id, split, out }) => ({ files: await writeRunReport(catalog().db, id, split, out, now()) }),
     'runs:predictUnlabeled': ({ id }) => {
       const project = catalog()
       runModelPath(getRun(project.db, id))
@@ -441,6 +453,7 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
       )
     },
     'runs:unlabeled': ({ id, order, offset, limit }) => unlabeledPredictionPage(catalog().db, id, order, offset, limit),
+    'runs:leakage': ({ id }) => runLeakage(catalog().db, id),
     'explorer:map': ({ method, seed, runId }) => {
       const project = catalog()
       if (runId !== undefined) runModelPath(getRun(project.db, runId))

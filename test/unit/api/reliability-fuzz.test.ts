@@ -21,7 +21,7 @@ const RUNS = Number(process.env['EARMARK_FUZZ_API_RUNS'] ?? 300)
  * anything, valid or not.
  */
 const REFUSED_ONLY =
-  /^(project:open|project:create|project:backup|import:|labels:export|labels:import|runs:export|runs:predictUnlabeled|explorer:|train:start|sweeps:|featureSets:compute)/
+  /^(project:open|project:create|project:backup|import:|labels:export|labels:import|runs:export|runs:report|runs:predictUnlabeled|explorer:|train:start|sweeps:|featureSets:compute)/
 
 /** Strings that have broken query builders and parsers elsewhere. */
 const hostileString = fc.oneof(

@@ -56,6 +56,16 @@ export function registerTrain(program: Command): void {
           throw new InvalidArgumentError('give either --model to train a new run or --resume RUN to resume one')
         }
         const features = opts.features === undefined ? undefined : readFeatures(opts.features)
+        if (opts.model !== undefined) {
+          // Split hygiene before training: a group or audio on both sides makes the test score optimistic.
+          const check = await call('train:check', {
+            model: opts.model,
+            params: opts.param,
+            ...(opts.seed === undefined ? {} : { seed: opts.seed }),
+            ...(opts.testFraction === undefined ? {} : { testFraction: opts.testFraction }),
+          })
+          if (check.leakage.leakingTestClips > 0) process.stderr.write(`warning: ${check.leakage.summary}\n`)
+        }
         const job =
           opts.resume !== undefined
             ? await call('train:resume', { id: opts.resume })

@@ -26,3 +26,4 @@ export {
   type Fold,
   type RunSplitAssignment,
 } from './splits'
+export { findLeakage, type LeakageClip } from './leakage'

@@ -1,0 +1,96 @@
+import { InvalidArgumentError, type Command } from 'commander'
+import { runSplits, type RunSplit } from '@shared/evaluation'
+import type { EvaluationMetrics } from '@shared/report'
+import { cliContext } from '../context'
+import { printJson } from '../output'
+
+const parseSplit = (value: string): RunSplit => {
+  if (!(runSplits as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`expected one of ${runSplits.join(', ')}`)
+  return value as RunSplit
+}
+
+const parseRunId = (value: string): number => {
+  const id = Number(value)
+  if (!Number.isInteger(id) || id < 1) throw new InvalidArgumentError('expected a run id (a positive integer)')
+  return id
+}
+
+/** `earmark evaluate PROJECT --run ID`: a run's classification report and confusion matrix on a split. */
+export function registerEvaluate(program: Command): void {
+  program
+    .command('evaluate')
+    .description("print a run's per-class precision, recall, F1 and confusion matrix on a split, or write a report")
+    .argument('<project>', 'project file')
+    .requiredOption('--run <id>', 'the run to evaluate', parseRunId)
+    .option('--split <split>', `the split whose predictions to score: ${runSplits.join(', ')}`, parseSplit, 'test')
+    .option('--report <dir>', 'also write metrics.json, metrics.csv, predictions.csv and report.html into a folder')
+    .option('--json', "print the metrics and every clip's prediction as one JSON object")
+    .action(async (project: string, opts: { run: number; split: RunSplit; report?: string; json?: boolean }) => {
+      const { service, call } = cliContext(project)
+      try {
+        const evaluation = await call('runs:evaluation', { id: opts.run, split: opts.split })
+        const written =
+          opts.report === undefined
+            ? []
+            : (await call('runs:report', { id: opts.run, split: opts.split, out: opts.report })).files
+        if (written.length > 0)
+          console.error(`Wrote ${written.length} files:\n${written.map((f) => `  ${f}`).join('\n')}`)
+        if (opts.json) printJson(evaluation)
+        else console.log(classificationReport(evaluation, `Run #${opts.run} on its ${opts.split} split`))
+      } finally {
+        await service.close()
+      }
+    })
+}
+
+/** A readable report as scikit-learn's classification_report prints it, then the confusion matrix. */
+export function classificationReport(m: EvaluationMetrics, title: string): string {
+  const count = m.confusion.flat().reduce((a, b) => a + b, 0)
+  const nameWidth = Math.max(12, ...m.labels.map((l) => l.length))
+  const num = (v: number) => v.toFixed(4).padStart(10)
+  const line = (name: string, cells: string[]) => `${name.padStart(nameWidth)}${cells.join('')}`
+  const scores = m.labels.map((name) => {
+    const s = m.perClass[name]
+    return s ? line(name, [num(s.precision), num(s.recall), num(s.f1), String(s.support).padStart(10)]) : ''
+  })
+  const blank = ''.padStart(10)
+  const report = [
+    title,
+    '',
+    line(
+      '',
+      ['precision', 'recall', 'f1-score', 'support'].map((h) => h.padStart(10)),
+    ),
+    '',
+    ...scores,
+    '',
+    line('accuracy', [blank, blank, num(m.accuracy), String(count).padStart(10)]),
+    line('macro avg', [num(m.macro.precision), num(m.macro.recall), num(m.macro.f1), String(count).padStart(10)]),
+    line('weighted avg', [
+      num(m.weighted.precision),
+      num(m.weighted.recall),
+      num(m.weighted.f1),
+      String(count).padStart(10),
+    ]),
+  ]
+  // Each column as wide as its class name or its widest count, so the matrix stays aligned.
+  const widths = m.labels.map((l, p) => Math.max(l.length, ...m.confusion.map((row) => String(row[p]).length)) + 2)
+  const width = (p: number) => widths[p] as number
+  const matrix = [
+    '',
+    'Confusion matrix (rows: true class, columns: predicted class)',
+    '',
+    line(
+      '',
+      m.labels.map((l, p) => l.padStart(width(p))),
+    ),
+    ...m.confusion.map((row, t) =>
+      line(
+        m.labels[t] as string,
+        row.map((v, p) => String(v).padStart(width(p))),
+      ),
+    ),
+  ]
+  return [...report, ...matrix].join('\n')
+}
