@@ -138,6 +138,21 @@ function isValidRegex(pattern: string): boolean {
 }
 
 /** Declares a method: its input schema, a one-line summary, and (as a type only) its result. */
+/** What a training run is asked for; `train:start` and `train:check` take the same settings. */
+const trainSettings = z.object({
+  model: z.enum(runModels),
+  params: z.record(z.string().max(100), z.unknown()).default({}),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1)
+    .default(0),
+  testFraction: z.number().gt(0).lt(1).default(0.2),
+  /** Deep models: share of each class's training clips held out for validation when no clip is in `val`. */
+  validationFraction: z.number().gt(0).lt(1).optional(),
+})
+
 const method =
   <R>() =>
   <S extends z.ZodType>(input: S, summary: string) => ({
@@ -324,22 +339,7 @@ export const apiMethods = {
   ),
 
   'train:start': method<JobInfo>()(
-    z
-      .object({
-        model: z.enum(runModels),
-        params: z.record(z.string().max(100), z.unknown()).default({}),
-        features: z.record(z.string().max(100), z.unknown()).optional(),
-        seed: z
-          .number()
-          .int()
-          .min(0)
-          .max(2 ** 32 - 1)
-          .default(0),
-        testFraction: z.number().gt(0).lt(1).default(0.2),
-        /** Deep models: share of each class's training clips held out for validation when no clip is in `val`. */
-        validationFraction: z.number().gt(0).lt(1).optional(),
-      })
-      .strict(),
+    trainSettings.extend({ features: z.record(z.string().max(100), z.unknown()).optional() }).strict(),
     'Train a model on the labelled clips as a job (catalog split, else a seeded stratified draw); the result is the run summary. Deep models (cnn, crnn, lstm, transfer) train in a worker thread on TensorFlow.js, with per-epoch metrics as job:metrics events.',
   ),
   'train:models': method<TrainableModel[]>()(
@@ -351,20 +351,7 @@ export const apiMethods = {
     'Resume a cancelled, failed or interrupted deep-model run from its last checkpoint, under the same run id; the result is the run summary.',
   ),
   'train:check': method<SplitCheck>()(
-    z
-      .object({
-        model: z.enum(runModels),
-        params: z.record(z.string().max(100), z.unknown()).default({}),
-        seed: z
-          .number()
-          .int()
-          .min(0)
-          .max(2 ** 32 - 1)
-          .default(0),
-        testFraction: z.number().gt(0).lt(1).default(0.2),
-        validationFraction: z.number().gt(0).lt(1).optional(),
-      })
-      .strict(),
+    trainSettings.strict(),
     'The split `train:start` would use with these settings (clips per side, how it was made) and what leaks in it: groups and identical audio on both sides of training and test.',
   ),
   'sweeps:start': method<{ sweepId: number; job: JobInfo }>()(

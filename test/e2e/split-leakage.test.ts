@@ -5,10 +5,10 @@ import { readdirSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { assertBuilt, runEarmark, startServe, stopServe } from '../helpers/cli'
+import { assertBuilt, stopServe } from '../helpers/cli'
 import { tempDir } from '../helpers/temp'
 import { writeToneClasses } from '../helpers/tone-classes'
-import { launchChromium, StudioPage } from './studio'
+import { serveNewProject, StudioPage } from './studio'
 
 let browser: Browser
 let served: { url: string; child: ChildProcess }
@@ -27,12 +27,8 @@ beforeAll(async () => {
     }
   }
   const project = join(dir, 'Speakers.earmark')
-  expect(runEarmark(['init', project, '--name', 'Speakers']).code).toBe(0)
   const pattern = 'pattern:(?<label>[a-z]+)_(?<group>[a-z]+)_\\d+\\.wav'
-  const imported = runEarmark(['import', project, audio, '--labels-from', pattern])
-  expect(imported.code, imported.stderr).toBe(0)
-  served = await startServe([project])
-  browser = await launchChromium()
+  ;({ served, browser } = await serveNewProject(project, 'Speakers', audio, ['--labels-from', pattern]))
 }, 120_000)
 
 afterAll(async () => {

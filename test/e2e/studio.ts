@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import { ROOT } from '../helpers/cli'
+import { expect } from 'vitest'
+import { ROOT, runEarmark, startServe } from '../helpers/cli'
 
 /** Debian's Chromium; Playwright never downloads its own browser here. */
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
@@ -60,4 +61,20 @@ export class StudioPage {
     await this.page.screenshot({ path, fullPage: true })
     return path
   }
+}
+
+/**
+ * A new project made as a person would with the CLI (init, then import `source` with these
+ * options), served with `earmark serve`, and a Chromium to open it in.
+ */
+export async function serveNewProject(
+  project: string,
+  name: string,
+  source: string,
+  importArgs: string[] = [],
+): Promise<{ served: Awaited<ReturnType<typeof startServe>>; browser: Browser }> {
+  expect(runEarmark(['init', project, '--name', name]).code).toBe(0)
+  const imported = runEarmark(['import', project, source, ...importArgs])
+  expect(imported.code, imported.stderr).toBe(0)
+  return { served: await startServe([project]), browser: await launchChromium() }
 }

@@ -4,10 +4,10 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { assertBuilt, runEarmark, startServe, stopServe } from '../helpers/cli'
+import { assertBuilt, stopServe } from '../helpers/cli'
 import { FSDD, FSDD_MISSING, hasFsdd } from '../helpers/fsdd'
 import { tempDir } from '../helpers/temp'
-import { launchChromium, SCREENSHOTS, StudioPage } from './studio'
+import { SCREENSHOTS, serveNewProject, StudioPage } from './studio'
 
 let browser: Browser
 let served: { url: string; child: ChildProcess }
@@ -26,11 +26,7 @@ beforeAll(async () => {
   writeFileSync(manifest, ['path,label,group,split', ...rows].join('\n'))
   const project = join(dir, 'Digits.earmark')
   projectPath = project
-  expect(runEarmark(['init', project, '--name', 'Digits']).code).toBe(0)
-  const imported = runEarmark(['import', project, manifest, '--labels-from', 'csv'])
-  expect(imported.code, imported.stderr).toBe(0)
-  served = await startServe([project])
-  browser = await launchChromium()
+  ;({ served, browser } = await serveNewProject(project, 'Digits', manifest, ['--labels-from', 'csv']))
 }, 120_000)
 
 afterAll(async () => {

@@ -5,10 +5,10 @@ import type { ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { assertBuilt, runEarmark, startServe, stopServe } from '../helpers/cli'
+import { assertBuilt, stopServe } from '../helpers/cli'
 import { tempDir } from '../helpers/temp'
 import { writeToneClasses } from '../helpers/tone-classes'
-import { launchChromium, StudioPage } from './studio'
+import { serveNewProject, StudioPage } from './studio'
 
 let browser: Browser
 let served: { url: string; child: ChildProcess }
@@ -18,11 +18,7 @@ beforeAll(async () => {
   const dir = tempDir()
   writeToneClasses(join(dir, 'audio'), 16)
   const project = join(dir, 'Tones.earmark')
-  expect(runEarmark(['init', project, '--name', 'Tones']).code).toBe(0)
-  const imported = runEarmark(['import', project, join(dir, 'audio')])
-  expect(imported.code, imported.stderr).toBe(0)
-  served = await startServe([project])
-  browser = await launchChromium()
+  ;({ served, browser } = await serveNewProject(project, 'Tones', join(dir, 'audio')))
 }, 120_000)
 
 afterAll(async () => {

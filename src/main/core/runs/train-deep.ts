@@ -33,7 +33,7 @@ import { startTrainingWorker, TrainingFailedError } from '../training/worker-hos
 import { RUN_FILES, runFolder } from './artifacts'
 import { loadDeepInputs } from './features'
 import { claimRun, releaseRun } from './liveness'
-import { commonSampleRate, labelledSplit, type TrainEnvironment } from './train'
+import { commonSampleRate, labelledSplit, recordStoppedRun, type TrainEnvironment } from './train'
 
 /*
  * Deep-model runs (issue 6) in the catalog: the same record as a tree run (clips and labels at
@@ -423,19 +423,8 @@ async function trainDeepRun(
     if (failure === 'out-of-memory' && error instanceof Error && !/smaller batch/.test(error.message)) {
       error.message = `training ran out of memory (try a smaller batch size): ${error.message}`
     }
-    if (db.open) {
-      timings['total'] = (performance.now() - started) / 1000
-      finishRun(
-        db,
-        runId,
-        {
-          state: cancelled ? 'cancelled' : 'failed',
-          ...(cancelled ? {} : { error: error instanceof Error ? error.message : String(error) }),
-          timings,
-        },
-        now(),
-      )
-    }
+    timings['total'] = (performance.now() - started) / 1000
+    recordStoppedRun(db, runId, error, cancelled, timings, now())
     throw error
   } finally {
     releaseRun(folder)

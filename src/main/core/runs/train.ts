@@ -277,22 +277,32 @@ export async function runTraining(
       metrics: { accuracy: testMetrics?.accuracy ?? null, macroF1: testMetrics?.macro.f1 ?? null },
     }
   } catch (error) {
-    if (db.open) {
-      const cancelled = context.signal.aborted
-      timings['total'] = (performance.now() - started) / 1000
-      finishRun(
-        db,
-        runId,
-        {
-          state: cancelled ? 'cancelled' : 'failed',
-          ...(cancelled ? {} : { error: error instanceof Error ? error.message : String(error) }),
-          timings,
-        },
-        now(),
-      )
-    }
+    timings['total'] = (performance.now() - started) / 1000
+    recordStoppedRun(db, runId, error, context.signal.aborted, timings, now())
     throw error
   }
+}
+
+/** Ends a run that stopped: cancelled (its work kept for a resume), or failed with the error's message. */
+export function recordStoppedRun(
+  db: Database,
+  runId: number,
+  error: unknown,
+  cancelled: boolean,
+  timings: Record<string, number>,
+  at: Date,
+): void {
+  if (!db.open) return
+  finishRun(
+    db,
+    runId,
+    {
+      state: cancelled ? 'cancelled' : 'failed',
+      ...(cancelled ? {} : { error: error instanceof Error ? error.message : String(error) }),
+      timings,
+    },
+    at,
+  )
 }
 
 /** A model's predictions and metrics on labelled rows. */
