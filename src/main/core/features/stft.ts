@@ -138,7 +138,11 @@ function buildPlan(options: ResolvedStftOptions): StftPlan {
 
 /** `librosa.stft(y, …)`: the complex STFT, frame-major (the transpose of librosa's `(1 + n_fft/2, t)`). */
 export function stft(y: ArrayLike<number>, options: StftOptions = {}): ComplexSpectrogram {
-  const plan = planStft(options)
+  return stftWithPlan(planStft(options), y)
+}
+
+/** The STFT of `y` under a plan already made (callers that transform several signals alike). */
+export function stftWithPlan(plan: StftPlan, y: ArrayLike<number>): ComplexSpectrogram {
   const { padded, nFrames } = plan.frames(y)
   const nBins = plan.nBins
   const re = new Float32Array(nFrames * nBins)

@@ -1,6 +1,6 @@
 import { EarmarkError } from '../errors'
 import { ComplexFft } from '../features/fft'
-import { planStft, type StftPlan } from '../features/stft'
+import { planStft, stftWithPlan, type ComplexSpectrogram } from '../features/stft'
 import { monoOf, type Audio } from './levels'
 
 /** Where the noise profile comes from: the quietest share of the frames, or a noise-only span (seconds). */
@@ -26,12 +26,7 @@ const EPS = 2.220446049250313e-16
 const TOP_DB = 80
 
 /** A spectrogram held as re/im, frame-major, float32 (a minute of 44.1 kHz audio is ~40 MB). */
-interface Spectrum {
-  re: Float32Array
-  im: Float32Array
-  nFrames: number
-  nBins: number
-}
+type Spectrum = ComplexSpectrogram
 
 /**
  * Stationary spectral gating, in the manner of the `noisereduce` package (Sainburg 2020, after
@@ -47,7 +42,7 @@ export function spectralGate(audio: Audio, options: SpectralGateOptions): Audio 
   const hop = Math.floor(nFft / 4)
   if (n === 0) return audio
   const plan = planStft({ nFft, hopLength: hop, winLength: nFft, window: 'hann', center: true, padMode: 'constant' })
-  const noiseSpectrum = analyse(plan, monoOf(audio.channels))
+  const noiseSpectrum = stftWithPlan(plan, monoOf(audio.channels))
   const frames = noiseFrames(noiseSpectrum, options.noise, hop, audio.sampleRate)
   const noiseDb = rawDb(noiseSpectrum)
   const threshold = noiseThreshold(noiseDb, noiseSpectrum.nBins, frames, options.nStdThresh)
@@ -57,7 +52,7 @@ export function spectralGate(audio: Audio, options: SpectralGateOptions): Audio 
   const nGradTime = Math.max(0, Math.floor(options.timeSmoothMs / ((hop / sr) * 1000)))
   const channels = audio.channels.map((channel) => {
     const mono = audio.channels.length === 1
-    const spectrum = mono ? noiseSpectrum : analyse(plan, channel)
+    const spectrum = mono ? noiseSpectrum : stftWithPlan(plan, channel)
     const mask = gateMask(spectrum, mono ? noiseDb : rawDb(spectrum), threshold, options.propDecrease)
     smooth(mask, spectrum.nFrames, spectrum.nBins, nGradFreq, nGradTime)
     for (let i = 0; i < mask.length; i++) {
@@ -67,21 +62,6 @@ export function spectralGate(audio: Audio, options: SpectralGateOptions): Audio 
     return istft(spectrum, plan.window, nFft, hop, n)
   })
   return { ...audio, channels }
-}
-
-function analyse(plan: StftPlan, samples: Float32Array): Spectrum {
-  const { padded, nFrames } = plan.frames(samples)
-  const nBins = plan.nBins
-  const re = new Float32Array(nFrames * nBins)
-  const im = new Float32Array(nFrames * nBins)
-  const fr = new Float64Array(nBins)
-  const fi = new Float64Array(nBins)
-  for (let t = 0; t < nFrames; t++) {
-    plan.transformFrame(padded, t, fr, fi)
-    re.set(fr, t * nBins)
-    im.set(fi, t * nBins)
-  }
-  return { re, im, nFrames, nBins }
 }
 
 /** 20 log10(|X| + eps) of every bin, frame-major: computed once per spectrogram. */
