@@ -1,8 +1,12 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { exportRunFiles } from '../../../src/main/core/runs'
 import {
   arraySource,
   initEngine,
+  loadDeepModel,
   predictDeep,
   saveDeepModel,
   trainDeepModel,
@@ -25,6 +29,76 @@ function dataset(d: WorkerDataset): DeepDataset {
 /** The same bands relabelled: a two-class task (band 0 against the rest) the base never saw. */
 function relabelled(d: WorkerDataset): WorkerDataset {
   return { ...d, labels: d.labels.map((c) => (c === 0 ? 0 : 1)), classes: ['low', 'not low'] }
+}
+
+/**
+ * A GraphModel folder as the tfjs converter writes one (model.json with a GraphDef topology, and a
+ * weight shard), built by hand: input [batch, frames, features] → mean over frames → MatMul with a
+ * fixed projection → ReLU → node "embedding" (an embedding of each band's mean energy).
+ */
+function writeGraphModel(dir: string, frames: number, features: number): void {
+  const units = features
+  const projection = new Float32Array(features * units)
+  for (let i = 0; i < features; i++) projection[i * units + i] = 1
+  const float = { type: 'DT_FLOAT' }
+  const nodes = [
+    {
+      name: 'input',
+      op: 'Placeholder',
+      attr: {
+        dtype: float,
+        shape: { shape: { dim: [{ size: '-1' }, { size: `${frames}` }, { size: `${features}` }] } },
+      },
+    },
+    {
+      name: 'axis',
+      op: 'Const',
+      attr: { dtype: { type: 'DT_INT32' }, value: { tensor: { dtype: 'DT_INT32', tensorShape: {} } } },
+    },
+    {
+      name: 'projection',
+      op: 'Const',
+      attr: {
+        dtype: float,
+        value: { tensor: { dtype: 'DT_FLOAT', tensorShape: { dim: [{ size: `${features}` }, { size: `${units}` }] } } },
+      },
+    },
+    {
+      name: 'mean',
+      op: 'Mean',
+      input: ['input', 'axis'],
+      attr: { T: float, Tidx: { type: 'DT_INT32' }, keep_dims: { b: false } },
+    },
+    {
+      name: 'project',
+      op: 'MatMul',
+      input: ['mean', 'projection'],
+      attr: { T: float, transpose_a: { b: false }, transpose_b: { b: false } },
+    },
+    { name: 'relu', op: 'Relu', input: ['project'], attr: { T: float } },
+    { name: 'embedding', op: 'Identity', input: ['relu'], attr: { T: float } },
+  ]
+  mkdirSync(dir, { recursive: true })
+  const shard = Buffer.concat([Buffer.from(new Int32Array([1]).buffer), Buffer.from(projection.buffer)])
+  writeFileSync(join(dir, 'group1-shard1of1.bin'), shard)
+  writeFileSync(
+    join(dir, 'model.json'),
+    JSON.stringify({
+      format: 'graph-model',
+      generatedBy: 'earmark test',
+      convertedBy: 'hand',
+      modelTopology: { node: nodes, library: {}, versions: {} },
+      weightsManifest: [
+        {
+          paths: ['group1-shard1of1.bin'],
+          weights: [
+            { name: 'axis', shape: [], dtype: 'int32' },
+            { name: 'projection', shape: [features, units], dtype: 'float32' },
+          ],
+        },
+      ],
+    }),
+  )
 }
 
 function valuesByName(model: tf.LayersModel): Map<string, number[]> {
@@ -85,6 +159,47 @@ describe('transfer learning', { timeout: 180_000 }, () => {
     // Exactly the base's top layer with weights (its hidden dense layer: kernel and bias) moved.
     expect(changed.map(([name]) => name.split('/')[1])).toEqual(['kernel', 'bias'])
     expect(changed.every(([name]) => name.startsWith('dense'))).toBe(true)
+  })
+
+  it('uses a GraphModel as a frozen embedding, and the saved run (and its export) carries the graph', async () => {
+    const graphDir = tempDir()
+    writeGraphModel(graphDir, 12, 8)
+    const data = bandsDataset({ classes: 4, perClass: 9, seed: 5 })
+    const spec = {
+      model: 'transfer' as const,
+      params: { baseModel: graphDir, denseUnits: 8, epochs: 25, batchSize: 8, learningRate: 0.03, patience: null },
+    }
+    const trained = await trainDeepModel(spec, dataset(data))
+    expect(Math.max(...trained.history.map((h) => h.valAccuracy ?? 0))).toBeGreaterThanOrEqual(0.9)
+    // Only the head trains: the graph has no variables.
+    expect(trained.model.trainableWeights.map((w) => w.name.split('/')[1])).toEqual([
+      'kernel',
+      'bias',
+      'kernel',
+      'bias',
+    ])
+
+    const saved = tempDir()
+    await saveDeepModel(trained, saved)
+    expect(existsSync(join(saved, 'base', 'model.json'))).toBe(true)
+    // A run folder has these beside the model (runs/train-deep.ts writes them).
+    writeFileSync(join(saved, 'labels.json'), JSON.stringify(trained.classes))
+    writeFileSync(join(saved, 'features.json'), '{}')
+    const exported = tempDir()
+    await exportRunFiles(join(saved, 'model.json'), exported, { id: 1 })
+    expect(existsSync(join(exported, 'base', 'group1-shard1of1.bin'))).toBe(true)
+    const reloaded = await loadDeepModel(exported)
+    const before = await predictDeep(trained, data.features)
+    const after = await predictDeep(reloaded, data.features)
+    expect(Array.from(after.predicted)).toEqual(Array.from(before.predicted))
+    after.probabilities.forEach((p, i) => expect(p).toBeCloseTo(before.probabilities[i] as number, 5))
+
+    await expect(
+      trainDeepModel({ ...spec, params: { ...spec.params, fineTuneLayers: 1 } }, dataset(data)),
+    ).rejects.toThrow(/GraphModel base cannot be fine-tuned/)
+    await expect(trainDeepModel(spec, dataset(bandsDataset({ frames: 10 })))).rejects.toThrow(
+      /takes inputs of shape \[12, 8\], but the features are \[10, 8\]/,
+    )
   })
 
   it('says what shape the base model wants when the features do not fit it', async () => {

@@ -43,6 +43,11 @@ const CONV_CASES: ConvCase[] = [
   { x: [1, 8, 8, 2], filter: [3, 3, 2, 2], strides: [1, 1], pad: 1 },
   { x: [2, 13, 13, 3], filter: [3, 3, 3, 5], strides: [3, 3], pad: 'same' },
   { x: [2, 16, 16, 16], filter: [3, 3, 16, 32], strides: [1, 1], pad: 'same' },
+  // One input channel and a multiple of 16 outputs: the filter gradient without patches
+  // (filterGradOneChannel), with a partial last group of three taps (width 4 and 5).
+  { x: [3, 9, 8, 1], filter: [3, 3, 1, 16], strides: [1, 1], pad: 'same' },
+  { x: [2, 10, 11, 1], filter: [5, 4, 1, 32], strides: [1, 1], pad: 'valid' },
+  { x: [2, 7, 6, 1], filter: [2, 5, 1, 16], strides: [1, 1], pad: 2 },
 ]
 
 describe('wasm training kernels', () => {
@@ -137,6 +142,68 @@ describe('wasm training kernels', () => {
     const cpu = await on('cpu', run)
     const wasm = await on('wasm', run)
     expectClose(wasm[0] as Float32Array, cpu[0] as Float32Array)
+  })
+
+  it.each([
+    { x: [2, 8, 10, 8], pad: 'valid' },
+    { x: [3, 9, 7, 4], pad: 'valid' },
+    { x: [2, 7, 9, 12], pad: 'same' },
+  ] as const)(
+    '2x2 max pooling gradients over channels in fours (SIMD) match the cpu backend: x $x, pad $pad',
+    async (c) => {
+      const run = (): tf.Tensor[] => {
+        // Rounded, rectified values: ties within windows, where the first maximum must win.
+        const x = tf.tidy(() => tf.relu(tf.round(seeded([...c.x], 30)))) as tf.Tensor4D
+        const up = tf.tidy(() => seeded(tf.maxPool(x, 2, 2, c.pad).shape, 31))
+        const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, 2, 2, c.pad), up)))
+        return [g(x)]
+      }
+      const cpu = await on('cpu', run)
+      const wasm = await on('wasm', run)
+      expect(Array.from(wasm[0] as Float32Array)).toEqual(Array.from(cpu[0] as Float32Array))
+    },
+  )
+
+  it.each([[[2, 5, 6, 4]], [[3, 7]], [[5]]])('relu gradients match the cpu backend: x %j', async (shape) => {
+    const run = (): tf.Tensor[] => {
+      const x = tf.tidy(() => tf.round(seeded(shape, 32)))
+      const up = seeded(shape, 33)
+      return [tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.relu(a), up)))(x)]
+    }
+    const cpu = await on('cpu', run)
+    const wasm = await on('wasm', run)
+    // The cpu backend's dy·0 leaves −0 where dy < 0; a masked copy leaves +0: equal numbers.
+    const plain = (a: Float32Array): number[] => Array.from(a, (v) => v + 0)
+    expect(plain(wasm[0] as Float32Array)).toEqual(plain(cpu[0] as Float32Array))
+  })
+
+  it.each([
+    { a: [7, 5], b: [7, 3], transposeA: true, transposeB: false },
+    { a: [4, 6], b: [3, 6], transposeA: false, transposeB: true },
+    { a: [6, 4], b: [3, 6], transposeA: true, transposeB: true },
+    { a: [1, 5, 4], b: [1, 5, 2], transposeA: true, transposeB: false },
+    { a: [2, 5, 4], b: [2, 3, 4], transposeA: false, transposeB: true },
+    // A dense layer's input gradient, dy·Wᵀ with W much larger than dy: computed as (W·dyᵀ)ᵀ.
+    { a: [3, 8], b: [40, 8], transposeA: false, transposeB: true },
+  ])('matrix products with transposed operands match the cpu backend: a $a, b $b', async (c) => {
+    const run = (): tf.Tensor[] => [
+      tf.matMul(seeded(c.a, 37) as tf.Tensor2D, seeded(c.b, 38) as tf.Tensor2D, c.transposeA, c.transposeB),
+    ]
+    const cpu = await on('cpu', run)
+    const wasm = await on('wasm', run)
+    expectClose(wasm[0] as Float32Array, cpu[0] as Float32Array)
+  })
+
+  it('a clone shares its memory on wasm, and outlives the tensor it was cloned from', async () => {
+    await tf.setBackend('wasm')
+    const before = tf.memory().numTensors
+    const x = tf.tensor1d([1, 2, 3, 4])
+    const copy = tf.clone(x)
+    expect(copy.dataId).toBe(x.dataId)
+    x.dispose()
+    expect(Array.from(await copy.data())).toEqual([1, 2, 3, 4])
+    copy.dispose()
+    expect(tf.memory().numTensors).toBe(before)
   })
 
   it('max pooling gradients go to the first maximum of each window, as on the cpu backend (ties after a ReLU)', async () => {
@@ -247,5 +314,31 @@ describe('wasm training kernels', () => {
       const ours = await on(backend, run(new BatchNorm()))
       reference.forEach((expected, i) => expectClose(ours[i] as Float32Array, expected, 2e-4))
     }
+  })
+
+  it.each([
+    { shape: [4, 5, 6, 8], rows: 120 },
+    { shape: [64, 9, 10, 16], rows: 5760 },
+    { shape: [6, 12], rows: 6 },
+  ])('the fused batch norm in channels of four (SIMD) matches the cpu backend: x $shape', async (c) => {
+    const channels = c.shape[c.shape.length - 1] as number
+    const run = (): tf.Tensor[] => {
+      const layer = new BatchNorm()
+      // Offset and scaled per channel, as convolution outputs are.
+      const x = tf.tidy(() => tf.add(tf.mul(seeded(c.shape, 34), 3), seeded([channels], 35)))
+      const up = seeded(c.shape, 36)
+      layer.build([null, ...c.shape.slice(1)])
+      const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable)
+      const { grads } = tf.variableGrads(
+        () => tf.sum(tf.mul(layer.apply(x, { training: true }) as tf.Tensor, up)) as tf.Scalar,
+        vars,
+      )
+      const xGrad = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(layer.apply(a, { training: true }) as tf.Tensor, up)))(x)
+      return [layer.apply(x, { training: true }) as tf.Tensor, xGrad, ...Object.values(grads)]
+    }
+    const cpu = await on('cpu', run)
+    const wasm = await on('wasm', run)
+    cpu.forEach((expected, i) => expectClose(wasm[i] as Float32Array, expected, 2e-4))
+    expect(c.rows * channels).toBe(c.shape.reduce((p, n) => p * n, 1))
   })
 })

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs'
-import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { copyFile, cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, extname, join } from 'node:path'
 import { z } from 'zod'
 import { EarmarkError } from '../errors'
 import { resolveFeatureConfig, summaryNames, type FeatureConfig, type FeatureConfigInput } from '../features'
 import { loadTreeModel, type TreeModel } from '../models/trees'
-import { DEEP_METADATA_FILE } from '../training/files'
+import { DEEP_METADATA_FILE, GRAPH_BASE_DIR } from '../training/files'
 import { featureConfigHash } from './summary'
 
 /*
@@ -57,15 +57,19 @@ export async function exportRunFiles(modelPath: string, out: string, run: unknow
   const from = dirname(modelPath)
   await mkdir(out, { recursive: true })
   const written: string[] = []
-  // A deep model's folder holds its weights and metadata besides (weights.bin, earmark-model.json).
-  const extra = existsSync(join(from, DEEP_METADATA_FILE))
-    ? (await readdir(from, { withFileTypes: true }))
-        .filter((e) => e.isFile() && e.name !== RUN_FILES.run && e.name !== 'owner.json')
-        .map((e) => e.name)
-    : []
+  // A deep model's folder holds its weights and metadata besides (weights.bin, earmark-model.json),
+  // and the GraphModel it was transferred from, if any (base/).
+  const entries = existsSync(join(from, DEEP_METADATA_FILE)) ? await readdir(from, { withFileTypes: true }) : []
+  const extra = entries
+    .filter((e) => e.isFile() && e.name !== RUN_FILES.run && e.name !== 'owner.json')
+    .map((e) => e.name)
   for (const name of new Set([RUN_FILES.model, RUN_FILES.labels, RUN_FILES.features, ...extra])) {
     await copyFile(join(from, name), join(out, name))
     written.push(join(out, name))
+  }
+  if (entries.some((e) => e.isDirectory() && e.name === GRAPH_BASE_DIR)) {
+    await cp(join(from, GRAPH_BASE_DIR), join(out, GRAPH_BASE_DIR), { recursive: true })
+    written.push(join(out, GRAPH_BASE_DIR))
   }
   await writeFile(join(out, RUN_FILES.run), `${JSON.stringify(run, null, 2)}\n`)
   written.push(join(out, RUN_FILES.run))

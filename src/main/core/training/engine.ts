@@ -5,6 +5,7 @@ import { createRequire } from 'node:module'
 import { dirname, join, sep } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
+import { registerCpuTrainingKernels } from './cpu-kernels'
 import { registerWasmTrainingKernels } from './wasm-kernels'
 
 /** The backends, fastest first. */
@@ -71,7 +72,10 @@ async function choose(options: EngineOptions): Promise<EngineInfo> {
     try {
       if (name === 'tensorflow') await tryTensorflow()
       else if (name === 'wasm') await tryWasm(options.threads)
-      else if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend did not initialise')
+      else {
+        registerCpuTrainingKernels()
+        if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend did not initialise')
+      }
       await tf.ready()
       const simd = name === 'wasm' ? Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) : false
       const threads = name === 'wasm' ? getThreadsCount() : 1

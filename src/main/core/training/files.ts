@@ -3,3 +3,5 @@
 
 /** The metadata file of a saved deep model (beside model.json and weights.bin). */
 export const DEEP_METADATA_FILE = 'earmark-model.json'
+/** Where a saved deep model keeps the GraphModel it was transferred from (models/deep/graph-base.ts). */
+export const GRAPH_BASE_DIR = 'base'

@@ -1,10 +1,13 @@
 // A trained deep model as a folder: the TensorFlow.js LayersModel (model.json + weights.bin, which
 // any TensorFlow.js or Keras-converter tool loads) and earmark-model.json with what predicting
-// needs besides (classes, input shape, standardisation, feature recipe, spec, engine).
-import { readFile } from 'node:fs/promises'
+// needs besides (classes, input shape, standardisation, feature recipe, spec, engine). A model
+// transferred from a GraphModel keeps that graph in base/ (its layer is Earmark's own).
+import { existsSync } from 'node:fs'
+import { cp, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
-import { folderSaver, loadLayersModelFrom, writeFileAtomic } from '../models/deep/io'
+import { GRAPH_BASE_DIR, graphEmbeddingOf, withGraphIn, withRelativeGraph } from '../models/deep/graph-base'
+import { folderLoader, folderSaver, loadLayersModelFrom, writeFileAtomic } from '../models/deep/io'
 import type { InputShape } from '../models/deep/build'
 import type { DeepModelSpec } from '../models/deep/params'
 import type { FeatureSource, Standardizer } from './data'
@@ -43,7 +46,14 @@ export async function saveDeepModel(
   dir: string,
   extra: { features?: DeepFeatureConfig | null; engine?: string | null } = {},
 ): Promise<void> {
-  await trained.model.save(folderSaver(dir))
+  const graph = graphEmbeddingOf(trained.model)
+  if (graph) {
+    // The GraphModel the embedding runs goes with the model (a folder of a few files).
+    await cp(graph.graph, join(dir, GRAPH_BASE_DIR), { recursive: true })
+    await trained.model.save(withRelativeGraph(folderSaver(dir)))
+  } else {
+    await trained.model.save(folderSaver(dir))
+  }
   const metadata: DeepModelMetadata = {
     format: DEEP_MODEL_FORMAT,
     version: 1,
@@ -62,7 +72,9 @@ export async function loadDeepModel(dir: string): Promise<LoadedDeepModel> {
   await initEngine()
   const metadata = JSON.parse(await readFile(join(dir, DEEP_METADATA_FILE), 'utf8')) as DeepModelMetadata
   if (metadata.format !== DEEP_MODEL_FORMAT) throw new Error(`${dir} does not hold an Earmark deep model`)
-  const model = await loadLayersModelFrom(dir)
+  const model = existsSync(join(dir, GRAPH_BASE_DIR))
+    ? await tf.loadLayersModel(await withGraphIn(dir, folderLoader(dir)))
+    : await loadLayersModelFrom(dir)
   return {
     model,
     spec: metadata.spec,

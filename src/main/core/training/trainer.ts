@@ -19,6 +19,7 @@ import {
   type Standardizer,
 } from './data'
 import { initEngine, type EngineInfo } from './engine'
+import { FusedAdam } from './fused-adam'
 
 /** Loss and accuracy after one epoch (validation figures are null without validation examples). */
 export interface EpochMetrics {
@@ -127,7 +128,7 @@ type Optimizer = tf.Optimizer & { learningRate: number; setLearningRate?: (lr: n
 function makeOptimizer(p: TrainingParams): Optimizer {
   switch (p.optimizer) {
     case 'adam':
-      return tf.train.adam(p.learningRate) as unknown as Optimizer
+      return new FusedAdam(p.learningRate, 0.9, 0.999) as unknown as Optimizer
     case 'sgd':
       return tf.train.momentum(p.learningRate, 0.9) as unknown as Optimizer
     case 'rmsprop':

@@ -1,21 +1,19 @@
 // Training kernels for the wasm backend (issue 6). tfjs-backend-wasm 4.22 ships inference kernels:
 // it has no Conv2DBackpropFilter (which every convolution's gradient, fused or not, calls) and no
-// depthwise backprops, and its Conv2DBackpropInput and MaxPoolGrad are plain loops that take tens
-// of times the forward convolution's time. These replacements either run the heavy part as a
-// forward convolution or a matrix product on XNNPACK, or are single passes over the wasm heap.
-// Batch norm's per-channel scale and shift (inference, and the training layer's normalisation
-// and input gradient) run as a 1×1 depthwise convolution on XNNPACK (channelAffine).
+// depthwise backprops, its Conv2DBackpropInput and MaxPoolGrad are plain loops that take tens of
+// times the forward convolution's time, its matrix products with a transposed operand bypass
+// XNNPACK, and its Identity copies. These replacements run the heavy part as a forward
+// convolution or a matrix product on XNNPACK, or as SIMD passes over the wasm heap (./simd),
+// with plain loops (./array-kernels) where the SIMD kernels do not apply. Batch norm's inference
+// scale and shift run as a 1×1 depthwise convolution on XNNPACK (channelAffine).
 import * as tf from '@tensorflow/tfjs'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
+import { convInfo, maxPoolGradInto, poolInfo } from './array-kernels'
+import { addKernel, replaceKernel, type KernelArgs } from './kernel-registration'
+import { simdKernels, type SimdKernels } from './simd'
 
 type Info = tf.TensorInfo
 type Conv2DInfo = tf.backend_util.Conv2DInfo
-
-interface KernelArgs {
-  inputs: tf.NamedTensorInfoMap
-  backend: tf.KernelBackend
-  attrs?: tf.NamedAttrMap
-}
 
 /** The kernels this module registers on the wasm backend (those it adds and those it replaces). */
 export const WASM_TRAINING_KERNELS = [
@@ -26,6 +24,9 @@ export const WASM_TRAINING_KERNELS = [
   'MaxPoolGrad',
   'Tile',
   'FusedBatchNorm',
+  'Identity',
+  'EarmarkReluGrad',
+  'BatchMatMul',
 ] as const
 
 const BACKEND = 'wasm'
@@ -58,26 +59,6 @@ function requireChannelsLast(name: string, info: Conv2DInfo): void {
   if (info.dataFormat !== 'channelsLast') throw new Error(`${name} on wasm supports NHWC (channelsLast) only`)
 }
 
-function convInfo(xShape: number[], filterShape: number[], attrs: tf.NamedAttrMap, depthwise = false): Conv2DInfo {
-  const strides = attrs['strides'] as [number, number] | number
-  const dilations = (attrs['dilations'] as [number, number] | number | undefined) ?? 1
-  const pad = attrs['pad'] as 'valid' | 'same' | number | tf.backend_util.ExplicitPadding
-  const dimRoundingMode = attrs['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined
-  const dataFormat = tf.backend_util.convertConv2DDataFormat(
-    (attrs['dataFormat'] as 'NHWC' | 'NCHW' | undefined) ?? 'NHWC',
-  )
-  return tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    filterShape as [number, number, number, number],
-    strides,
-    dilations,
-    pad,
-    dimRoundingMode,
-    depthwise,
-    dataFormat,
-  )
-}
-
 /**
  * The filter gradient as one matrix product on XNNPACK: the input's patches, laid out transposed
  * (one row per filter tap and input channel, one column per output position, written in a single
@@ -93,12 +74,47 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): Info {
   const filterShape = (attrs ?? {})['filterShape'] as number[]
   const info = convInfo(x.shape, filterShape, { ...attrs, dilations: 1 })
   requireChannelsLast('Conv2DBackpropFilter', info)
+  const simd = simdKernels(wasm)
+  if (simd && info.strideHeight === 1 && info.strideWidth === 1) {
+    if (info.inChannels === 1 && info.outChannels % 16 === 0) {
+      const dw = wasm.makeOutput(filterShape, 'float32')
+      const padded = simd.filterGradOneChannel(x, dy, dw, info, (shape) => wasm.makeOutput(shape, 'float32'))
+      wasm.disposeData(padded.dataId)
+      return dw
+    }
+    return backpropFilterByPlanes(wasm, simd, x, dy, info, filterShape)
+  }
   const { batchSize, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info
   const positions = batchSize * outHeight * outWidth
   const taps = filterHeight * filterWidth * inChannels
   const patches = wasm.makeOutput([taps, positions], 'float32')
   im2colTransposed(view(wasm, x), view(wasm, patches), info)
   const dy2 = { dataId: dy.dataId, shape: [positions, outChannels], dtype: dy.dtype }
+  const product = runWasmKernel('BatchMatMul', wasm, { a: patches, b: dy2 }, { transposeA: false, transposeB: false })
+  wasm.disposeData(patches.dataId)
+  return { dataId: product.dataId, shape: filterShape, dtype: 'float32' }
+}
+
+/**
+ * The filter gradient of a stride-1 convolution, its patches built from the input's channel
+ * planes [c, b, h, w] (one Transpose on XNNPACK): there each patch row is a run of contiguous
+ * copies (simd im2colPlanes), where the general im2col gathers every value with a stride.
+ */
+function backpropFilterByPlanes(
+  wasm: BackendWasm,
+  simd: SimdKernels,
+  x: Info,
+  dy: Info,
+  info: Conv2DInfo,
+  filterShape: number[],
+): Info {
+  const { batchSize, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info
+  const positions = batchSize * outHeight * outWidth
+  const planes = inChannels === 1 ? x : runWasmKernel('Transpose', wasm, { x }, { perm: [3, 0, 1, 2] })
+  const patches = wasm.makeOutput([filterHeight * filterWidth * inChannels, positions], 'float32')
+  simd.im2colPlanes(planes, patches, info)
+  if (planes !== x) wasm.disposeData(planes.dataId)
+  const dy2 = { dataId: dy.dataId, shape: [positions, outChannels], dtype: 'float32' as const }
   const product = runWasmKernel('BatchMatMul', wasm, { a: patches, b: dy2 }, { transposeA: false, transposeB: false })
   wasm.disposeData(patches.dataId)
   return { dataId: product.dataId, shape: filterShape, dtype: 'float32' }
@@ -140,7 +156,7 @@ function im2colTransposed(x: Float32Array, out: Float32Array, info: Conv2DInfo):
  * by (kernel − 1 − padding), convolved ('valid', stride 1) with the filter flipped in space and
  * with its channel axes swapped.
  */
-function conv2DBackpropInput(original: tf.KernelFunc) {
+function conv2DBackpropInput(original: (args: KernelArgs) => Info) {
   return ({ inputs, backend, attrs }: KernelArgs): Info => {
     const wasm = backend as BackendWasm
     const dy = inputs['dy'] as Info
@@ -150,7 +166,7 @@ function conv2DBackpropInput(original: tf.KernelFunc) {
     const dilated =
       dilations !== undefined && (Array.isArray(dilations) ? dilations.some((d) => d !== 1) : dilations !== 1)
     if (dilated || dy.dtype !== 'float32' || filter.dtype !== 'float32') {
-      return original({ inputs, backend, attrs: attrs ?? {} }) as Info
+      return original({ inputs, backend, attrs: attrs ?? {} })
     }
     const info = convInfo(inputShape, filter.shape, { ...attrs, dilations: 1 })
     requireChannelsLast('Conv2DBackpropInput', info)
@@ -161,7 +177,19 @@ function conv2DBackpropInput(original: tf.KernelFunc) {
     const pw = inWidth + fw - 1
     const offH = fh - 1 - info.padInfo.top
     const offW = fw - 1 - info.padInfo.left
-    const spread = spreadGradient(wasm, dy, info, offH, offW, ph, pw)
+    const endH = ph - offH - info.outHeight
+    const endW = pw - offW - info.outWidth
+    // With stride 1 the spread gradient is dy padded: the convolution pads it itself.
+    const padOnly = info.strideHeight === 1 && info.strideWidth === 1 && Math.min(offH, offW, endH, endW) >= 0
+    const spread = padOnly ? dy : spreadGradient(wasm, dy, info, offH, offW, ph, pw)
+    const pad = padOnly
+      ? [
+          [0, 0],
+          [offH, endH],
+          [offW, endW],
+          [0, 0],
+        ]
+      : 'valid'
     const flipped = wasm.makeOutput([fh, fw, outChannels, inChannels], 'float32')
     const f = view(wasm, filter)
     const g = view(wasm, flipped)
@@ -180,9 +208,9 @@ function conv2DBackpropInput(original: tf.KernelFunc) {
       'Conv2D',
       wasm,
       { x: spread, filter: flipped },
-      { strides: 1, pad: 'valid', dilations: 1, dataFormat: 'NHWC' },
+      { strides: 1, pad, dilations: 1, dataFormat: 'NHWC' },
     )
-    wasm.disposeData(spread.dataId)
+    if (spread !== dy) wasm.disposeData(spread.dataId)
     wasm.disposeData(flipped.dataId)
     return dx
   }
@@ -249,7 +277,8 @@ function backpropInputByCol2im(wasm: BackendWasm, dy: Info, filter: Info, info: 
 
 /**
  * dy placed at every stride-th position of a zero tensor [batch, ph, pw, channels], from (offH,
- * offW) on: with stride 1 a plain padding (wasm's PadV2), else one pass in JS.
+ * offW) on, in one pass (strided input gradients; stride 1 needs only padding, which the
+ * convolution does itself).
  */
 function spreadGradient(
   wasm: BackendWasm,
@@ -261,17 +290,6 @@ function spreadGradient(
   pw: number,
 ): Info {
   const { batchSize, outHeight, outWidth, outChannels, strideHeight, strideWidth } = info
-  const endH = ph - offH - outHeight
-  const endW = pw - offW - outWidth
-  if (strideHeight === 1 && strideWidth === 1 && offH >= 0 && offW >= 0 && endH >= 0 && endW >= 0) {
-    const paddings = [
-      [0, 0],
-      [offH, endH],
-      [offW, endW],
-      [0, 0],
-    ]
-    return runWasmKernel('PadV2', wasm, { x: dy }, { paddings, constantValue: 0 })
-  }
   const spread = wasm.makeOutput([batchSize, ph, pw, outChannels], 'float32')
   const d = view(wasm, dy)
   const s = view(wasm, spread)
@@ -377,114 +395,29 @@ function depthwiseBackpropInput({ inputs, backend, attrs }: KernelArgs): Info {
 }
 
 /**
- * Max pooling's gradient in one pass: each output's gradient goes to the first position holding
- * the window's maximum (the cpu backend's choice), channels innermost so memory runs in order.
+ * Max pooling's gradient: windows that tile the input (the CNN's 2×2 blocks and its max over
+ * time) in one SIMD pass, others in one pass in JavaScript (maxPoolGradInto).
  */
 function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): Info {
   const wasm = backend as BackendWasm
   const dy = inputs['dy'] as Info
   const x = inputs['input'] as Info
   requireFloat32('MaxPoolGrad', dy, x)
-  const a = attrs ?? {}
-  const info = tf.backend_util.computePool2DInfo(
-    x.shape as [number, number, number, number],
-    a['filterSize'] as [number, number] | number,
-    a['strides'] as [number, number] | number,
-    1,
-    a['pad'] as 'valid' | 'same' | number,
-    a['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined,
-  )
-  const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth } = info
+  const info = poolInfo(x.shape, attrs ?? {})
+  const { inHeight, inWidth, inChannels: c, outHeight, outWidth } = info
   const { filterHeight: fh, filterWidth: fw, strideHeight, strideWidth } = info
   const out = wasm.makeOutput(x.shape, 'float32')
-  const xs = view(wasm, x)
-  const ds = view(wasm, dy)
-  const dx = view(wasm, out)
-  if (
-    fh === 2 &&
-    fw === 2 &&
-    strideHeight === 2 &&
-    strideWidth === 2 &&
-    2 * outHeight <= inHeight &&
-    2 * outWidth <= inWidth &&
+  const tiled =
+    strideHeight === fh &&
+    strideWidth === fw &&
+    outHeight * fh <= inHeight &&
+    outWidth * fw <= inWidth &&
     info.padInfo.top === 0 &&
     info.padInfo.left === 0
-  ) {
-    maxPoolGrad2x2(xs, ds, dx, info)
-    return out
-  }
-  dx.fill(0)
-  // Per window, the channel loop outside the taps: the running maximum and its position stay in
-  // locals (per-channel scratch arrays cost more than the comparisons on 2x2 windows).
-  for (let b = 0; b < batchSize; b++) {
-    for (let oh = 0; oh < outHeight; oh++) {
-      const h0 = Math.max(0, oh * strideHeight - info.padInfo.top)
-      const h1 = Math.min(inHeight, oh * strideHeight - info.padInfo.top + fh)
-      for (let ow = 0; ow < outWidth; ow++) {
-        const w0 = Math.max(0, ow * strideWidth - info.padInfo.left)
-        const w1 = Math.min(inWidth, ow * strideWidth - info.padInfo.left + fw)
-        if (h0 >= h1 || w0 >= w1) continue
-        const first = ((b * inHeight + h0) * inWidth + w0) * c
-        const dyBase = ((b * outHeight + oh) * outWidth + ow) * c
-        for (let ch = 0; ch < c; ch++) {
-          let at = first + ch
-          let best = xs[at] as number
-          for (let ih = h0; ih < h1; ih++) {
-            let i = ((b * inHeight + ih) * inWidth + w0) * c + ch
-            for (let iw = w0; iw < w1; iw++, i += c) {
-              const v = xs[i] as number
-              if (v > best) {
-                best = v
-                at = i
-              }
-            }
-          }
-          dx[at] = (dx[at] as number) + (ds[dyBase + ch] as number)
-        }
-      }
-    }
-  }
+  const simd = simdKernels(wasm)
+  if (tiled && simd?.fits(c)) simd.maxPoolGradTiled(x, dy, out, outHeight, outWidth, fh, fw)
+  else maxPoolGradInto(view(wasm, x), view(wasm, dy), view(wasm, out), info)
   return out
-}
-
-/**
- * 2x2 pooling with stride 2 (the CNN's): windows do not overlap, so each window writes its four
- * gradients directly (dy at the first maximum, zeros elsewhere) in straight-line code.
- */
-function maxPoolGrad2x2(xs: Float32Array, ds: Float32Array, dx: Float32Array, info: tf.backend_util.Conv2DInfo): void {
-  const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth } = info
-  // Rows and columns no window reaches (an odd last one) get no gradient.
-  dx.fill(0)
-  const row = inWidth * c
-  for (let b = 0; b < batchSize; b++) {
-    for (let oh = 0; oh < outHeight; oh++) {
-      const top = (b * inHeight + 2 * oh) * row
-      let g = (b * outHeight + oh) * outWidth * c
-      for (let ow = 0; ow < outWidth; ow++) {
-        const p0 = top + 2 * ow * c
-        for (let ch = 0; ch < c; ch++, g++) {
-          const i0 = p0 + ch
-          const i1 = i0 + c
-          const i2 = i0 + row
-          const i3 = i2 + c
-          let at = i0
-          let best = xs[i0] as number
-          let v = xs[i1] as number
-          if (v > best) {
-            best = v
-            at = i1
-          }
-          v = xs[i2] as number
-          if (v > best) {
-            best = v
-            at = i2
-          }
-          if ((xs[i3] as number) > best) at = i3
-          dx[at] = ds[g] as number
-        }
-      }
-    }
-  }
 }
 
 /**
@@ -544,7 +477,7 @@ function perChannel(wasm: BackendWasm, info: Info | undefined, c: number): Float
  * Inference batch norm folded into one scale and shift per channel (channelAffine); other
  * broadcasts than per channel of the last axis go to the original kernel.
  */
-function fusedBatchNorm(original: tf.KernelFunc) {
+function fusedBatchNorm(original: (args: KernelArgs) => Info) {
   return ({ inputs, backend, attrs }: KernelArgs): Info => {
     const wasm = backend as BackendWasm
     const x = inputs['x'] as Info
@@ -554,7 +487,7 @@ function fusedBatchNorm(original: tf.KernelFunc) {
     const offset = inputs['offset'] ? perChannel(wasm, inputs['offset'] as Info, c) : new Float32Array(c)
     const gamma = inputs['scale'] ? perChannel(wasm, inputs['scale'] as Info, c) : new Float32Array(c).fill(1)
     if (x.dtype !== 'float32' || c === 0 || !mean || !variance || !offset || !gamma) {
-      return original({ inputs, backend, attrs: attrs ?? {} }) as Info
+      return original({ inputs, backend, attrs: attrs ?? {} })
     }
     const epsilon = (attrs ?? {})['varianceEpsilon'] as number
     const scale = new Float32Array(c)
@@ -568,11 +501,11 @@ function fusedBatchNorm(original: tf.KernelFunc) {
 }
 
 /** Tile by block copies: each axis, innermost first, repeats whole contiguous blocks (memcpy). */
-function tileKernel(original: tf.KernelFunc) {
+function tileKernel(original: (args: KernelArgs) => Info) {
   return ({ inputs, backend, attrs }: KernelArgs): Info => {
     const wasm = backend as BackendWasm
     const x = inputs['x'] as Info
-    if (x.dtype !== 'float32') return original({ inputs, backend, attrs: attrs ?? {} }) as Info
+    if (x.dtype !== 'float32') return original({ inputs, backend, attrs: attrs ?? {} })
     const reps = (attrs ?? {})['reps'] as number[]
     let shape = x.shape.slice()
     let data: Float32Array = view(wasm, x).slice()
@@ -595,6 +528,104 @@ function tileKernel(original: tf.KernelFunc) {
   }
 }
 
+/**
+ * Identity by sharing the input's memory (a reference count), as the cpu backend does. The
+ * engine clones every tensor it saves for the backward pass, and wasm's own Identity copies:
+ * three copies of each large activation per training step.
+ */
+function sharedIdentity(original: (args: KernelArgs) => Info) {
+  return ({ inputs, backend, attrs }: KernelArgs): Info => {
+    const x = inputs['x'] as Info
+    if (x.dtype === 'string') return original({ inputs, backend, attrs: attrs ?? {} })
+    ;(backend as BackendWasm).incRef(x.dataId)
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype }
+  }
+}
+
+const RELU_GRAD = 'EarmarkReluGrad'
+
+/** ReLU's gradient in one pass (tfjs's takes three: Step, Cast and Multiply). */
+function reluGrad({ inputs, backend }: KernelArgs): Info {
+  const wasm = backend as BackendWasm
+  const dy = inputs['dy'] as Info
+  const x = inputs['x'] as Info
+  requireFloat32('ReluGrad', dy, x)
+  const out = wasm.makeOutput(x.shape, 'float32')
+  const simd = simdKernels(wasm)
+  if (simd?.fits(tf.util.sizeFromShape(x.shape))) {
+    simd.reluGrad(dy, x, out)
+    return out
+  }
+  const d = view(wasm, dy)
+  const xs = view(wasm, x)
+  const dx = view(wasm, out)
+  for (let i = 0; i < dx.length; i++) dx[i] = (xs[i] as number) > 0 ? (d[i] as number) : 0
+  return out
+}
+
+/** ReLU's gradient through RELU_GRAD on wasm, and as tfjs computes it elsewhere. */
+function registerReluGradient(): void {
+  tf.registerGradient({
+    kernelName: 'Relu',
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved) => {
+      const g = dy as tf.Tensor
+      const [x] = saved as [tf.Tensor]
+      if (tf.getBackend() === BACKEND && g.dtype === 'float32' && x.dtype === 'float32') {
+        return { x: () => tf.engine().runKernel(RELU_GRAD, { dy: g, x }, {}) as tf.Tensor }
+      }
+      return { x: () => tf.mul(g, tf.cast(tf.step(x), 'float32')) }
+    },
+  })
+}
+
+/**
+ * Matrix products with a transposed operand: wasm's BatchMatMul runs these through a scalar loop
+ * (only the plain product goes to XNNPACK), about 30x slower on a dense layer's weight gradient
+ * (xᵀ·dy). Transposing the operand first (XNNPACK) and multiplying plainly costs one pass.
+ * Batched products keep the original kernel.
+ */
+function batchMatMul(original: (args: KernelArgs) => Info) {
+  return ({ inputs, backend, attrs }: KernelArgs): Info => {
+    const wasm = backend as BackendWasm
+    const a = inputs['a'] as Info
+    const b = inputs['b'] as Info
+    const transposeA = Boolean((attrs ?? {})['transposeA'])
+    const transposeB = Boolean((attrs ?? {})['transposeB'])
+    const single = (t: Info): boolean => t.shape.length >= 2 && t.shape.slice(0, -2).every((n) => n === 1)
+    if ((!transposeA && !transposeB) || !single(a) || !single(b) || a.dtype !== 'float32' || b.dtype !== 'float32') {
+      return original({ inputs, backend, attrs: attrs ?? {} })
+    }
+    const flip = (t: Info): Info => {
+      const perm = t.shape.map((_, i) => i)
+      const last = perm.length - 1
+      perm[last] = last - 1
+      perm[last - 1] = last
+      return runWasmKernel('Transpose', wasm, { x: t }, { perm })
+    }
+    const plain = (left: Info, right: Info): Info =>
+      runWasmKernel('BatchMatMul', wasm, { a: left, b: right }, { transposeA: false, transposeB: false })
+    const [m, k] = a.shape.slice(-2) as [number, number]
+    const n = b.shape[b.shape.length - 2] as number
+    // a·bᵀ with b the larger (a dense layer's input gradient, dy·Wᵀ): (b·aᵀ)ᵀ moves less data
+    // through the transposes and XNNPACK's packing of its right operand.
+    if (transposeB && !transposeA && 2 * m * k + n * m < 2 * n * k) {
+      const aT = flip(a)
+      const product = plain(b, aT)
+      wasm.disposeData(aT.dataId)
+      const out = flip(product)
+      wasm.disposeData(product.dataId)
+      return out
+    }
+    const left = transposeA ? flip(a) : a
+    const right = transposeB ? flip(b) : b
+    const out = plain(left, right)
+    if (left !== a) wasm.disposeData(left.dataId)
+    if (right !== b) wasm.disposeData(right.dataId)
+    return out
+  }
+}
+
 let registered = false
 
 /**
@@ -605,21 +636,18 @@ let registered = false
 export function registerWasmTrainingKernels(): void {
   if (registered) return
   registered = true
-  const replace = (name: string, make: (original: tf.KernelFunc) => tf.KernelFunc): void => {
-    const existing = tf.getKernel(name, BACKEND)
-    if (!existing) throw new Error(`the wasm backend has no ${name} kernel to replace`)
-    tf.unregisterKernel(name, BACKEND)
-    tf.registerKernel({ ...existing, kernelFunc: make(existing.kernelFunc) })
-  }
-  const add = (name: string, kernelFunc: (args: KernelArgs) => Info): void => {
-    if (tf.getKernel(name, BACKEND)) tf.unregisterKernel(name, BACKEND)
-    tf.registerKernel({ kernelName: name, backendName: BACKEND, kernelFunc: kernelFunc as unknown as tf.KernelFunc })
-  }
+  const add = (name: string, kernel: (args: KernelArgs) => Info): void => addKernel(BACKEND, name, kernel)
+  const replace = (name: string, make: (original: (args: KernelArgs) => Info) => (args: KernelArgs) => Info): void =>
+    replaceKernel(BACKEND, name, make)
   add('Conv2DBackpropFilter', conv2DBackpropFilter)
   add('DepthwiseConv2dNativeBackpropFilter', depthwiseBackpropFilter)
   add('DepthwiseConv2dNativeBackpropInput', depthwiseBackpropInput)
   add('MaxPoolGrad', maxPoolGrad)
-  replace('Conv2DBackpropInput', (original) => conv2DBackpropInput(original) as unknown as tf.KernelFunc)
-  replace('Tile', (original) => tileKernel(original) as unknown as tf.KernelFunc)
-  replace('FusedBatchNorm', (original) => fusedBatchNorm(original) as unknown as tf.KernelFunc)
+  replace('Conv2DBackpropInput', conv2DBackpropInput)
+  add(RELU_GRAD, reluGrad)
+  registerReluGradient()
+  replace('Identity', sharedIdentity)
+  replace('BatchMatMul', batchMatMul)
+  replace('Tile', tileKernel)
+  replace('FusedBatchNorm', fusedBatchNorm)
 }

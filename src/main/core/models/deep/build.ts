@@ -1,7 +1,9 @@
 // Builds the deep models (issue 6) on [frames × features] inputs. Every layer's initial weights come
 // from the run's seed, so the same seed builds the same network.
+import { resolve } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { BatchNorm, mixSeed, PlainConv2D, SeededDropout } from './layers'
+import { embeddingNode, GraphEmbedding, graphInput, isGraphModelFolder, loadGraphBase } from './graph-base'
 import { loadLayersModelFrom } from './io'
 import type { CnnParams, CrnnParams, DeepModelSpec, RnnParams, TransferParams } from './params'
 
@@ -33,7 +35,11 @@ class Seeds {
   }
 }
 
-/** conv + batch norm + ReLU (+ max pooling where the axis is long enough), `blocks` times. */
+/**
+ * conv + batch norm (+ max pooling where the axis is long enough) + ReLU, `blocks` times. The
+ * pooling runs before the ReLU: max and ReLU commute, outputs and gradients are the same, and
+ * the ReLU and its gradient then see a quarter of the values.
+ */
 function convBlocks(
   x: tf.SymbolicTensor,
   filters: readonly number[],
@@ -51,10 +57,10 @@ function convBlocks(
       kernelInitializer: seeds.glorot(),
     }).apply(y) as tf.SymbolicTensor
     y = new BatchNorm({ momentum: 0.9 }).apply(y) as tf.SymbolicTensor
-    y = tf.layers.activation({ activation: 'relu' }).apply(y) as tf.SymbolicTensor
     const [, t, fr] = y.shape as [null, number, number, number]
     const pool: [number, number] = [poolTime(block) && t >= 2 ? 2 : 1, fr >= 2 ? 2 : 1]
     if (pool[0] > 1 || pool[1] > 1) y = tf.layers.maxPooling2d({ poolSize: pool }).apply(y) as tf.SymbolicTensor
+    y = tf.layers.activation({ activation: 'relu' }).apply(y) as tf.SymbolicTensor
   })
   return y
 }
@@ -144,15 +150,11 @@ export function buildRnn(input: InputShape, classes: number, p: RnnParams): Deep
  * its top `fineTuneLayers` layers with weights, then a new head for `classes` classes.
  */
 export async function buildTransfer(input: InputShape, classes: number, p: TransferParams): Promise<DeepNet> {
+  if (await isGraphModelFolder(p.baseModel)) return buildGraphTransfer(input, classes, p)
   const seeds = new Seeds(p.seed)
   const base = await loadLayersModelFrom(p.baseModel)
   const baseInput = base.inputs[0] as tf.SymbolicTensor
-  const expected = (baseInput.shape as (number | null)[]).slice(1)
-  if (expected.length !== 2 || expected[0] !== input[0] || expected[1] !== input[1]) {
-    throw new Error(
-      `the base model takes inputs of shape [${expected.join(', ')}], but the features are [${input.join(', ')}]: use the base model’s feature settings`,
-    )
-  }
+  requireInputShape((baseInput.shape as (number | null)[]).slice(1), input)
   let embedding: tf.SymbolicTensor
   if (p.embeddingLayer !== null) {
     embedding = base.getLayer(p.embeddingLayer).output as tf.SymbolicTensor
@@ -185,6 +187,49 @@ export async function buildTransfer(input: InputShape, classes: number, p: Trans
     forward: (x) => head.apply(extractor.apply(x, { training: false }), { training: true }) as tf.Tensor,
     trainable: () => [...extractor.trainableWeights, ...head.trainableWeights].map((w) => w.read() as tf.Variable),
   }
+}
+
+function requireInputShape(expected: (number | null)[] | null, input: InputShape): void {
+  if (expected === null || (expected.length === 2 && expected[0] === input[0] && expected[1] === input[1])) return
+  throw new Error(
+    `the base model takes inputs of shape [${expected.join(', ')}], but the features are [${input.join(', ')}]: use the base model’s feature settings`,
+  )
+}
+
+/**
+ * Transfer learning from a GraphModel: the graph, frozen (its weights are constants), gives the
+ * embedding at `embeddingLayer` (a node name; by default the output named like an embedding, or
+ * the first), and a new head learns the classes.
+ */
+async function buildGraphTransfer(input: InputShape, classes: number, p: TransferParams): Promise<DeepNet> {
+  if (p.fineTuneLayers > 0) {
+    throw new Error(
+      'a GraphModel base cannot be fine-tuned (its weights are constants of the graph): use fineTuneLayers 0, or a LayersModel base',
+    )
+  }
+  const seeds = new Seeds(p.seed)
+  const folder = resolve(p.baseModel)
+  const graph = await loadGraphBase(folder)
+  requireInputShape(graphInput(graph).shape, input)
+  const output = embeddingNode(graph, p.embeddingLayer)
+  let embeddingShape: number[]
+  try {
+    embeddingShape = tf.tidy(() => {
+      const probe = graph.execute({ [graphInput(graph).name]: tf.zeros([1, ...input]) }, output) as tf.Tensor
+      return probe.shape.slice(1)
+    })
+  } catch (error) {
+    throw new Error(
+      `the base GraphModel has no output ${output} for inputs of shape [${input.join(', ')}]: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    )
+  }
+  const x = tf.input({ shape: [...input] })
+  let y = new GraphEmbedding({ graph: folder, node: output, embeddingShape }).apply(x) as tf.SymbolicTensor
+  if (embeddingShape.length > 1) y = tf.layers.flatten().apply(y) as tf.SymbolicTensor
+  if (p.denseUnits > 0) y = dense(dropout(y, p.dropout), p.denseUnits, 'relu', seeds)
+  y = dense(dropout(y, p.dropout), classes, 'softmax', seeds)
+  return plainNet(tf.model({ inputs: x, outputs: y, name: 'transfer' }))
 }
 
 /** Builds the network a spec describes for inputs of `input` shape and `classes` classes. */

@@ -7,16 +7,12 @@
 //   a run (and a run resumed from a checkpoint) is reproducible: tfjs-layers' Dropout either draws
 //   from Math.random or, given a seed, repeats the same mask on every batch.
 import * as tf from '@tensorflow/tfjs'
-import { channelAffine, channelAffineSum } from '../../training/wasm-kernels'
+import { simdKernels } from '../../training/simd'
+import { addKernel, type KernelArgs } from '../../training/kernel-registration'
+import { channelAffineSum } from '../../training/wasm-kernels'
 
 const BN_TRAIN = 'EarmarkBatchNormTrain'
 const BN_TRAIN_GRAD = 'EarmarkBatchNormTrainGrad'
-
-interface KernelArgs {
-  inputs: tf.NamedTensorInfoMap
-  backend: tf.KernelBackend
-  attrs?: tf.NamedAttrMap
-}
 
 interface WasmLike {
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array
@@ -48,56 +44,98 @@ function allocate(backend: tf.KernelBackend, shapes: number[][]): { infos: tf.Te
   return { infos, data }
 }
 
+/**
+ * Per channel Σa and Σa·(b − centre) over a tensor's rows (channels last), in float64: one SIMD
+ * pass on the wasm heap where the channel count allows, else one JavaScript sweep with the channel
+ * innermost (memory order). Float64 totals keep Σx²/n − μ² accurate unless |μ| exceeds σ by orders
+ * of magnitude, which batch-normalised convolution outputs do not.
+ */
+function channelSums(
+  backend: tf.KernelBackend,
+  aInfo: tf.TensorInfo,
+  bInfo: tf.TensorInfo,
+  centreInfo: tf.TensorInfo | null,
+  c: number,
+): { sums: Float64Array; products: Float64Array } {
+  const simd = simdKernels(backend)
+  if (simd?.fits(c)) {
+    const both = simd.channelSums(aInfo, bInfo, centreInfo, c)
+    return { sums: both.subarray(0, c), products: both.subarray(c) }
+  }
+  const a = read(backend, aInfo)
+  const b = read(backend, bInfo)
+  const centre = centreInfo ? read(backend, centreInfo) : new Float32Array(c)
+  const sums = new Float64Array(c)
+  const products = new Float64Array(c)
+  for (let o = 0; o < a.length; o += c) {
+    for (let j = 0; j < c; j++) {
+      const v = a[o + j] as number
+      sums[j] = (sums[j] as number) + v
+      products[j] = (products[j] as number) + v * ((b[o + j] as number) - (centre[j] as number))
+    }
+  }
+  return { sums, products }
+}
+
+/**
+ * y = a·p + b·q + r per channel into a new tensor shaped like a: a SIMD pass on the wasm heap
+ * where the channel count allows, XNNPACK passes (channelAffineSum) on wasm otherwise, a
+ * JavaScript sweep on cpu.
+ */
+function channelAffinePair(
+  backend: tf.KernelBackend,
+  aInfo: tf.TensorInfo,
+  p: Float32Array,
+  bInfo: tf.TensorInfo,
+  q: Float32Array,
+  r: Float32Array,
+): tf.TensorInfo {
+  const c = p.length
+  const simd = simdKernels(backend)
+  if (simd?.fits(c)) {
+    const { infos } = allocate(backend, [aInfo.shape])
+    const y = infos[0] as tf.TensorInfo
+    simd.channelAffine2(aInfo, bInfo, y, c, p, q, r)
+    return y
+  }
+  if ('typedArrayFromHeap' in backend) return channelAffineSum(backend, aInfo, p, bInfo, q, r)
+  const { infos, data } = allocate(backend, [aInfo.shape])
+  const y = data[0] as Float32Array
+  const a = read(backend, aInfo)
+  const b = read(backend, bInfo)
+  for (let o = 0; o < y.length; o += c) {
+    for (let j = 0; j < c; j++) {
+      y[o + j] = (a[o + j] as number) * (p[j] as number) + (b[o + j] as number) * (q[j] as number) + (r[j] as number)
+    }
+  }
+  return infos[0] as tf.TensorInfo
+}
+
 /** y = γ·(x − μ)/√(σ² + ε) + β over the last axis, with the batch's μ and σ² (biased, as tfjs-layers). */
 function batchNormTrain({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   const xInfo = inputs['x'] as tf.TensorInfo
   const epsilon = (attrs ?? {})['epsilon'] as number
   const c = xInfo.shape[xInfo.shape.length - 1] as number
-  // On wasm the normalisation runs on XNNPACK (channelAffine), after the statistics.
-  const onWasm = 'typedArrayFromHeap' in backend
-  const { infos, data } = allocate(backend, onWasm ? [[c], [c], [c]] : [[c], [c], [c], xInfo.shape])
-  const [mean, variance, invStd, y] = data as [Float32Array, Float32Array, Float32Array, Float32Array | undefined]
-  const x = read(backend, xInfo)
-  const gamma = read(backend, inputs['gamma'] as tf.TensorInfo)
-  const beta = read(backend, inputs['beta'] as tf.TensorInfo)
-  const n = x.length
-  const rows = n / c
-  // One sweep for Σx and Σx² with the channel innermost (memory order), then the normalisation:
-  // each sweep over a first block's activations costs as much as its convolution. Float64 sums
-  // keep Σx²/n − μ² accurate unless |μ| exceeds σ by orders of magnitude, which batch-normalised
-  // convolution outputs do not.
-  const sum = new Float64Array(c)
-  const sq = new Float64Array(c)
-  for (let o = 0; o < n; o += c) {
-    for (let j = 0; j < c; j++) {
-      const v = x[o + j] as number
-      sum[j] = (sum[j] as number) + v
-      sq[j] = (sq[j] as number) + v * v
-    }
-  }
-  for (let j = 0; j < c; j++) mean[j] = (sum[j] as number) / rows
+  const rows = tf.util.sizeFromShape(xInfo.shape) / c
+  const { sums, products: squares } = channelSums(backend, xInfo, xInfo, null, c)
   const scale = new Float32Array(c)
   const shift = new Float32Array(c)
+  const { infos, data } = allocate(backend, [[c], [c], [c]])
+  const [mean, variance, invStd] = data as [Float32Array, Float32Array, Float32Array]
+  const gamma = read(backend, inputs['gamma'] as tf.TensorInfo)
+  const beta = read(backend, inputs['beta'] as tf.TensorInfo)
   for (let j = 0; j < c; j++) {
-    const m = (sum[j] as number) / rows
-    const v = Math.max(0, (sq[j] as number) / rows - m * m)
+    const m = (sums[j] as number) / rows
+    const v = Math.max(0, (squares[j] as number) / rows - m * m)
     const inv = 1 / Math.sqrt(v + epsilon)
+    mean[j] = m
     variance[j] = v
     invStd[j] = inv
     scale[j] = inv * (gamma[j] as number)
-    shift[j] = (beta[j] as number) - (mean[j] as number) * (scale[j] as number)
+    shift[j] = (beta[j] as number) - m * (scale[j] as number)
   }
-  if (!y) return [channelAffine(backend, xInfo, scale, shift), ...infos]
-  for (let o = 0; o < n; o += c) {
-    for (let j = 0; j < c; j++) y[o + j] = (x[o + j] as number) * (scale[j] as number) + (shift[j] as number)
-  }
-  const [meanInfo, varianceInfo, invStdInfo, yInfo] = infos as [
-    tf.TensorInfo,
-    tf.TensorInfo,
-    tf.TensorInfo,
-    tf.TensorInfo,
-  ]
-  return [yInfo, meanInfo, varianceInfo, invStdInfo]
+  const y = channelAffinePair(backend, xInfo, scale, xInfo, new Float32Array(c), shift)
+  return [y, ...infos]
 }
 
 /**
@@ -106,29 +144,18 @@ function batchNormTrain({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[]
  */
 function batchNormTrainGrad({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
   const dyInfo = inputs['dy'] as tf.TensorInfo
+  const xInfo = inputs['x'] as tf.TensorInfo
   const c = dyInfo.shape[dyInfo.shape.length - 1] as number
-  const onWasm = 'typedArrayFromHeap' in backend
-  const { infos, data } = allocate(backend, onWasm ? [[c], [c]] : [[c], [c], dyInfo.shape])
-  const [dGamma, dBeta, dx] = data as [Float32Array, Float32Array, Float32Array | undefined]
-  const dy = read(backend, dyInfo)
-  const x = read(backend, inputs['x'] as tf.TensorInfo)
+  const rows = tf.util.sizeFromShape(dyInfo.shape) / c
+  const { sums: sb, products: sg } = channelSums(backend, dyInfo, xInfo, inputs['mean'] as tf.TensorInfo, c)
+  const { infos, data } = allocate(backend, [[c], [c]])
+  const [dGamma, dBeta] = data as [Float32Array, Float32Array]
   const mean = read(backend, inputs['mean'] as tf.TensorInfo)
   const invStd = read(backend, inputs['invStd'] as tf.TensorInfo)
   const gamma = read(backend, inputs['gamma'] as tf.TensorInfo)
-  const n = x.length
-  const rows = n / c
-  const sb = new Float64Array(c)
-  const sg = new Float64Array(c)
-  for (let o = 0; o < n; o += c) {
-    for (let j = 0; j < c; j++) {
-      const g = dy[o + j] as number
-      sb[j] = (sb[j] as number) + g
-      sg[j] = (sg[j] as number) + g * ((x[o + j] as number) - (mean[j] as number))
-    }
-  }
   // dx = gs·dy − gs·dβ/n − gs·(x − μ)·s·dγ/n = gs·dy − k·x + b
   const gs = new Float32Array(c)
-  const k = new Float32Array(c)
+  const negK = new Float32Array(c)
   const b = new Float32Array(c)
   for (let j = 0; j < c; j++) {
     const s = invStd[j] as number
@@ -136,20 +163,12 @@ function batchNormTrainGrad({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
     dBeta[j] = sb[j] as number
     dGamma[j] = dg
     gs[j] = (gamma[j] as number) * s
-    k[j] = ((gs[j] as number) * s * dg) / rows
-    b[j] = (-(gs[j] as number) * (sb[j] as number)) / rows + (k[j] as number) * (mean[j] as number)
+    const k = ((gs[j] as number) * s * dg) / rows
+    negK[j] = -k
+    b[j] = (-(gs[j] as number) * (sb[j] as number)) / rows + k * (mean[j] as number)
   }
-  const [dGammaInfo, dBetaInfo, dxInfo] = infos as [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo | undefined]
-  if (!dx || !dxInfo) {
-    const negK = k.map((v) => -v)
-    return [channelAffineSum(backend, dyInfo, gs, inputs['x'] as tf.TensorInfo, negK, b), dGammaInfo, dBetaInfo]
-  }
-  for (let o = 0; o < n; o += c) {
-    for (let j = 0; j < c; j++) {
-      dx[o + j] = (gs[j] as number) * (dy[o + j] as number) - (k[j] as number) * (x[o + j] as number) + (b[j] as number)
-    }
-  }
-  return [dxInfo, dGammaInfo, dBetaInfo]
+  const dx = channelAffinePair(backend, dyInfo, gs, xInfo, negK, b)
+  return [dx, ...(infos as [tf.TensorInfo, tf.TensorInfo])]
 }
 
 /** Backends with the fused batch-norm kernels (others train with tfjs-layers' ops). */
@@ -161,12 +180,8 @@ export function registerLayerKernels(): void {
   if (kernelsRegistered) return
   kernelsRegistered = true
   for (const backendName of FUSED_BN_BACKENDS) {
-    tf.registerKernel({ kernelName: BN_TRAIN, backendName, kernelFunc: batchNormTrain as unknown as tf.KernelFunc })
-    tf.registerKernel({
-      kernelName: BN_TRAIN_GRAD,
-      backendName,
-      kernelFunc: batchNormTrainGrad as unknown as tf.KernelFunc,
-    })
+    addKernel(backendName, BN_TRAIN, batchNormTrain)
+    addKernel(backendName, BN_TRAIN_GRAD, batchNormTrainGrad)
   }
   tf.registerGradient({
     kernelName: BN_TRAIN,

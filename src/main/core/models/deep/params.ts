@@ -101,7 +101,7 @@ const filters = z
   .max(6)
   .describe('Filters of each convolution block (one block per entry; each halves time and frequency).')
 
-/** A CNN on log-mel images: blocks of conv + batch norm + ReLU + max pooling, then a head that keeps frequency. */
+/** A CNN on log-mel images: blocks of conv + batch norm + max pooling + ReLU, then a head that keeps frequency. */
 export const cnnParamsSchema = z.strictObject({
   ...training,
   epochs: training.epochs.default(20),
@@ -151,23 +151,28 @@ export const rnnParamsSchema = z.strictObject({
   dropout: z.number().min(0).lt(1).default(0.2).describe('Dropout rate before the output layer.'),
 })
 
-/** Transfer learning from a TensorFlow.js LayersModel saved in a local folder. */
+/** Transfer learning from a TensorFlow.js LayersModel or GraphModel saved in a local folder. */
 export const transferParamsSchema = z.strictObject({
   ...training,
   epochs: training.epochs.default(20),
-  baseModel: z.string().min(1).describe('Folder holding the base model’s model.json and weight files.'),
+  baseModel: z
+    .string()
+    .min(1)
+    .describe('Folder holding the base model’s model.json and weight files (a LayersModel or a GraphModel).'),
   embeddingLayer: z
     .string()
     .nullable()
     .default(null)
-    .describe('Name of the base layer whose output is the embedding; null: the input of the base model’s last layer.'),
+    .describe(
+      'Name of the base layer (GraphModel: node) whose output is the embedding; null: the input of a LayersModel’s last layer, or a GraphModel’s output named like “embedding”, else its first.',
+    ),
   fineTuneLayers: z
     .number()
     .int()
     .min(0)
     .default(0)
     .describe(
-      'Base layers (those with weights, counted from the embedding down) trained along with the new head; 0: a frozen embedding.',
+      'Base layers (those with weights, counted from the embedding down) trained along with the new head; 0: a frozen embedding (a GraphModel is always frozen).',
     ),
   denseUnits: z
     .number()

@@ -1,0 +1,278 @@
+// The SIMD training kernels (simd/assembly/kernels.ts) bound to a wasm backend's heap. Each
+// backend instance gets its own instance of the module, importing the backend's memory, so the
+// kernels read and write tensors where tfjs-backend-wasm keeps them. Small per-channel inputs
+// and outputs go through a scratch block allocated once from the backend's own allocator.
+import type * as tf from '@tensorflow/tfjs'
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
+import { SIMD_KERNELS_WASM_BASE64 } from './kernels-wasm'
+
+type Info = tf.TensorInfo
+
+interface Exports {
+  channelSums(a: number, b: number, centre: number, rows: number, c: number, out: number, scratch: number): void
+  channelAffine2(a: number, b: number, y: number, rows: number, c: number, p: number, q: number, r: number): void
+  maxPoolGradTiled(
+    x: number,
+    dy: number,
+    dx: number,
+    batch: number,
+    inH: number,
+    inW: number,
+    c: number,
+    outH: number,
+    outW: number,
+    fh: number,
+    fw: number,
+  ): void
+  reluGrad(dy: number, x: number, dx: number, n: number): void
+  adamStep(
+    w: number,
+    out: number,
+    m: number,
+    v: number,
+    g: number,
+    n: number,
+    negLr: number,
+    beta1: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    epsilon: number,
+    c1: number,
+    c2: number,
+  ): void
+  padPlanes(
+    src: number,
+    dst: number,
+    count: number,
+    h: number,
+    w: number,
+    hp: number,
+    wp: number,
+    top: number,
+    left: number,
+  ): void
+  filterGradOneChannel(
+    xpad: number,
+    dy: number,
+    dw: number,
+    batch: number,
+    hp: number,
+    wp: number,
+    outH: number,
+    outW: number,
+    fh: number,
+    fw: number,
+    co: number,
+  ): void
+  im2colPlanes(
+    planes: number,
+    out: number,
+    c: number,
+    batch: number,
+    inH: number,
+    inW: number,
+    fh: number,
+    fw: number,
+    top: number,
+    left: number,
+    outH: number,
+    outW: number,
+  ): void
+}
+
+/** The geometry of a stride-1 convolution, as `im2colPlanes` needs it. */
+export interface PatchGeometry {
+  batchSize: number
+  inHeight: number
+  inWidth: number
+  inChannels: number
+  filterHeight: number
+  filterWidth: number
+  outHeight: number
+  outWidth: number
+  padInfo: { top: number; left: number }
+}
+
+interface WasmModule {
+  asm?: { memory?: unknown }
+  _malloc(bytes: number): number
+  _free(pointer: number): void
+}
+
+/** SIMD kernels over one wasm backend's tensors; channel counts must be multiples of 4 (`fits`). */
+export interface SimdKernels {
+  /** Whether tensors with `c` channels in their last axis can use these kernels. */
+  fits(c: number): boolean
+  /** Per channel Σa and Σa·(b − centre) (centre: a [c] tensor, or zeros), in float64: [sums…, products…]. */
+  channelSums(a: Info, b: Info, centre: Info | null, c: number): Float64Array
+  /** y = a·p + b·q + r per channel, into the existing tensor y. */
+  channelAffine2(a: Info, b: Info, y: Info, c: number, p: Float32Array, q: Float32Array, r: Float32Array): void
+  /**
+   * Max pooling's gradient of x [batch, inH, inW, c] into dx, for fh × fw windows that tile the
+   * input (stride = window, no padding) into outH × outW.
+   */
+  maxPoolGradTiled(x: Info, dy: Info, dx: Info, outH: number, outW: number, fh: number, fw: number): void
+  /**
+   * A stride-1 convolution's transposed patches, out [(kh, kw, c), (b, oh, ow)], from its input
+   * laid out as planes [c, b, inH, inW]; any channel count.
+   */
+  im2colPlanes(planes: Info, out: Info, g: PatchGeometry): void
+  /** ReLU's gradient (dy where x > 0) into dx; sizes a multiple of 4 (`fits`). */
+  reluGrad(dy: Info, x: Info, dx: Info): void
+  /**
+   * The filter gradient dW [fh, fw, 1, co] of a stride-1 convolution over a one-channel input
+   * (co a multiple of 16), into dw; `allocate` gives the scratch tensor for the padded input.
+   */
+  filterGradOneChannel(x: Info, dy: Info, dw: Info, g: PatchGeometry, allocate: (shape: number[]) => Info): Info
+  /**
+   * One Adam step: the new weights into `out`, the moments m and v updated in place (float32
+   * scalars as tfjs rounds them).
+   */
+  adamStep(w: Info, out: Info, m: Info, v: Info, g: Info, p: AdamScalars): void
+  /** How many tensors share this tensor's memory (1: it alone). */
+  references(info: Info): number
+}
+
+/** Adam's scalars for one step: c₁ = 1 − β₁ᵗ and c₂ = 1 − β₂ᵗ. */
+export interface AdamScalars {
+  learningRate: number
+  beta1: number
+  beta2: number
+  epsilon: number
+  c1: number
+  c2: number
+}
+
+/** The WebAssembly API (its value, which Node's typings under this lib setting leave out). */
+interface WasmApi {
+  Memory: abstract new (...args: never[]) => { buffer: ArrayBuffer }
+  Module: new (bytes: Uint8Array) => object
+  Instance: new (module: object, imports: object) => { exports: unknown }
+}
+const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly
+
+let compiled: object | null = null
+const bound = new WeakMap<object, SimdKernels | null>()
+
+/** The kernels for this backend, or null where it is not a wasm backend whose memory can be shared. */
+export function simdKernels(backend: tf.KernelBackend): SimdKernels | null {
+  const known = bound.get(backend)
+  if (known !== undefined) return known
+  const kernels = bind(backend)
+  bound.set(backend, kernels)
+  return kernels
+}
+
+function bind(backend: tf.KernelBackend): SimdKernels | null {
+  if (!('dataIdMap' in backend) || !('wasm' in backend)) return null
+  const wasm = (backend as unknown as { wasm: WasmModule }).wasm
+  const memory = wasm.asm?.memory
+  if (!(memory instanceof WebAssemblyApi.Memory)) return null
+  compiled ??= new WebAssemblyApi.Module(Buffer.from(SIMD_KERNELS_WASM_BASE64, 'base64'))
+  const k = new WebAssemblyApi.Instance(compiled, { env: { memory } }).exports as unknown as Exports
+  const heap = backend as unknown as BackendWasm
+  const at = (info: Info): number => heap.dataIdMap.get(info.dataId).memoryOffset
+  let scratch = 0
+  let scratchBytes = 0
+  /** A scratch block of at least `bytes` (16-byte aligned by malloc); may grow the heap. */
+  const scratchOf = (bytes: number): number => {
+    if (bytes > scratchBytes) {
+      if (scratch) wasm._free(scratch)
+      scratchBytes = Math.max(bytes, 2 * scratchBytes)
+      scratch = wasm._malloc(scratchBytes)
+    }
+    return scratch
+  }
+  const rowsOf = (info: Info, c: number): number => info.shape.reduce((p, n) => p * n, 1) / c
+  return {
+    fits: (c) => c > 0 && c % 4 === 0,
+    channelSums(a, b, centre, c) {
+      // Layout: float64 out [2c] | float32 block sums [2c] | float32 zeros [c].
+      const base = scratchOf(28 * c)
+      const zeros = base + 24 * c
+      if (!centre) new Float32Array(memory.buffer, zeros, c).fill(0)
+      k.channelSums(at(a), at(b), centre ? at(centre) : zeros, rowsOf(a, c), c, base, base + 16 * c)
+      return new Float64Array(memory.buffer, base, 2 * c).slice()
+    },
+    channelAffine2(a, b, y, c, p, q, r) {
+      const base = scratchOf(12 * c)
+      const coefficients = new Float32Array(memory.buffer, base, 3 * c)
+      coefficients.set(p, 0)
+      coefficients.set(q, c)
+      coefficients.set(r, 2 * c)
+      k.channelAffine2(at(a), at(b), at(y), rowsOf(a, c), c, base, base + 4 * c, base + 8 * c)
+    },
+    maxPoolGradTiled(x, dy, dx, outH, outW, fh, fw) {
+      const [batch, inH, inW, c] = x.shape as [number, number, number, number]
+      k.maxPoolGradTiled(at(x), at(dy), at(dx), batch, inH, inW, c, outH, outW, fh, fw)
+    },
+    reluGrad(dy, x, dx) {
+      k.reluGrad(
+        at(dy),
+        at(x),
+        at(dx),
+        dy.shape.reduce((p, n) => p * n, 1),
+      )
+    },
+    adamStep(w, out, m, v, g, p) {
+      const f = Math.fround
+      k.adamStep(
+        at(w),
+        at(out),
+        at(m),
+        at(v),
+        at(g),
+        w.shape.reduce((a, n) => a * n, 1),
+        f(-p.learningRate),
+        f(p.beta1),
+        f(1 - p.beta1),
+        f(p.beta2),
+        f(1 - p.beta2),
+        f(p.epsilon),
+        f(p.c1),
+        f(p.c2),
+      )
+    },
+    references: (info) => heap.dataIdMap.get(info.dataId).refCount,
+    filterGradOneChannel(x, dy, dw, g, allocate) {
+      const co = dy.shape[3] as number
+      const hp = g.outHeight + g.filterHeight - 1
+      // Each group of three taps reads three columns from its first: room for the last group.
+      const wp = g.outWidth + 3 * Math.ceil(g.filterWidth / 3) - 1
+      const padded = allocate([g.batchSize, hp, wp])
+      const [batch, inH, inW] = x.shape as [number, number, number]
+      k.padPlanes(at(x), at(padded), batch, inH, inW, hp, wp, g.padInfo.top, g.padInfo.left)
+      k.filterGradOneChannel(
+        at(padded),
+        at(dy),
+        at(dw),
+        g.batchSize,
+        hp,
+        wp,
+        g.outHeight,
+        g.outWidth,
+        g.filterHeight,
+        g.filterWidth,
+        co,
+      )
+      return padded
+    },
+    im2colPlanes(planes, out, g) {
+      k.im2colPlanes(
+        at(planes),
+        at(out),
+        g.inChannels,
+        g.batchSize,
+        g.inHeight,
+        g.inWidth,
+        g.filterHeight,
+        g.filterWidth,
+        g.padInfo.top,
+        g.padInfo.left,
+        g.outHeight,
+        g.outWidth,
+      )
+    },
+  }
+}
