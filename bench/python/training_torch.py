@@ -80,7 +80,9 @@ def main():
         run()
         return time.perf_counter() - start, time.process_time() - cpu_start
 
-    done_steps = [3]
+    # Warm-up steps before timing: a fresh process's first steps run slower (allocator, caches).
+    warmup = 10
+    done_steps = [warmup]
 
     def train_round():
         # Rounds go on through the data, as epochs would.
@@ -89,7 +91,7 @@ def main():
         done_steps[0] += steps
 
     model.train()
-    for i in range(3):
+    for i in range(warmup):
         step(i)
     train = [timed(train_round) for _ in range(rounds)]
 
