@@ -78,8 +78,7 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): Info {
   if (simd && info.strideHeight === 1 && info.strideWidth === 1) {
     if (info.inChannels === 1 && info.outChannels % 16 === 0) {
       const dw = wasm.makeOutput(filterShape, 'float32')
-      const padded = simd.filterGradOneChannel(x, dy, dw, info, (shape) => wasm.makeOutput(shape, 'float32'))
-      wasm.disposeData(padded.dataId)
+      simd.filterGradOneChannel(x, dy, dw, info)
       return dw
     }
     return backpropFilterByPlanes(wasm, simd, x, dy, info, filterShape)

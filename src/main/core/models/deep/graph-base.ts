@@ -8,8 +8,6 @@ import * as tf from '@tensorflow/tfjs'
 import { GRAPH_BASE_DIR } from '../../training/files'
 import { folderLoader, MODEL_JSON } from './io'
 
-export { GRAPH_BASE_DIR } from '../../training/files'
-
 /** Whether the folder's model.json is a GraphModel (format "graph-model", or a GraphDef topology). */
 export async function isGraphModelFolder(dir: string): Promise<boolean> {
   let json: { format?: unknown; modelTopology?: { node?: unknown } }

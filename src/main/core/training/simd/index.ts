@@ -122,9 +122,9 @@ export interface SimdKernels {
   reluGrad(dy: Info, x: Info, dx: Info): void
   /**
    * The filter gradient dW [fh, fw, 1, co] of a stride-1 convolution over a one-channel input
-   * (co a multiple of 16), into dw; `allocate` gives the scratch tensor for the padded input.
+   * (co a multiple of 16), into dw.
    */
-  filterGradOneChannel(x: Info, dy: Info, dw: Info, g: PatchGeometry, allocate: (shape: number[]) => Info): Info
+  filterGradOneChannel(x: Info, dy: Info, dw: Info, g: PatchGeometry): void
   /**
    * One Adam step: the new weights into `out`, the moments m and v updated in place (float32
    * scalars as tfjs rounds them).
@@ -235,12 +235,12 @@ function bind(backend: tf.KernelBackend): SimdKernels | null {
       )
     },
     references: (info) => heap.dataIdMap.get(info.dataId).refCount,
-    filterGradOneChannel(x, dy, dw, g, allocate) {
+    filterGradOneChannel(x, dy, dw, g) {
       const co = dy.shape[3] as number
       const hp = g.outHeight + g.filterHeight - 1
       // Each group of three taps reads three columns from its first: room for the last group.
       const wp = g.outWidth + 3 * Math.ceil(g.filterWidth / 3) - 1
-      const padded = allocate([g.batchSize, hp, wp])
+      const padded = heap.makeOutput([g.batchSize, hp, wp], 'float32')
       const [batch, inH, inW] = x.shape as [number, number, number]
       k.padPlanes(at(x), at(padded), batch, inH, inW, hp, wp, g.padInfo.top, g.padInfo.left)
       k.filterGradOneChannel(
@@ -256,7 +256,7 @@ function bind(backend: tf.KernelBackend): SimdKernels | null {
         g.filterWidth,
         co,
       )
-      return padded
+      heap.disposeData(padded.dataId)
     },
     im2colPlanes(planes, out, g) {
       k.im2colPlanes(
