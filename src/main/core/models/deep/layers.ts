@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { simdKernels } from '../../training/simd'
 import { addKernel, type KernelArgs } from '../../training/kernel-registration'
-import { channelAffineSum } from '../../training/wasm-kernels'
+import { channelAffine, channelAffineSum } from '../../training/wasm-kernels'
 
 const BN_TRAIN = 'EarmarkBatchNormTrain'
 const BN_TRAIN_GRAD = 'EarmarkBatchNormTrainGrad'
@@ -78,16 +78,15 @@ function channelSums(
 }
 
 /**
- * y = a·p + b·q + r per channel into a new tensor shaped like a: a SIMD pass on the wasm heap
- * where the channel count allows, XNNPACK passes (channelAffineSum) on wasm otherwise, a
- * JavaScript sweep on cpu.
+ * y = a·p + b·q + r per channel (without b: a·p + r) into a new tensor shaped like a: a SIMD pass
+ * on the wasm heap where the channel count allows, XNNPACK passes (channelAffine, channelAffineSum)
+ * on wasm otherwise, a JavaScript sweep on cpu.
  */
 function channelAffinePair(
   backend: tf.KernelBackend,
   aInfo: tf.TensorInfo,
   p: Float32Array,
-  bInfo: tf.TensorInfo,
-  q: Float32Array,
+  second: { info: tf.TensorInfo; q: Float32Array } | null,
   r: Float32Array,
 ): tf.TensorInfo {
   const c = p.length
@@ -95,17 +94,21 @@ function channelAffinePair(
   if (simd?.fits(c)) {
     const { infos } = allocate(backend, [aInfo.shape])
     const y = infos[0] as tf.TensorInfo
-    simd.channelAffine2(aInfo, bInfo, y, c, p, q, r)
+    simd.channelAffine2(aInfo, second?.info ?? null, y, c, p, second?.q ?? null, r)
     return y
   }
-  if ('typedArrayFromHeap' in backend) return channelAffineSum(backend, aInfo, p, bInfo, q, r)
+  if ('typedArrayFromHeap' in backend) {
+    return second ? channelAffineSum(backend, aInfo, p, second.info, second.q, r) : channelAffine(backend, aInfo, p, r)
+  }
   const { infos, data } = allocate(backend, [aInfo.shape])
   const y = data[0] as Float32Array
   const a = read(backend, aInfo)
-  const b = read(backend, bInfo)
+  const b = second ? read(backend, second.info) : null
+  const q = second?.q ?? new Float32Array(c)
   for (let o = 0; o < y.length; o += c) {
     for (let j = 0; j < c; j++) {
-      y[o + j] = (a[o + j] as number) * (p[j] as number) + (b[o + j] as number) * (q[j] as number) + (r[j] as number)
+      const bv = b ? (b[o + j] as number) * (q[j] as number) : 0
+      y[o + j] = (a[o + j] as number) * (p[j] as number) + bv + (r[j] as number)
     }
   }
   return infos[0] as tf.TensorInfo
@@ -134,7 +137,7 @@ function batchNormTrain({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[]
     scale[j] = inv * (gamma[j] as number)
     shift[j] = (beta[j] as number) - m * (scale[j] as number)
   }
-  const y = channelAffinePair(backend, xInfo, scale, xInfo, new Float32Array(c), shift)
+  const y = channelAffinePair(backend, xInfo, scale, null, shift)
   return [y, ...infos]
 }
 
@@ -167,7 +170,7 @@ function batchNormTrainGrad({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
     negK[j] = -k
     b[j] = (-(gs[j] as number) * (sb[j] as number)) / rows + k * (mean[j] as number)
   }
-  const dx = channelAffinePair(backend, dyInfo, gs, xInfo, negK, b)
+  const dx = channelAffinePair(backend, dyInfo, gs, { info: xInfo, q: negK }, b)
   return [dx, ...(infos as [tf.TensorInfo, tf.TensorInfo])]
 }
 

@@ -106,8 +106,16 @@ export interface SimdKernels {
   fits(c: number): boolean
   /** Per channel Σa and Σa·(b − centre) (centre: a [c] tensor, or zeros), in float64: [sums…, products…]. */
   channelSums(a: Info, b: Info, centre: Info | null, c: number): Float64Array
-  /** y = a·p + b·q + r per channel, into the existing tensor y. */
-  channelAffine2(a: Info, b: Info, y: Info, c: number, p: Float32Array, q: Float32Array, r: Float32Array): void
+  /** y = a·p + b·q + r per channel (without b: a·p + r), into the existing tensor y. */
+  channelAffine2(
+    a: Info,
+    b: Info | null,
+    y: Info,
+    c: number,
+    p: Float32Array,
+    q: Float32Array | null,
+    r: Float32Array,
+  ): void
   /**
    * Max pooling's gradient of x [batch, inH, inW, c] into dx, for fh × fw windows that tile the
    * input (stride = window, no padding) into outH × outW.
@@ -199,9 +207,9 @@ function bind(backend: tf.KernelBackend): SimdKernels | null {
       const base = scratchOf(12 * c)
       const coefficients = new Float32Array(memory.buffer, base, 3 * c)
       coefficients.set(p, 0)
-      coefficients.set(q, c)
+      if (q) coefficients.set(q, c)
       coefficients.set(r, 2 * c)
-      k.channelAffine2(at(a), at(b), at(y), rowsOf(a, c), c, base, base + 4 * c, base + 8 * c)
+      k.channelAffine2(at(a), b ? at(b) : 0, at(y), rowsOf(a, c), c, base, base + 4 * c, base + 8 * c)
     },
     maxPoolGradTiled(x, dy, dx, outH, outW, fh, fw) {
       const [batch, inH, inW, c] = x.shape as [number, number, number, number]

@@ -23,7 +23,7 @@ export function channelSums(a: usize, b: usize, centre: usize, rows: i32, c: i32
   let row: i32 = 0
   while (row < rows) {
     const end = min(rows, row + BLOCK)
-    memory.fill(scratch, 0, rowBytes << 1)
+    zeroFloats(scratch, 2 * c)
     for (; row < end; row++) {
       const pa = a + <usize>row * rowBytes
       const pb = b + <usize>row * rowBytes
@@ -45,10 +45,21 @@ export function channelSums(a: usize, b: usize, centre: usize, rows: i32, c: i32
   }
 }
 
-/** y = a·p + b·q + r per channel (batch norm forward with b = 0 weight, and its input gradient). */
+/**
+ * y = a·p + b·q + r per channel (batch norm's input gradient); with b = 0 (no second operand),
+ * y = a·p + r (its forward normalisation).
+ */
 export function channelAffine2(a: usize, b: usize, y: usize, rows: i32, c: i32, p: usize, q: usize, r: usize): void {
   const rowBytes = (<usize>c) << 2
   const total = <usize>rows * rowBytes
+  if (b == 0) {
+    for (let o: usize = 0; o < total; o += rowBytes) {
+      for (let j: usize = 0; j < rowBytes; j += 16) {
+        v128.store(y + o + j, f32x4.add(f32x4.mul(v128.load(a + o + j), v128.load(p + j)), v128.load(r + j)))
+      }
+    }
+    return
+  }
   for (let o: usize = 0; o < total; o += rowBytes) {
     for (let j: usize = 0; j < rowBytes; j += 16) {
       const va = f32x4.mul(v128.load(a + o + j), v128.load(p + j))
@@ -197,21 +208,35 @@ export function im2colPlanes(
           for (let oh: i32 = 0; oh < outH; oh++, o += rowBytes) {
             const ih = oh + kh - top
             if (ih < 0 || ih >= inH || ow0 >= ow1) {
-              memory.fill(o, 0, rowBytes)
+              zeroFloats(o, outW)
               continue
             }
-            if (ow0 > 0) memory.fill(o, 0, (<usize>ow0) << 2)
-            memory.copy(
-              o + ((<usize>ow0) << 2),
-              image + ((<usize>(ih * inW + ow0 + shift)) << 2),
-              (<usize>(ow1 - ow0)) << 2,
-            )
-            if (ow1 < outW) memory.fill(o + ((<usize>ow1) << 2), 0, (<usize>(outW - ow1)) << 2)
+            for (let q: i32 = 0; q < ow0; q++) store<f32>(o + ((<usize>q) << 2), 0)
+            copyFloats(o + ((<usize>ow0) << 2), image + ((<usize>(ih * inW + ow0 + shift)) << 2), ow1 - ow0)
+            for (let q: i32 = ow1; q < outW; q++) store<f32>(o + ((<usize>q) << 2), 0)
           }
         }
       }
     }
   }
+}
+
+/**
+ * Copies `n` floats, 4 at a time: the patch rows are runs of a few dozen floats, for which
+ * memory.copy's call into the runtime costs more than the copy (a quarter of a million per step).
+ */
+function copyFloats(to: usize, from: usize, n: i32): void {
+  const vectors = (<usize>(n & ~3)) << 2
+  for (let o: usize = 0; o < vectors; o += 16) v128.store(to + o, v128.load(from + o))
+  for (let o: usize = vectors; o < (<usize>n) << 2; o += 4) store<f32>(to + o, load<f32>(from + o))
+}
+
+/** Zeroes `n` floats, 4 at a time (short runs, as copyFloats). */
+function zeroFloats(to: usize, n: i32): void {
+  const vectors = (<usize>(n & ~3)) << 2
+  const zero = f32x4.splat(0)
+  for (let o: usize = 0; o < vectors; o += 16) v128.store(to + o, zero)
+  for (let o: usize = vectors; o < (<usize>n) << 2; o += 4) store<f32>(to + o, 0)
 }
 
 /** ReLU's gradient: dx = dy where x > 0, else 0 (`n` floats, a multiple of 4). */
