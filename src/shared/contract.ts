@@ -137,22 +137,25 @@ function isValidRegex(pattern: string): boolean {
   }
 }
 
-/** Declares a method: its input schema, a one-line summary, and (as a type only) its result. */
+/** A seed for a random process (a split, a map's layout): any 32-bit unsigned integer. */
+const seed = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 32 - 1)
+  .default(0)
+
 /** What a training run is asked for; `train:start` and `train:check` take the same settings. */
 const trainSettings = z.object({
   model: z.enum(runModels),
   params: z.record(z.string().max(100), z.unknown()).default({}),
-  seed: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 32 - 1)
-    .default(0),
+  seed,
   testFraction: z.number().gt(0).lt(1).default(0.2),
   /** Deep models: share of each class's training clips held out for validation when no clip is in `val`. */
   validationFraction: z.number().gt(0).lt(1).optional(),
 })
 
+/** Declares a method: its input schema, a one-line summary, and (as a type only) its result. */
 const method =
   <R>() =>
   <S extends z.ZodType>(input: S, summary: string) => ({
@@ -435,12 +438,7 @@ export const apiMethods = {
     z
       .object({
         method: z.enum(mapMethods).default('umap'),
-        seed: z
-          .number()
-          .int()
-          .min(0)
-          .max(2 ** 32 - 1)
-          .default(0),
+        seed,
         runId: id.optional(),
       })
       .strict(),
