@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { BatchNorm, PlainConv2D, registerLayerKernels } from '../../../src/main/core/models/deep/layers'
 import { useEngine } from '../../../src/main/core/training'
+import { simdKernels } from '../../../src/main/core/training/simd'
 
 /** Runs `f` on a backend and returns its outputs as plain arrays. */
 async function on(backend: 'cpu' | 'wasm', f: () => tf.Tensor[]): Promise<Float32Array[]> {
@@ -31,7 +32,7 @@ interface ConvCase {
   x: [number, number, number, number]
   filter: [number, number, number, number]
   strides: [number, number]
-  pad: 'same' | 'valid' | number
+  pad: 'same' | 'valid' | number | tf.backend_util.ExplicitPadding
   dilations?: [number, number]
 }
 
@@ -47,7 +48,37 @@ const CONV_CASES: ConvCase[] = [
   // (filterGradOneChannel), with a partial last group of three taps (width 4 and 5).
   { x: [3, 9, 8, 1], filter: [3, 3, 1, 16], strides: [1, 1], pad: 'same' },
   { x: [2, 10, 11, 1], filter: [5, 4, 1, 32], strides: [1, 1], pad: 'valid' },
-  { x: [2, 7, 6, 1], filter: [2, 5, 1, 16], strides: [1, 1], pad: 2 },
+  // (Explicit padding: with a number, tfjs sizes a non-square filter's output by its height on
+  // both axes, and wasm's own forward convolution computes another shape than it allocates.)
+  {
+    x: [2, 7, 6, 1],
+    filter: [2, 5, 1, 16],
+    strides: [1, 1],
+    pad: [
+      [0, 0],
+      [2, 2],
+      [2, 2],
+      [0, 0],
+    ],
+  },
+  // 3×3, stride 1, channels in fours: Winograd F(2×2, 3×3) forward and filter gradient (and the
+  // input gradient, a forward convolution). Odd output sizes leave half-filled edge tiles; 12
+  // output channels leave a block of 4 after the blocks of 8; more tiles than one block of 24.
+  { x: [3, 7, 9, 4], filter: [3, 3, 4, 12], strides: [1, 1], pad: 'same' },
+  { x: [2, 6, 5, 8], filter: [3, 3, 8, 4], strides: [1, 1], pad: 'valid' },
+  { x: [1, 5, 6, 4], filter: [3, 3, 4, 8], strides: [1, 1], pad: 2 },
+  { x: [2, 3, 3, 4], filter: [3, 3, 4, 4], strides: [1, 1], pad: 'valid' },
+  {
+    x: [2, 9, 7, 8],
+    filter: [3, 3, 8, 16],
+    strides: [1, 1],
+    pad: [
+      [0, 0],
+      [2, 0],
+      [0, 1],
+      [0, 0],
+    ],
+  },
 ]
 
 describe('wasm training kernels', () => {
@@ -57,23 +88,112 @@ describe('wasm training kernels', () => {
   })
 
   it.each(CONV_CASES)(
-    'conv2d gradients match the cpu backend: x $x, filter $filter, strides $strides, pad $pad',
+    'conv2d outputs and gradients match the cpu backend: x $x, filter $filter, strides $strides, pad $pad',
     async (c) => {
       const run = (): tf.Tensor[] => {
         const x = seeded(c.x, 1) as tf.Tensor4D
         const w = seeded(c.filter, 2) as tf.Tensor4D
+        const y = tf.conv2d(x, w, c.strides, c.pad)
+        // A position-dependent upstream gradient, so that a misplaced tile shows.
+        const upstream = seeded(y.shape, 7)
         const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-          tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad), 0.5)),
+          tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad), upstream)),
         )
         const [dx, dw] = g([x, w])
-        return [dx as tf.Tensor, dw as tf.Tensor]
+        return [y, dx as tf.Tensor, dw as tf.Tensor]
       }
-      const [cpuDx, cpuDw] = await on('cpu', run)
-      const [wasmDx, wasmDw] = await on('wasm', run)
-      expectClose(wasmDx as Float32Array, cpuDx as Float32Array)
-      expectClose(wasmDw as Float32Array, cpuDw as Float32Array)
+      const cpu = await on('cpu', run)
+      const wasm = await on('wasm', run)
+      cpu.forEach((expected, i) => expectClose(wasm[i] as Float32Array, expected))
     },
   )
+
+  it('3×3 stride-1 convolutions and their filter gradients take the Winograd kernels; others do not', async () => {
+    await tf.setBackend('wasm')
+    const simd = simdKernels(tf.backend())
+    expect(simd).not.toBeNull()
+    const forward = vi.spyOn(simd!, 'winogradConv')
+    const filterGradient = vi.spyOn(simd!, 'winogradFilterGrad')
+    try {
+      const gradients = (x: tf.Tensor4D, w: tf.Tensor4D, strides: number): void =>
+        tf.tidy(() => {
+          tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+            tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, strides, 'same')),
+          )([x, w])
+        })
+      // Forward, input gradient (a forward convolution) and filter gradient.
+      gradients(seeded([2, 8, 8, 8], 1) as tf.Tensor4D, seeded([3, 3, 8, 8], 2) as tf.Tensor4D, 1)
+      expect(forward).toHaveBeenCalledTimes(2)
+      expect(filterGradient).toHaveBeenCalledTimes(1)
+      // Strided: XNNPACK forward and the patches' filter gradient; its input gradient, a stride-1
+      // convolution of the spread-out gradient, is Winograd's.
+      gradients(seeded([2, 8, 8, 8], 1) as tf.Tensor4D, seeded([3, 3, 8, 8], 2) as tf.Tensor4D, 2)
+      expect(forward).toHaveBeenCalledTimes(3)
+      expect(filterGradient).toHaveBeenCalledTimes(1)
+      // One input channel (a first layer): XNNPACK.
+      tf.tidy(
+        () => void tf.conv2d(seeded([2, 8, 8, 1], 3) as tf.Tensor4D, seeded([3, 3, 1, 8], 4) as tf.Tensor4D, 1, 'same'),
+      )
+      expect(forward).toHaveBeenCalledTimes(3)
+    } finally {
+      forward.mockRestore()
+      filterGradient.mockRestore()
+    }
+  })
+
+  it('Winograd convolutions and filter gradients are as accurate as float32 products (against float64)', async () => {
+    await tf.setBackend('wasm')
+    const [b, h, w, ci, co] = [4, 15, 16, 16, 32]
+    const x = seeded([b, h, w, ci], 11) as tf.Tensor4D
+    const filter = tf.mul(seeded([3, 3, ci, co], 12), 0.1) as tf.Tensor4D
+    const dy = seeded([b, h, w, co], 13) as tf.Tensor4D
+    const [xs, fs, dys] = [x.dataSync(), filter.dataSync(), dy.dataSync()]
+    // Float64 references: y = x ⋆ filter ('same'), and dW = Σ x·dy over positions.
+    const y64 = new Float64Array(b * h * w * co)
+    const dw64 = new Float64Array(9 * ci * co)
+    for (let n = 0; n < b; n++)
+      for (let i = 0; i < h; i++)
+        for (let j = 0; j < w; j++)
+          for (let kh = 0; kh < 3; kh++)
+            for (let kw = 0; kw < 3; kw++) {
+              const r = i + kh - 1
+              const c = j + kw - 1
+              if (r < 0 || r >= h || c < 0 || c >= w) continue
+              const at = ((n * h + r) * w + c) * ci
+              const out = ((n * h + i) * w + j) * co
+              for (let k = 0; k < ci; k++) {
+                const tap = ((kh * 3 + kw) * ci + k) * co
+                for (let o = 0; o < co; o++) {
+                  y64[out + o] = (y64[out + o] as number) + (xs[at + k] as number) * (fs[tap + o] as number)
+                  dw64[tap + o] = (dw64[tap + o] as number) + (xs[at + k] as number) * (dys[out + o] as number)
+                }
+              }
+            }
+    /** The largest error relative to the largest magnitude. */
+    const error = (actual: Float32Array, expected: Float64Array): number => {
+      let worst = 0
+      let scale = 0
+      expected.forEach((e, i) => {
+        worst = Math.max(worst, Math.abs((actual[i] as number) - e))
+        scale = Math.max(scale, Math.abs(e))
+      })
+      return worst / scale
+    }
+    const y = tf.conv2d(x, filter, 1, 'same')
+    const dw = tf
+      .engine()
+      .runKernel(
+        'Conv2DBackpropFilter',
+        { x, dy },
+        { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, ci, co] },
+      ) as tf.Tensor
+    // Float32 rounding over 144 (forward) and 960 (gradient) terms: 1.7e-7 and 7.5e-7 measured.
+    // At the default CNN's sizes Winograd measured 2.5e-7 forward (XNNPACK's direct convolution
+    // 5.8e-7) and 4.4e-6 for the filter gradient (XNNPACK's matrix product 4.8e-6).
+    expect(error(y.dataSync() as Float32Array, y64)).toBeLessThan(1e-6)
+    expect(error(dw.dataSync() as Float32Array, dw64)).toBeLessThan(1e-5)
+    tf.dispose([x, filter, dy, y, dw])
+  })
 
   it.each(CONV_CASES.slice(0, 4))(
     'fused conv2d (bias + relu) gradients match the cpu backend: x $x, filter $filter',

@@ -4,7 +4,9 @@
 // times the forward convolution's time, its matrix products with a transposed operand bypass
 // XNNPACK, and its Identity copies. These replacements run the heavy part as a forward
 // convolution or a matrix product on XNNPACK, or as SIMD passes over the wasm heap (./simd),
-// with plain loops (./array-kernels) where the SIMD kernels do not apply. Batch norm's inference
+// with plain loops (./array-kernels) where the SIMD kernels do not apply. 3×3 stride-1
+// convolutions and their filter gradients, most of a CNN's arithmetic, go through Winograd
+// F(2×2, 3×3) SIMD kernels, which do 16 multiply-adds where a direct convolution does 36. Batch norm's inference
 // scale and shift run as a 1×1 depthwise convolution on XNNPACK (channelAffine).
 import * as tf from '@tensorflow/tfjs'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
@@ -27,6 +29,7 @@ export const WASM_TRAINING_KERNELS = [
   'Identity',
   'EarmarkReluGrad',
   'BatchMatMul',
+  'Conv2D',
 ] as const
 
 const BACKEND = 'wasm'
@@ -60,9 +63,11 @@ function requireChannelsLast(name: string, info: Conv2DInfo): void {
 }
 
 /**
- * The filter gradient as one matrix product on XNNPACK: the input's patches, laid out transposed
- * (one row per filter tap and input channel, one column per output position, written in a single
- * pass), times the output gradient. dW[kh,kw,ci,co] = Σ_{b,oh,ow} x[b, oh·sh − top + kh·dh,
+ * The filter gradient: by Winograd's transforms for 3×3 stride-1 convolutions over channels in
+ * fours (simd winogradFilterGrad), by a direct SIMD kernel for one input channel, else as one
+ * matrix product on XNNPACK: the input's patches, laid out transposed (one row per filter tap
+ * and input channel, one column per output position, written in a single pass), times the
+ * output gradient. dW[kh,kw,ci,co] = Σ_{b,oh,ow} x[b, oh·sh − top + kh·dh,
  * ow·sw − left + kw·dw, ci] · dy[b,oh,ow,co]. (The transposed layout matters: wasm's BatchMatMul
  * with transposeA runs about 10x slower than without.)
  */
@@ -79,6 +84,11 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): Info {
     if (info.inChannels === 1 && info.outChannels % 16 === 0) {
       const dw = wasm.makeOutput(filterShape, 'float32')
       simd.filterGradOneChannel(x, dy, dw, info)
+      return dw
+    }
+    if (winogradFits(simd, info)) {
+      const dw = wasm.makeOutput(filterShape, 'float32')
+      simd.winogradFilterGrad(x, dy, dw, info.padInfo.top, info.padInfo.left)
       return dw
     }
     return backpropFilterByPlanes(wasm, simd, x, dy, info, filterShape)
@@ -213,6 +223,48 @@ function conv2DBackpropInput(original: (args: KernelArgs) => Info) {
     wasm.disposeData(flipped.dataId)
     return dx
   }
+}
+
+/**
+ * 3×3 stride-1 convolutions (a CNN's, and the input gradients above, which are such
+ * convolutions) by Winograd F(2×2, 3×3) on the SIMD kernels: 16 multiply-adds per 2×2 block of
+ * outputs and channel pair where XNNPACK's direct convolution does 36, which measured 1.6-2x
+ * faster on the default CNN's layers. Other convolutions (strided, dilated, other sizes, channel
+ * counts not a multiple of 4, a first layer's single channel) keep XNNPACK's kernel.
+ */
+function conv2D(original: (args: KernelArgs) => Info) {
+  return ({ inputs, backend, attrs }: KernelArgs): Info => {
+    const wasm = backend as BackendWasm
+    const x = inputs['x'] as Info
+    const filter = inputs['filter'] as Info
+    const simd = simdKernels(wasm)
+    if (simd && x.dtype === 'float32' && filter.dtype === 'float32') {
+      const info = convInfo(x.shape, filter.shape, attrs ?? {})
+      if (winogradFits(simd, info)) {
+        const y = wasm.makeOutput([info.batchSize, info.outHeight, info.outWidth, info.outChannels], 'float32')
+        simd.winogradConv(x, filter, y, info.padInfo.top, info.padInfo.left)
+        return y
+      }
+    }
+    return original({ inputs, backend, attrs: attrs ?? {} })
+  }
+}
+
+/** Whether a convolution is one the Winograd kernels compute: 3×3, stride 1, NHWC, channels in fours. */
+function winogradFits(simd: SimdKernels, info: Conv2DInfo): boolean {
+  return (
+    info.filterHeight === 3 &&
+    info.filterWidth === 3 &&
+    info.strideHeight === 1 &&
+    info.strideWidth === 1 &&
+    info.dilationHeight === 1 &&
+    info.dilationWidth === 1 &&
+    info.dataFormat === 'channelsLast' &&
+    info.outHeight > 0 &&
+    info.outWidth > 0 &&
+    simd.fits(info.inChannels) &&
+    simd.fits(info.outChannels)
+  )
 }
 
 /** Up to this many input channels, the input gradient goes through col2im rather than a forward convolution. */
@@ -643,6 +695,7 @@ export function registerWasmTrainingKernels(): void {
   add('DepthwiseConv2dNativeBackpropInput', depthwiseBackpropInput)
   add('MaxPoolGrad', maxPoolGrad)
   replace('Conv2DBackpropInput', conv2DBackpropInput)
+  replace('Conv2D', conv2D)
   add(RELU_GRAD, reluGrad)
   registerReluGradient()
   replace('Identity', sharedIdentity)

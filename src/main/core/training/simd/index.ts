@@ -79,7 +79,57 @@ interface Exports {
     outH: number,
     outW: number,
   ): void
+  winogradFilter(w: number, u: number, ci: number, co: number): void
+  padImages(
+    x: number,
+    xp: number,
+    batch: number,
+    inH: number,
+    inW: number,
+    c: number,
+    hp: number,
+    wp: number,
+    top: number,
+    left: number,
+  ): void
+  winogradConv(
+    xp: number,
+    u: number,
+    y: number,
+    batch: number,
+    hp: number,
+    wp: number,
+    ci: number,
+    outH: number,
+    outW: number,
+    co: number,
+    v: number,
+    m: number,
+    tiles: number,
+  ): void
+  winogradFilterGrad(
+    xp: number,
+    dy: number,
+    dw: number,
+    batch: number,
+    hp: number,
+    wp: number,
+    ci: number,
+    outH: number,
+    outW: number,
+    co: number,
+    v: number,
+    m: number,
+    acc: number,
+    tiles: number,
+  ): void
 }
+
+/** Output tiles the Winograd kernels transform together (a multiple of 4; 8-24 measured alike). */
+const WINOGRAD_TILES = 24
+
+/** Bytes of a transformed block: 16 planes (the positions of a 4×4 tile) of n floats. */
+const tileBytes = (n: number): number => 64 * n
 
 /** The geometry of a stride-1 convolution, as `im2colPlanes` needs it. */
 export interface PatchGeometry {
@@ -126,6 +176,14 @@ export interface SimdKernels {
    * laid out as planes [c, b, inH, inW]; any channel count.
    */
   im2colPlanes(planes: Info, out: Info, g: PatchGeometry): void
+  /**
+   * A 3×3 stride-1 convolution by Winograd F(2×2, 3×3): x [batch, inH, inW, ci] padded by
+   * (top, left) with zeros, filter [3, 3, ci, co], into y [batch, outH, outW, co]; ci and co
+   * multiples of 4 (`fits`).
+   */
+  winogradConv(x: Info, filter: Info, y: Info, top: number, left: number): void
+  /** The filter gradient of that convolution, dw [3, 3, ci, co], from x and dy [batch, outH, outW, co]. */
+  winogradFilterGrad(x: Info, dy: Info, dw: Info, top: number, left: number): void
   /** ReLU's gradient (dy where x > 0) into dx; sizes a multiple of 4 (`fits`). */
   reluGrad(dy: Info, x: Info, dx: Info): void
   /**
@@ -191,6 +249,18 @@ function bind(backend: tf.KernelBackend): SimdKernels | null {
       scratch = wasm._malloc(scratchBytes)
     }
     return scratch
+  }
+  /**
+   * x [batch, inH, inW, c] at (top, left) in zeros, sized for the 4×4 input tiles of an
+   * outH × outW output in 2×2 blocks: [batch, 2⌈outH/2⌉ + 2, 2⌈outW/2⌉ + 2, c].
+   */
+  const padForTiles = (x: Info, outH: number, outW: number, top: number, left: number): Info => {
+    const [batch, inH, inW, c] = x.shape as [number, number, number, number]
+    const hp = 2 * Math.ceil(outH / 2) + 2
+    const wp = 2 * Math.ceil(outW / 2) + 2
+    const padded = heap.makeOutput([batch, hp, wp, c], 'float32')
+    k.padImages(at(x), at(padded), batch, inH, inW, c, hp, wp, top, left)
+    return padded
   }
   const rowsOf = (info: Info, c: number): number => info.shape.reduce((p, n) => p * n, 1) / c
   return {
@@ -264,6 +334,30 @@ function bind(backend: tf.KernelBackend): SimdKernels | null {
         g.filterWidth,
         co,
       )
+      heap.disposeData(padded.dataId)
+    },
+    winogradConv(x, filter, y, top, left) {
+      const [batch, , , ci] = x.shape as [number, number, number, number]
+      const [, outH, outW, co] = y.shape as [number, number, number, number]
+      const padded = padForTiles(x, outH, outW, top, left)
+      const [, hp, wp] = padded.shape as [number, number, number, number]
+      const u = heap.makeOutput([16, ci, co], 'float32')
+      const v = scratchOf(tileBytes(WINOGRAD_TILES * (ci + co)))
+      const m = v + tileBytes(WINOGRAD_TILES * ci)
+      k.winogradFilter(at(filter), at(u), ci, co)
+      k.winogradConv(at(padded), at(u), at(y), batch, hp, wp, ci, outH, outW, co, v, m, WINOGRAD_TILES)
+      heap.disposeData(padded.dataId)
+      heap.disposeData(u.dataId)
+    },
+    winogradFilterGrad(x, dy, dw, top, left) {
+      const [batch, , , ci] = x.shape as [number, number, number, number]
+      const [, outH, outW, co] = dy.shape as [number, number, number, number]
+      const padded = padForTiles(x, outH, outW, top, left)
+      const [, hp, wp] = padded.shape as [number, number, number, number]
+      const v = scratchOf(tileBytes(WINOGRAD_TILES * (ci + co) + ci * co))
+      const m = v + tileBytes(WINOGRAD_TILES * ci)
+      const acc = m + tileBytes(WINOGRAD_TILES * co)
+      k.winogradFilterGrad(at(padded), at(dy), at(dw), batch, hp, wp, ci, outH, outW, co, v, m, acc, WINOGRAD_TILES)
       heap.disposeData(padded.dataId)
     },
     im2colPlanes(planes, out, g) {

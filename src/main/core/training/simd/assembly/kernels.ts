@@ -410,3 +410,471 @@ export function adamStep(
     store<f32>(out + o, (ms / c1 / (sqrt<f32>(vs / c2) + epsilon)) * negLr + load<f32>(w + o))
   }
 }
+
+// Winograd F(2×2, 3×3) for 3×3 stride-1 convolutions (Lavin & Gray, "Fast Algorithms for
+// Convolutional Neural Networks", 2016): each 2×2 block of outputs costs 16 multiply-adds per
+// channel pair instead of 36. XNNPACK's direct convolution already runs near this machine's
+// 128-bit multiply-add peak, so fewer multiplies is what is left to gain. Transforms, with
+// d a 4×4 input tile, g a 3×3 filter: V = Bᵀ d B, U = G g Gᵀ, y = Aᵀ (Σ_ci U ⊙ V) A.
+
+/** U = G g Gᵀ for every (ci, co): w [3, 3, ci, co] (HWIO) → u [16, ci, co]; ci·co a multiple of 4. */
+export function winogradFilter(w: usize, u: usize, ci: i32, co: i32): void {
+  const plane = (<usize>ci * <usize>co) << 2
+  const half = f32x4.splat(0.5)
+  for (let o: usize = 0; o < plane; o += 16) {
+    for (let c: usize = 0; c < 3; c++) {
+      // Column c of G g, into u's rows as scratch: t0 = g0, t1 = (g0+g1+g2)/2, t2 = (g0−g1+g2)/2, t3 = g2.
+      const g0 = v128.load(w + c * plane + o)
+      const g1 = v128.load(w + (3 + c) * plane + o)
+      const g2 = v128.load(w + (6 + c) * plane + o)
+      v128.store(u + c * plane + o, g0)
+      v128.store(u + (4 + c) * plane + o, f32x4.mul(f32x4.add(f32x4.add(g0, g1), g2), half))
+      v128.store(u + (8 + c) * plane + o, f32x4.mul(f32x4.add(f32x4.sub(g0, g1), g2), half))
+      v128.store(u + (12 + c) * plane + o, g2)
+    }
+    for (let i: usize = 0; i < 16; i += 4) {
+      // Row i of (G g) Gᵀ, from columns 0..2 held at u[i], u[i+1], u[i+2].
+      const t0 = v128.load(u + i * plane + o)
+      const t1 = v128.load(u + (i + 1) * plane + o)
+      const t2 = v128.load(u + (i + 2) * plane + o)
+      v128.store(u + (i + 1) * plane + o, f32x4.mul(f32x4.add(f32x4.add(t0, t1), t2), half))
+      v128.store(u + (i + 2) * plane + o, f32x4.mul(f32x4.add(f32x4.sub(t0, t1), t2), half))
+      v128.store(u + (i + 3) * plane + o, t2)
+    }
+  }
+}
+
+/**
+ * x [batch, inH, inW, c] into xp [batch, hp, wp, c] at (top, left), zeros around; input rows and
+ * columns past hp, wp are dropped.
+ */
+export function padImages(
+  x: usize,
+  xp: usize,
+  batch: i32,
+  inH: i32,
+  inW: i32,
+  c: i32,
+  hp: i32,
+  wp: i32,
+  top: i32,
+  left: i32,
+): void {
+  const pixel = (<usize>c) << 2
+  const rowBytes = <usize>wp * pixel
+  const from = max(0, -left)
+  const to = min(inW, wp - left)
+  for (let b = 0; b < batch; b++) {
+    for (let pr = 0; pr < hp; pr++) {
+      const out = xp + <usize>(b * hp + pr) * rowBytes
+      const r = pr - top
+      if (r < 0 || r >= inH || to <= from) {
+        memory.fill(out, 0, rowBytes)
+        continue
+      }
+      const start = <usize>(left + from) * pixel
+      const end = <usize>(left + to) * pixel
+      memory.fill(out, 0, start)
+      memory.copy(out + start, x + <usize>((b * inH + r) * inW + from) * pixel, end - start)
+      memory.fill(out + end, 0, rowBytes - end)
+    }
+  }
+}
+
+/**
+ * A 3×3 stride-1 convolution of the padded input xp [batch, hp, wp, ci] (hp ≥ 2·⌈outH/2⌉ + 2,
+ * likewise wp) with u = winogradFilter(w) into y [batch, outH, outW, co]; ci and co multiples
+ * of 4. Tiles go through in blocks of `tiles` (a multiple of 4); `v` and `m` are scratch of
+ * 16·tiles·ci and 16·tiles·co floats.
+ */
+export function winogradConv(
+  xp: usize,
+  u: usize,
+  y: usize,
+  batch: i32,
+  hp: i32,
+  wp: i32,
+  ci: i32,
+  outH: i32,
+  outW: i32,
+  co: i32,
+  v: usize,
+  m: usize,
+  tiles: i32,
+): void {
+  const tilesH = (outH + 1) >> 1
+  const tilesW = (outW + 1) >> 1
+  const perImage = tilesH * tilesW
+  const total = batch * perImage
+  const inPixel = (<usize>ci) << 2
+  const outPixel = (<usize>co) << 2
+  const inRow = <usize>wp * inPixel
+  const vPlane = <usize>tiles * inPixel
+  const mPlane = <usize>tiles * outPixel
+  const uPlane = <usize>ci * outPixel
+  for (let first = 0; first < total; first += tiles) {
+    const n = min(tiles, total - first)
+    for (let t = 0; t < n; t++) {
+      const g = first + t
+      const b = g / perImage
+      const th = (g - b * perImage) / tilesW
+      const tw = g - b * perImage - th * tilesW
+      const origin = xp + <usize>(b * hp + 2 * th) * inRow + <usize>(2 * tw) * inPixel
+      transformInput(origin, inRow, inPixel, v + <usize>t * inPixel, vPlane)
+    }
+    for (let xi: usize = 0; xi < 16; xi++) {
+      multiplyTiles(v + xi * vPlane, u + xi * uPlane, m + xi * mPlane, tiles, ci, co)
+    }
+    for (let t = 0; t < n; t++) {
+      const g = first + t
+      const b = g / perImage
+      const th = (g - b * perImage) / tilesW
+      const tw = g - b * perImage - th * tilesW
+      const oh = 2 * th
+      const ow = 2 * tw
+      const out = y + <usize>((b * outH + oh) * outW + ow) * outPixel
+      transformOutput(
+        m + <usize>t * outPixel,
+        mPlane,
+        out,
+        <usize>outW * outPixel,
+        outPixel,
+        oh + 1 < outH,
+        ow + 1 < outW,
+      )
+    }
+  }
+}
+
+/** V = Bᵀ d B for one tile, 4 channels at a time; V[ξ] at v + ξ·plane. */
+function transformInput(origin: usize, inRow: usize, inPixel: usize, v: usize, plane: usize): void {
+  for (let q: usize = 0; q < inPixel; q += 16) {
+    const p = origin + q
+    for (let j: usize = 0; j < 4; j++) {
+      // Column j of d B for each row i: e0 = d0 − d2, e1 = d1 + d2, e2 = d2 − d1, e3 = d1 − d3.
+      const e0 = column(p, inPixel, j)
+      const e1 = column(p + inRow, inPixel, j)
+      const e2 = column(p + 2 * inRow, inPixel, j)
+      const e3 = column(p + 3 * inRow, inPixel, j)
+      const out = v + q
+      v128.store(out + j * plane, f32x4.sub(e0, e2))
+      v128.store(out + (4 + j) * plane, f32x4.add(e1, e2))
+      v128.store(out + (8 + j) * plane, f32x4.sub(e2, e1))
+      v128.store(out + (12 + j) * plane, f32x4.sub(e1, e3))
+    }
+  }
+}
+
+/** Column j of d·B for the input row at `row`: d0 − d2, d1 + d2, d2 − d1, d1 − d3. */
+function column(row: usize, inPixel: usize, j: usize): v128 {
+  if (j == 0) return f32x4.sub(v128.load(row), v128.load(row + 2 * inPixel))
+  if (j == 1) return f32x4.add(v128.load(row + inPixel), v128.load(row + 2 * inPixel))
+  if (j == 2) return f32x4.sub(v128.load(row + 2 * inPixel), v128.load(row + inPixel))
+  return f32x4.sub(v128.load(row + inPixel), v128.load(row + 3 * inPixel))
+}
+
+/** m [tiles, co] = v [tiles, ci] · u [ci, co], in blocks of 4 tiles × 8 (or 4) output channels. */
+function multiplyTiles(v: usize, u: usize, m: usize, tiles: i32, ci: i32, co: i32): void {
+  const inPixel = (<usize>ci) << 2
+  const outPixel = (<usize>co) << 2
+  const wide = outPixel & ~(<usize>31)
+  for (let r: usize = 0; r < <usize>tiles; r += 4) {
+    const v0 = v + r * inPixel
+    const out = m + r * outPixel
+    for (let n: usize = 0; n < wide; n += 32) {
+      let a00 = f32x4.splat(0),
+        a01 = f32x4.splat(0),
+        a10 = f32x4.splat(0),
+        a11 = f32x4.splat(0),
+        a20 = f32x4.splat(0),
+        a21 = f32x4.splat(0),
+        a30 = f32x4.splat(0),
+        a31 = f32x4.splat(0)
+      let pu = u + n
+      for (let k: usize = 0; k < inPixel; k += 4) {
+        const u0 = v128.load(pu)
+        const u1 = v128.load(pu, 16)
+        const x0 = v128.load32_splat(v0 + k)
+        const x1 = v128.load32_splat(v0 + inPixel + k)
+        const x2 = v128.load32_splat(v0 + 2 * inPixel + k)
+        const x3 = v128.load32_splat(v0 + 3 * inPixel + k)
+        a00 = f32x4.add(a00, f32x4.mul(x0, u0))
+        a01 = f32x4.add(a01, f32x4.mul(x0, u1))
+        a10 = f32x4.add(a10, f32x4.mul(x1, u0))
+        a11 = f32x4.add(a11, f32x4.mul(x1, u1))
+        a20 = f32x4.add(a20, f32x4.mul(x2, u0))
+        a21 = f32x4.add(a21, f32x4.mul(x2, u1))
+        a30 = f32x4.add(a30, f32x4.mul(x3, u0))
+        a31 = f32x4.add(a31, f32x4.mul(x3, u1))
+        pu += outPixel
+      }
+      const o = out + n
+      v128.store(o, a00)
+      v128.store(o, a01, 16)
+      v128.store(o + outPixel, a10)
+      v128.store(o + outPixel, a11, 16)
+      v128.store(o + 2 * outPixel, a20)
+      v128.store(o + 2 * outPixel, a21, 16)
+      v128.store(o + 3 * outPixel, a30)
+      v128.store(o + 3 * outPixel, a31, 16)
+    }
+    if (wide < outPixel) {
+      let a0 = f32x4.splat(0),
+        a1 = f32x4.splat(0),
+        a2 = f32x4.splat(0),
+        a3 = f32x4.splat(0)
+      let pu = u + wide
+      for (let k: usize = 0; k < inPixel; k += 4) {
+        const u0 = v128.load(pu)
+        a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(v0 + k), u0))
+        a1 = f32x4.add(a1, f32x4.mul(v128.load32_splat(v0 + inPixel + k), u0))
+        a2 = f32x4.add(a2, f32x4.mul(v128.load32_splat(v0 + 2 * inPixel + k), u0))
+        a3 = f32x4.add(a3, f32x4.mul(v128.load32_splat(v0 + 3 * inPixel + k), u0))
+        pu += outPixel
+      }
+      const o = out + wide
+      v128.store(o, a0)
+      v128.store(o + outPixel, a1)
+      v128.store(o + 2 * outPixel, a2)
+      v128.store(o + 3 * outPixel, a3)
+    }
+  }
+}
+
+/** y = Aᵀ M A for one tile, 4 channels at a time, storing only the outputs inside the image. */
+function transformOutput(
+  m: usize,
+  plane: usize,
+  out: usize,
+  outRow: usize,
+  outPixel: usize,
+  secondRow: bool,
+  secondColumn: bool,
+): void {
+  for (let q: usize = 0; q < outPixel; q += 16) {
+    const p = m + q
+    // s0j = m0j + m1j + m2j, s1j = m1j − m2j − m3j (rows of Aᵀ M)
+    const s00 = rowSum(p, plane, 0)
+    const s01 = rowSum(p, plane, 1)
+    const s02 = rowSum(p, plane, 2)
+    const s03 = rowSum(p, plane, 3)
+    const s10 = rowDifference(p, plane, 0)
+    const s11 = rowDifference(p, plane, 1)
+    const s12 = rowDifference(p, plane, 2)
+    const s13 = rowDifference(p, plane, 3)
+    const o = out + q
+    v128.store(o, f32x4.add(f32x4.add(s00, s01), s02))
+    if (secondColumn) v128.store(o + outPixel, f32x4.sub(f32x4.sub(s01, s02), s03))
+    if (secondRow) {
+      v128.store(o + outRow, f32x4.add(f32x4.add(s10, s11), s12))
+      if (secondColumn) v128.store(o + outRow + outPixel, f32x4.sub(f32x4.sub(s11, s12), s13))
+    }
+  }
+}
+
+function rowSum(p: usize, plane: usize, j: usize): v128 {
+  return f32x4.add(f32x4.add(v128.load(p + j * plane), v128.load(p + (4 + j) * plane)), v128.load(p + (8 + j) * plane))
+}
+
+function rowDifference(p: usize, plane: usize, j: usize): v128 {
+  return f32x4.sub(
+    f32x4.sub(v128.load(p + (4 + j) * plane), v128.load(p + (8 + j) * plane)),
+    v128.load(p + (12 + j) * plane),
+  )
+}
+
+/**
+ * The filter gradient of the same convolution, by the same transforms: with M = U ⊙ V per tile,
+ * dM = A dy Aᵀ, dU = Σ_tiles dM ⊙ V, and dw = Gᵀ dU G. xp is the padded input as for
+ * winogradConv, dy [batch, outH, outW, co], dw [3, 3, ci, co]. `v`, `m` are scratch of
+ * 16·tiles·ci and 16·tiles·co floats, `acc` of 16·ci·co.
+ */
+export function winogradFilterGrad(
+  xp: usize,
+  dy: usize,
+  dw: usize,
+  batch: i32,
+  hp: i32,
+  wp: i32,
+  ci: i32,
+  outH: i32,
+  outW: i32,
+  co: i32,
+  v: usize,
+  m: usize,
+  acc: usize,
+  tiles: i32,
+): void {
+  const tilesH = (outH + 1) >> 1
+  const tilesW = (outW + 1) >> 1
+  const perImage = tilesH * tilesW
+  const total = batch * perImage
+  const inPixel = (<usize>ci) << 2
+  const outPixel = (<usize>co) << 2
+  const inRow = <usize>wp * inPixel
+  const vPlane = <usize>tiles * inPixel
+  const mPlane = <usize>tiles * outPixel
+  const uPlane = <usize>ci * outPixel
+  memory.fill(acc, 0, 16 * uPlane)
+  for (let first = 0; first < total; first += tiles) {
+    const n = min(tiles, total - first)
+    for (let t = 0; t < n; t++) {
+      const g = first + t
+      const b = g / perImage
+      const th = (g - b * perImage) / tilesW
+      const tw = g - b * perImage - th * tilesW
+      const origin = xp + <usize>(b * hp + 2 * th) * inRow + <usize>(2 * tw) * inPixel
+      transformInput(origin, inRow, inPixel, v + <usize>t * inPixel, vPlane)
+      const oh = 2 * th
+      const ow = 2 * tw
+      const at = dy + <usize>((b * outH + oh) * outW + ow) * outPixel
+      transformGradient(
+        at,
+        <usize>outW * outPixel,
+        outPixel,
+        m + <usize>t * outPixel,
+        mPlane,
+        oh + 1 < outH,
+        ow + 1 < outW,
+      )
+    }
+    for (let xi: usize = 0; xi < 16; xi++) {
+      accumulateTiles(v + xi * vPlane, m + xi * mPlane, acc + xi * uPlane, n, ci, co)
+    }
+  }
+  transformFilterGradient(acc, dw, uPlane)
+}
+
+/** dM = A dy Aᵀ for one tile's 2×2 output gradient (zeros outside the image), 4 channels at a time. */
+function transformGradient(
+  dy: usize,
+  outRow: usize,
+  outPixel: usize,
+  m: usize,
+  plane: usize,
+  secondRow: bool,
+  secondColumn: bool,
+): void {
+  const zero = f32x4.splat(0)
+  for (let q: usize = 0; q < outPixel; q += 16) {
+    const a = v128.load(dy + q)
+    const b = secondColumn ? v128.load(dy + outPixel + q) : zero
+    const c = secondRow ? v128.load(dy + outRow + q) : zero
+    const d = secondRow && secondColumn ? v128.load(dy + outRow + outPixel + q) : zero
+    // Rows of A dy: [a, b], [a + c, b + d], [a − c, b − d], [−c, −d]; then each row [p, q] · Aᵀ.
+    const o = m + q
+    gradientRow(a, b, o, plane)
+    gradientRow(f32x4.add(a, c), f32x4.add(b, d), o + 4 * plane, plane)
+    gradientRow(f32x4.sub(a, c), f32x4.sub(b, d), o + 8 * plane, plane)
+    gradientRow(f32x4.neg(c), f32x4.neg(d), o + 12 * plane, plane)
+  }
+}
+
+/** [p, q] · Aᵀ = [p, p + q, p − q, −q], at out + j·plane. */
+function gradientRow(p: v128, q: v128, out: usize, plane: usize): void {
+  v128.store(out, p)
+  v128.store(out + plane, f32x4.add(p, q))
+  v128.store(out + 2 * plane, f32x4.sub(p, q))
+  v128.store(out + 3 * plane, f32x4.neg(q))
+}
+
+/** acc [ci, co] += v [n, ci]ᵀ · m [n, co], in blocks of 4 input × 8 (or 4) output channels. */
+function accumulateTiles(v: usize, m: usize, acc: usize, n: i32, ci: i32, co: i32): void {
+  const inPixel = (<usize>ci) << 2
+  const outPixel = (<usize>co) << 2
+  const wide = outPixel & ~(<usize>31)
+  const steps = <usize>n
+  for (let r: usize = 0; r < inPixel; r += 16) {
+    const out = acc + (r >> 2) * outPixel
+    for (let c: usize = 0; c < wide; c += 32) {
+      const o = out + c
+      let a00 = v128.load(o),
+        a01 = v128.load(o, 16),
+        a10 = v128.load(o + outPixel),
+        a11 = v128.load(o + outPixel, 16),
+        a20 = v128.load(o + 2 * outPixel),
+        a21 = v128.load(o + 2 * outPixel, 16),
+        a30 = v128.load(o + 3 * outPixel),
+        a31 = v128.load(o + 3 * outPixel, 16)
+      let pv = v + r
+      let pm = m + c
+      for (let k: usize = 0; k < steps; k++) {
+        const m0 = v128.load(pm)
+        const m1 = v128.load(pm, 16)
+        const x0 = v128.load32_splat(pv)
+        const x1 = v128.load32_splat(pv, 4)
+        const x2 = v128.load32_splat(pv, 8)
+        const x3 = v128.load32_splat(pv, 12)
+        a00 = f32x4.add(a00, f32x4.mul(x0, m0))
+        a01 = f32x4.add(a01, f32x4.mul(x0, m1))
+        a10 = f32x4.add(a10, f32x4.mul(x1, m0))
+        a11 = f32x4.add(a11, f32x4.mul(x1, m1))
+        a20 = f32x4.add(a20, f32x4.mul(x2, m0))
+        a21 = f32x4.add(a21, f32x4.mul(x2, m1))
+        a30 = f32x4.add(a30, f32x4.mul(x3, m0))
+        a31 = f32x4.add(a31, f32x4.mul(x3, m1))
+        pv += inPixel
+        pm += outPixel
+      }
+      v128.store(o, a00)
+      v128.store(o, a01, 16)
+      v128.store(o + outPixel, a10)
+      v128.store(o + outPixel, a11, 16)
+      v128.store(o + 2 * outPixel, a20)
+      v128.store(o + 2 * outPixel, a21, 16)
+      v128.store(o + 3 * outPixel, a30)
+      v128.store(o + 3 * outPixel, a31, 16)
+    }
+    if (wide < outPixel) {
+      const o = out + wide
+      let a0 = v128.load(o),
+        a1 = v128.load(o + outPixel),
+        a2 = v128.load(o + 2 * outPixel),
+        a3 = v128.load(o + 3 * outPixel)
+      let pv = v + r
+      let pm = m + wide
+      for (let k: usize = 0; k < steps; k++) {
+        const m0 = v128.load(pm)
+        a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(pv), m0))
+        a1 = f32x4.add(a1, f32x4.mul(v128.load32_splat(pv, 4), m0))
+        a2 = f32x4.add(a2, f32x4.mul(v128.load32_splat(pv, 8), m0))
+        a3 = f32x4.add(a3, f32x4.mul(v128.load32_splat(pv, 12), m0))
+        pv += inPixel
+        pm += outPixel
+      }
+      v128.store(o, a0)
+      v128.store(o + outPixel, a1)
+      v128.store(o + 2 * outPixel, a2)
+      v128.store(o + 3 * outPixel, a3)
+    }
+  }
+}
+
+/** dw = Gᵀ dU G for every (ci, co): du [16, ci, co] → dw [3, 3, ci, co]; du is overwritten. */
+function transformFilterGradient(du: usize, dw: usize, plane: usize): void {
+  const half = f32x4.splat(0.5)
+  for (let o: usize = 0; o < plane; o += 16) {
+    for (let j: usize = 0; j < 4; j++) {
+      // Column j of Gᵀ dU, into rows 0..2 of du: h0 = u0 + (u1 + u2)/2, h1 = (u1 − u2)/2, h2 = (u1 + u2)/2 + u3.
+      const u0 = v128.load(du + j * plane + o)
+      const u1 = v128.load(du + (4 + j) * plane + o)
+      const u2 = v128.load(du + (8 + j) * plane + o)
+      const u3 = v128.load(du + (12 + j) * plane + o)
+      const s = f32x4.mul(f32x4.add(u1, u2), half)
+      v128.store(du + j * plane + o, f32x4.add(u0, s))
+      v128.store(du + (4 + j) * plane + o, f32x4.mul(f32x4.sub(u1, u2), half))
+      v128.store(du + (8 + j) * plane + o, f32x4.add(s, u3))
+    }
+    for (let i: usize = 0; i < 3; i++) {
+      // Row i of (Gᵀ dU) G, the same combination along the columns.
+      const h0 = v128.load(du + 4 * i * plane + o)
+      const h1 = v128.load(du + (4 * i + 1) * plane + o)
+      const h2 = v128.load(du + (4 * i + 2) * plane + o)
+      const h3 = v128.load(du + (4 * i + 3) * plane + o)
+      const s = f32x4.mul(f32x4.add(h1, h2), half)
+      v128.store(dw + 3 * i * plane + o, f32x4.add(h0, s))
+      v128.store(dw + (3 * i + 1) * plane + o, f32x4.mul(f32x4.sub(h1, h2), half))
+      v128.store(dw + (3 * i + 2) * plane + o, f32x4.add(s, h3))
+    }
+  }
+}
