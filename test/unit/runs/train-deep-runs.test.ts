@@ -9,6 +9,7 @@ import type { JobInfo } from '../../../src/shared/domain'
 import type { UnlabeledPage } from '../../../src/shared/active-learning'
 import type { RunDetail, RunInfo, RunPrediction, TrainSummary } from '../../../src/shared/evaluation'
 import { predictFiles } from '../../../src/main/core/runs'
+import { writeAudioGraphModel } from '../../helpers/graph-models'
 import { testService } from '../../helpers/service'
 import { writeToneClasses } from '../../helpers/tone-classes'
 
@@ -129,6 +130,33 @@ describe('deep-model runs', { timeout: 300_000 }, () => {
       'run.json',
       'weights.bin',
     ])
+  })
+
+  it('transfers from a GraphModel that takes audio (as YAMNet), on 16 kHz samples it infers, and predicts files', async () => {
+    const { call, service, files, projectPath } = await project(12)
+    // 16 bands, 250 Hz apart at 16 kHz: a coarse spectrum that tells a hum from a whistle and a chirp.
+    const base = join(projectPath, '..', 'yamnet-like')
+    writeAudioGraphModel(base, 64, 1, 16)
+    const job = await call<JobInfo>('train:start', {
+      model: 'transfer',
+      params: { baseModel: base, epochs: 20, batchSize: 8, learningRate: 0.01, patience: null },
+      seed: 4,
+    })
+    const finished = await service.jobs.wait(job.id)
+    expect(finished.error).toBeNull()
+    const summary = (await call<{ result: TrainSummary }>('jobs:get', { id: job.id })).result
+    const run = await call<RunDetail>('runs:get', { id: summary.runId })
+    // No features given and the base says none: its samples, at 16 kHz, as long as the clips (0.5 s → 1 s).
+    expect(run.featureConfig).toMatchObject({ kind: 'waveform', sampleRate: 16000, seconds: 1 })
+    expect(run.accuracy).toBeGreaterThanOrEqual(0.8)
+    const folder = join(projectPath, '..', 'test runs', `run-${summary.runId}`)
+    const predicted = await predictFiles(folder, [files[0]!])
+    expect(predicted.model).toBe('transfer')
+    expect(predicted.predictions[0]!.predicted).toBe('hum')
+    // Frequency masks need a frequency axis: refused before any job starts.
+    await expect(
+      call('train:start', { model: 'transfer', params: { baseModel: base, freqMasks: 1 } }),
+    ).rejects.toMatchObject({ code: 'invalid-input', message: expect.stringMatching(/waveform features have none/) })
   })
 
   it('refuses bad hyperparameters and recipes before any job starts', async () => {

@@ -37,3 +37,49 @@ export function bandsDataset(
     validation,
   }
 }
+
+/**
+ * Clips of `samples` samples ([samples × 1]), each a tone of its class's frequency (class c:
+ * (c + 1)·`cycles` cycles per `frame` samples) at a random phase and level over noise; every
+ * third one held out for validation.
+ */
+export function tonesDataset(
+  options: {
+    classes?: number
+    perClass?: number
+    samples?: number
+    frame?: number
+    cycles?: number
+    seed?: number
+  } = {},
+): WorkerDataset {
+  const k = options.classes ?? 3
+  const perClass = options.perClass ?? 9
+  const samples = options.samples ?? 1024
+  const frame = options.frame ?? 64
+  const cycles = options.cycles ?? 4
+  const random = new Random(options.seed ?? 3)
+  const n = k * perClass
+  const features = new Float32Array(n * samples)
+  const labels = new Int32Array(n)
+  const train: number[] = []
+  const validation: number[] = []
+  for (let i = 0; i < n; i++) {
+    const c = i % k
+    labels[i] = c
+    const step = (2 * Math.PI * (c + 1) * cycles) / frame
+    const phase = 2 * Math.PI * random.next()
+    const level = 0.1 + 0.4 * random.next()
+    for (let t = 0; t < samples; t++)
+      features[i * samples + t] = level * Math.sin(step * t + phase) + 0.05 * random.normal()
+    ;(Math.floor(i / k) % 3 === 2 ? validation : train).push(i)
+  }
+  return {
+    features,
+    shape: [samples, 1],
+    labels,
+    classes: Array.from({ length: k }, (_, c) => `tone ${c}`),
+    train,
+    validation,
+  }
+}

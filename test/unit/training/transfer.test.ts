@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -13,8 +13,9 @@ import {
   type DeepDataset,
   type WorkerDataset,
 } from '../../../src/main/core/training'
+import { writeAudioGraphModel, writeGraphModel } from '../../helpers/graph-models'
 import { tempDir } from '../../helpers/temp'
-import { bandsDataset } from './synthetic'
+import { bandsDataset, tonesDataset } from './synthetic'
 
 function dataset(d: WorkerDataset): DeepDataset {
   return {
@@ -29,76 +30,6 @@ function dataset(d: WorkerDataset): DeepDataset {
 /** The same bands relabelled: a two-class task (band 0 against the rest) the base never saw. */
 function relabelled(d: WorkerDataset): WorkerDataset {
   return { ...d, labels: d.labels.map((c) => (c === 0 ? 0 : 1)), classes: ['low', 'not low'] }
-}
-
-/**
- * A GraphModel folder as the tfjs converter writes one (model.json with a GraphDef topology, and a
- * weight shard), built by hand: input [batch, frames, features] → mean over frames → MatMul with a
- * fixed projection → ReLU → node "embedding" (an embedding of each band's mean energy).
- */
-function writeGraphModel(dir: string, frames: number, features: number): void {
-  const units = features
-  const projection = new Float32Array(features * units)
-  for (let i = 0; i < features; i++) projection[i * units + i] = 1
-  const float = { type: 'DT_FLOAT' }
-  const nodes = [
-    {
-      name: 'input',
-      op: 'Placeholder',
-      attr: {
-        dtype: float,
-        shape: { shape: { dim: [{ size: '-1' }, { size: `${frames}` }, { size: `${features}` }] } },
-      },
-    },
-    {
-      name: 'axis',
-      op: 'Const',
-      attr: { dtype: { type: 'DT_INT32' }, value: { tensor: { dtype: 'DT_INT32', tensorShape: {} } } },
-    },
-    {
-      name: 'projection',
-      op: 'Const',
-      attr: {
-        dtype: float,
-        value: { tensor: { dtype: 'DT_FLOAT', tensorShape: { dim: [{ size: `${features}` }, { size: `${units}` }] } } },
-      },
-    },
-    {
-      name: 'mean',
-      op: 'Mean',
-      input: ['input', 'axis'],
-      attr: { T: float, Tidx: { type: 'DT_INT32' }, keep_dims: { b: false } },
-    },
-    {
-      name: 'project',
-      op: 'MatMul',
-      input: ['mean', 'projection'],
-      attr: { T: float, transpose_a: { b: false }, transpose_b: { b: false } },
-    },
-    { name: 'relu', op: 'Relu', input: ['project'], attr: { T: float } },
-    { name: 'embedding', op: 'Identity', input: ['relu'], attr: { T: float } },
-  ]
-  mkdirSync(dir, { recursive: true })
-  const shard = Buffer.concat([Buffer.from(new Int32Array([1]).buffer), Buffer.from(projection.buffer)])
-  writeFileSync(join(dir, 'group1-shard1of1.bin'), shard)
-  writeFileSync(
-    join(dir, 'model.json'),
-    JSON.stringify({
-      format: 'graph-model',
-      generatedBy: 'earmark test',
-      convertedBy: 'hand',
-      modelTopology: { node: nodes, library: {}, versions: {} },
-      weightsManifest: [
-        {
-          paths: ['group1-shard1of1.bin'],
-          weights: [
-            { name: 'axis', shape: [], dtype: 'int32' },
-            { name: 'projection', shape: [features, units], dtype: 'float32' },
-          ],
-        },
-      ],
-    }),
-  )
 }
 
 function valuesByName(model: tf.LayersModel): Map<string, number[]> {
@@ -199,6 +130,36 @@ describe('transfer learning', { timeout: 180_000 }, () => {
     ).rejects.toThrow(/GraphModel base cannot be fine-tuned/)
     await expect(trainDeepModel(spec, dataset(bandsDataset({ frames: 10 })))).rejects.toThrow(
       /takes inputs of shape \[12, 8\], but the features are \[10, 8\]/,
+    )
+  })
+
+  it('uses a GraphModel that takes audio (as YAMNet) on waveforms, one clip at a time, its frames averaged', async () => {
+    const graphDir = tempDir()
+    writeAudioGraphModel(graphDir, 64, 4, 3)
+    const data = tonesDataset({ classes: 3, perClass: 9, samples: 1024, frame: 64, cycles: 4 })
+    const spec = {
+      model: 'transfer' as const,
+      params: { baseModel: graphDir, denseUnits: 0, epochs: 30, batchSize: 8, learningRate: 0.05, patience: null },
+    }
+    const trained = await trainDeepModel(spec, dataset(data))
+    expect(Math.max(...trained.history.map((h) => h.valAccuracy ?? 0))).toBeGreaterThanOrEqual(0.9)
+    // The node named like an embedding, [frames, 6] per clip, averaged over its 16 frames.
+    const embedding = trained.model.layers.find((l) => l.getClassName() === 'EarmarkGraphEmbedding')!
+    expect(embedding.getConfig()['node']).toBe('embeddings')
+    expect(embedding.outputShape).toEqual([null, 6])
+    // Samples go in as they are: the graph expects its own scale.
+    expect(trained.standardizer.mean).toEqual([0])
+    expect(trained.standardizer.std).toEqual([1])
+
+    const saved = tempDir()
+    await saveDeepModel(trained, saved)
+    const reloaded = await loadDeepModel(saved)
+    const before = await predictDeep(trained, data.features)
+    const after = await predictDeep(reloaded, data.features)
+    expect(Array.from(after.predicted)).toEqual(Array.from(before.predicted))
+
+    await expect(trainDeepModel(spec, dataset(bandsDataset()))).rejects.toThrow(
+      /takes audio samples \(its input is \[samples\]\), but the features are \[12, 8\]: use waveform features/,
     )
   })
 

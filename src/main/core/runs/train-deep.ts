@@ -23,11 +23,12 @@ import { EarmarkError } from '../errors'
 import { classificationMetrics, holdOut } from '../evaluation'
 import { stableHash } from '../feature-sets/keys'
 import type { JobContext } from '../jobs/runner'
+import { isAudioGraphFolder } from '../models/deep/graph-format'
 import { parseDeepSpec, type DeepModelSpec } from '../models/deep/params'
 // Not the training index: it loads TensorFlow.js, which only the training worker needs.
 import type { EngineInfo } from '../training/engine'
 import { DEEP_METADATA_FILE } from '../training/files'
-import { deepFeatureSchema, defaultDeepFeatures, type DeepFeatureConfig } from '../training/features'
+import { deepFeatureSchema, defaultDeepFeatures, waveformFeatures, type DeepFeatureConfig } from '../training/features'
 import type { EpochMetrics } from '../training/trainer'
 import { startTrainingWorker, TrainingFailedError } from '../training/worker-host'
 import { RUN_FILES, runFolder } from './artifacts'
@@ -99,6 +100,12 @@ export async function prepareDeepTraining(db: Database, request: DeepTrainReques
   }
   if (split.train.length === 0) throw new EarmarkError('invalid-input', 'no clip is left to train on')
   const recipe = await resolveRecipe(spec, request.features, clips)
+  if (recipe.kind === 'waveform' && spec.params.freqMasks > 0) {
+    throw new EarmarkError(
+      'invalid-input',
+      'freqMasks masks frequency bands, and waveform features have none: use timeMasks, timeShift or noise',
+    )
+  }
   const planned = (rows: number[], s: RunSplit): PlannedClip[] =>
     rows.map((i) => {
       const c = clips[i] as TrainingClip
@@ -121,7 +128,8 @@ export async function prepareDeepTraining(db: Database, request: DeepTrainReques
 
 /**
  * The input recipe: the one given; for transfer learning, the base model's own (an Earmark model
- * says it); otherwise the model's default for these clips (`defaultRecipe`).
+ * says it; a GraphModel that takes audio gets 16 kHz samples); otherwise the model's default for
+ * these clips (`defaultRecipe`).
  */
 async function resolveRecipe(
   spec: DeepModelSpec,
@@ -143,6 +151,10 @@ async function resolveRecipe(
     const features = existsSync(metadata)
       ? (JSON.parse(await readFile(metadata, 'utf8')) as { features?: unknown }).features
       : undefined
+    // A hub model that takes audio (YAMNet) says nothing of its features: it takes samples.
+    if (features === undefined && (await isAudioGraphFolder(spec.params.baseModel))) {
+      return waveformFeatures(recipeSeconds(clips))
+    }
     const parsed = deepFeatureSchema.safeParse(features)
     if (!parsed.success) {
       throw new EarmarkError(
@@ -163,10 +175,14 @@ export function defaultRecipe(
   model: 'cnn' | 'crnn' | 'lstm',
   clips: readonly Pick<TrainingClip, 'duration' | 'sampleRate'>[],
 ): DeepFeatureConfig {
+  return { ...defaultDeepFeatures(model, commonSampleRate(clips)), seconds: recipeSeconds(clips) }
+}
+
+/** Long enough for 95% of the clips: at least 1 s, at most 10 s, in quarter seconds. */
+function recipeSeconds(clips: readonly Pick<TrainingClip, 'duration'>[]): number {
   const durations = clips.map((c) => c.duration).sort((a, b) => a - b)
   const p95 = durations[Math.min(durations.length - 1, Math.floor(0.95 * durations.length))] ?? 1
-  const seconds = Math.min(10, Math.max(1, Math.ceil(p95 * 4) / 4))
-  return { ...defaultDeepFeatures(model, commonSampleRate(clips)), seconds }
+  return Math.min(10, Math.max(1, Math.ceil(p95 * 4) / 4))
 }
 
 /** Starts a deep run: records it with its clips, then trains it (see `trainDeepRun`). */

@@ -77,6 +77,11 @@ export function fitStandardizer(source: FeatureSource, indices: readonly number[
   return { mean, std }
 }
 
+/** The standardiser that leaves inputs as they are (mean 0, deviation 1 for each feature). */
+export function identityStandardizer(features: number): Standardizer {
+  return { mean: new Array<number>(features).fill(0), std: new Array<number>(features).fill(1) }
+}
+
 /** Standardises one example in place. */
 export function standardize(data: Float32Array, offset: number, length: number, s: Standardizer): void {
   const features = s.mean.length

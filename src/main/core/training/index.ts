@@ -16,7 +16,8 @@
  *   `{ model: 'cnn', params: { epochs: 40 } }`; `parseDeepSpec` fills in defaults.
  * - Inputs are fixed-shape [frames × features] matrices: `defaultDeepFeatures(model)` and
  *   `deepFeatures(samples, recipe)` make them from audio (log-mel for cnn/crnn, MFCC + delta for
- *   lstm); a transfer model takes its base model's recipe.
+ *   lstm); a transfer model takes its base model's recipe (`waveformFeatures`, the samples
+ *   themselves, for a GraphModel that takes audio, as YAMNet).
  *
  * Training
  * - `trainDeepModel(spec, data, { signal, onEpoch, onBatch, checkpointDir })` trains in the
@@ -73,6 +74,7 @@ export {
   deepFeatures,
   deepFeatureSchema,
   deepFeatureShape,
+  waveformFeatures,
   type DeepFeatureConfig,
 } from './features'
 export {

@@ -13,6 +13,7 @@ import {
   augments,
   classWeights,
   fitStandardizer,
+  identityStandardizer,
   makeBatch,
   shuffled,
   type DeepDataset,
@@ -331,7 +332,7 @@ export async function trainDeep(
     wait: 0,
     plateauBest: null,
     plateauWait: 0,
-    standardizer: fitStandardizer(data.features, data.train),
+    standardizer: net.rawInputs ? identityStandardizer(shape[1]) : fitStandardizer(data.features, data.train),
   }
   const standardizer = state.standardizer
   const monitorAccuracy = p.monitor === 'val_accuracy' && data.validation.length > 0

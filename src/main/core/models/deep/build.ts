@@ -3,7 +3,8 @@
 import { resolve } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { BatchNorm, mixSeed, PlainConv2D, SeededDropout } from './layers'
-import { embeddingNode, GraphEmbedding, graphInput, isGraphModelFolder, loadGraphBase } from './graph-base'
+import { embed, embeddingNode, GraphEmbedding, graphInput, loadGraphBase } from './graph-base'
+import { isGraphModelFolder } from './graph-format'
 import { loadLayersModelFrom } from './io'
 import type { CnnParams, CrnnParams, DeepModelSpec, RnnParams, TransferParams } from './params'
 
@@ -15,6 +16,8 @@ export interface DeepNet {
   forward(x: tf.Tensor): tf.Tensor
   /** The variables the optimiser updates. */
   trainable(): tf.Variable[]
+  /** The inputs go in as they are, not standardised (a GraphModel base expects its own input scale). */
+  rawInputs?: boolean
 }
 
 /** Input shape of every deep model: frames × features per frame. */
@@ -210,14 +213,17 @@ async function buildGraphTransfer(input: InputShape, classes: number, p: Transfe
   const seeds = new Seeds(p.seed)
   const folder = resolve(p.baseModel)
   const graph = await loadGraphBase(folder)
-  requireInputShape(graphInput(graph).shape, input)
+  const takes = graphInput(graph)
+  if (takes.audio && input[1] !== 1) {
+    throw new Error(
+      `the base GraphModel takes audio samples (its input is [samples]), but the features are [${input.join(', ')}]: use waveform features (kind: waveform, at the sample rate it was trained on, 16000 for YAMNet)`,
+    )
+  }
+  if (!takes.audio) requireInputShape(takes.shape, input)
   const output = embeddingNode(graph, p.embeddingLayer)
   let embeddingShape: number[]
   try {
-    embeddingShape = tf.tidy(() => {
-      const probe = graph.execute({ [graphInput(graph).name]: tf.zeros([1, ...input]) }, output) as tf.Tensor
-      return probe.shape.slice(1)
-    })
+    embeddingShape = tf.tidy(() => embed(graph, output, tf.zeros([1, ...input])).shape.slice(1))
   } catch (error) {
     throw new Error(
       `the base GraphModel has no output ${output} for inputs of shape [${input.join(', ')}]: ${error instanceof Error ? error.message : String(error)}`,
@@ -229,7 +235,8 @@ async function buildGraphTransfer(input: InputShape, classes: number, p: Transfe
   if (embeddingShape.length > 1) y = tf.layers.flatten().apply(y) as tf.SymbolicTensor
   if (p.denseUnits > 0) y = dense(dropout(y, p.dropout), p.denseUnits, 'relu', seeds)
   y = dense(dropout(y, p.dropout), classes, 'softmax', seeds)
-  return plainNet(tf.model({ inputs: x, outputs: y, name: 'transfer' }))
+  // A graph from a hub expects its inputs as it was trained on them (a waveform in [-1, 1]).
+  return { ...plainNet(tf.model({ inputs: x, outputs: y, name: 'transfer' })), rawInputs: true }
 }
 
 /** Builds the network a spec describes for inputs of `input` shape and `classes` classes. */

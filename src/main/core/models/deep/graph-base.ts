@@ -2,22 +2,10 @@
 // model hub come): the graph runs frozen inside a layer of the new model, as its embedding. A
 // GraphModel's weights are constants of the graph, so it cannot be fine-tuned; a saved run keeps
 // a copy of the graph in its `base/` folder and finds it there when loaded.
-import { readFile } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { GRAPH_BASE_DIR } from '../../training/files'
-import { folderLoader, MODEL_JSON } from './io'
-
-/** Whether the folder's model.json is a GraphModel (format "graph-model", or a GraphDef topology). */
-export async function isGraphModelFolder(dir: string): Promise<boolean> {
-  let json: { format?: unknown; modelTopology?: { node?: unknown } }
-  try {
-    json = JSON.parse(await readFile(join(dir, MODEL_JSON), 'utf8')) as typeof json
-  } catch {
-    return false
-  }
-  return json.format === 'graph-model' || Array.isArray(json.modelTopology?.node)
-}
+import { folderLoader } from './io'
 
 /** GraphModels loaded in this thread, by absolute folder. */
 const graphs = new Map<string, tf.GraphModel>()
@@ -42,12 +30,49 @@ export function embeddingNode(graph: tf.GraphModel, requested: string | null): s
   return outputs.find((name) => /embed/i.test(name)) ?? (outputs[0] as string)
 }
 
-/** The graph's input node, and the shape it takes after the batch axis (null where it says none). */
-export function graphInput(graph: tf.GraphModel): { name: string; shape: (number | null)[] | null } {
+/** A GraphModel's input. */
+export interface GraphInput {
+  name: string
+  /** The shape of one example (after the batch axis); null where the graph does not say. */
+  shape: (number | null)[] | null
+  /**
+   * The graph takes one clip's samples, unbatched (input [samples], as YAMNet): it runs once per
+   * clip, and an output per frame is averaged over the frames.
+   */
+  audio: boolean
+}
+
+/** The graph's input node and what it takes. */
+export function graphInput(graph: tf.GraphModel): GraphInput {
   const input = graph.inputs[0]
   if (!input) throw new Error('the base GraphModel has no input')
+  if (input.shape?.length === 1) return { name: input.name, shape: null, audio: true }
   const shape = input.shape ? input.shape.slice(1).map((n) => (n < 0 ? null : n)) : null
-  return { name: input.name, shape }
+  return { name: input.name, shape, audio: false }
+}
+
+/**
+ * The graph's output at `node` for a batch x [batch, ...example]. Run as one custom-gradient op so
+ * that the frozen graph's intermediate tensors are not kept for a backward pass (its gradient is
+ * zero: nothing below it trains).
+ */
+export function embed(graph: tf.GraphModel, node: string, x: tf.Tensor): tf.Tensor {
+  const input = graphInput(graph)
+  const run = (batch: tf.Tensor): tf.Tensor => {
+    if (!input.audio) return graph.execute({ [input.name]: batch }, node) as tf.Tensor
+    const clips = tf.unstack(tf.reshape(batch, [batch.shape[0] as number, -1]))
+    return tf.stack(
+      clips.map((clip) => {
+        const y = graph.execute({ [input.name]: clip }, node) as tf.Tensor
+        return y.rank >= 2 ? tf.mean(y, 0) : y
+      }),
+    )
+  }
+  const frozen = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const batch = args[0] as tf.Tensor
+    return { value: run(batch), gradFunc: () => tf.zerosLike(batch) }
+  })
+  return frozen(x)
 }
 
 /** Options of `GraphEmbedding`. */
@@ -84,7 +109,7 @@ export class GraphEmbedding extends tf.layers.Layer {
     const x = Array.isArray(inputs) ? (inputs[0] as tf.Tensor) : inputs
     const graph = graphs.get(this.graph)
     if (!graph) throw new Error(`the base GraphModel at ${this.graph} is not loaded`)
-    return graph.execute({ [graphInput(graph).name]: x }, this.node) as tf.Tensor
+    return embed(graph, this.node, x)
   }
 
   override getConfig(): tf.serialization.ConfigDict {
