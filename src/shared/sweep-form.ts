@@ -3,6 +3,7 @@ import {
   sweepMetrics,
   sweepSpecSchema,
   sweepStrategies,
+  type Condition,
   type ParamSpace,
   type ParamValue,
   type SweepSpec,
@@ -29,7 +30,7 @@ export interface DimensionDraft {
   low: NumberField
   high: NumberField
   step: NumberField
-  when?: Record<string, ParamValue | ParamValue[]>
+  when?: Condition
 }
 
 export interface SweepForm {
@@ -82,25 +83,48 @@ const numberOf = (field: NumberField): number | null => {
   return trimmed === '' || !Number.isFinite(Number(trimmed)) ? null : Number(trimmed)
 }
 
-export const formatValue = (value: ParamValue): string => (value === null ? 'null' : String(value))
+export const formatValue = (value: ParamValue): string =>
+  value === null ? 'null' : Array.isArray(value) ? `[${value.join(', ')}]` : String(value)
 
-/** One typed choice: `null`, `true`, `false`, a number, or else a name (quotes optional). */
+const isNumber = (token: string): boolean => token !== '' && Number.isFinite(Number(token))
+
+/**
+ * One typed choice: `null`, `true`, `false`, a number, a list of numbers in brackets
+ * (`[16, 32]`), or else a name (quotes optional).
+ */
 function parseValue(token: string): ParamValue {
   if (token === 'null') return null
   if (token === 'true' || token === 'false') return token === 'true'
-  if (token !== '' && Number.isFinite(Number(token))) return Number(token)
+  if (isNumber(token)) return Number(token)
+  const list = /^\[(.*)\]$/s.exec(token)
+  if (list) {
+    const entries = (list[1] as string).split(',').map((t) => t.trim())
+    // Not a list of numbers: kept as typed, for valueProblem to name.
+    return entries.every(isNumber) ? entries.map(Number) : token
+  }
   return token.replace(/^["']|["']$/g, '')
 }
 
-export const parseChoices = (text: string): ParamValue[] =>
-  text
-    .split(',')
-    .map((t) => t.trim())
-    .filter((t) => t !== '')
-    .map(parseValue)
+/** Comma-separated choices; commas inside brackets belong to a list. */
+export function parseChoices(text: string): ParamValue[] {
+  const tokens: string[] = []
+  let depth = 0
+  let start = 0
+  for (let i = 0; i <= text.length; i++) {
+    const c = text[i]
+    if (c === '[') depth++
+    else if (c === ']') depth = Math.max(0, depth - 1)
+    else if ((c === ',' && depth === 0) || c === undefined) {
+      tokens.push(text.slice(start, i).trim())
+      start = i + 1
+    }
+  }
+  return tokens.filter((t) => t !== '').map(parseValue)
+}
 
 /** The range kinds that suit a parameter: whole numbers take int ranges, other numbers float and log ranges. */
 export function kindsFor(parameter: ModelParameter): RangeKind[] {
+  if (parameter.list) return ['choices']
   if (parameter.numeric === 'int') return ['choices', 'int']
   if (parameter.numeric === 'float') return ['choices', 'float', 'logUniform']
   return ['choices']
@@ -109,6 +133,12 @@ export function kindsFor(parameter: ModelParameter): RangeKind[] {
 /** A first guess around the model's default: a range for a number, else its default and other choices. */
 export function newDimension(parameter: ModelParameter): DimensionDraft {
   const base = { name: parameter.name, choices: '', low: '', high: '', step: '' }
+  if (parameter.list && Array.isArray(parameter.default)) {
+    // The default, one entry fewer, and twice as wide: depth and width, the usual first questions.
+    const d = parameter.default
+    const lists = [d, ...(d.length > parameter.list.min ? [d.slice(0, -1)] : []), d.map((n) => 2 * n)]
+    return { ...base, kind: 'choices', choices: lists.map(formatValue).join(', ') }
+  }
   const guess = typeof parameter.default === 'number' ? parameter.default : null
   if (parameter.numeric === 'int') {
     const center = guess ?? (parameter.min ?? 1) + 7
@@ -126,6 +156,20 @@ export function newDimension(parameter: ModelParameter): DimensionDraft {
 
 /** Why a value does not suit a parameter, or null when it does (the model's schema in brief). */
 export function valueProblem(parameter: ModelParameter, value: ParamValue): string | null {
+  if (parameter.list) {
+    const { min, max } = parameter.list
+    const entries = parameter.numeric === 'int' ? 'whole numbers' : 'numbers'
+    if (!Array.isArray(value))
+      return `${formatValue(value)} is not allowed: a list of ${entries} in brackets, such as [16, 32]`
+    if (value.length < min || (max !== null && value.length > max))
+      return `${formatValue(value)} has ${value.length} entries: ${min} to ${max ?? 'any number of'} allowed`
+    for (const entry of value) {
+      const problem = valueProblem({ ...parameter, list: null }, entry)
+      if (problem) return problem
+    }
+    return null
+  }
+  if (Array.isArray(value)) return `${formatValue(value)} is not allowed: one value, not a list`
   if (typeof value !== 'number') {
     if (parameter.choices.includes(value)) return null
     const allowed = parameter.choices.map(formatValue)

@@ -11,18 +11,27 @@ import { z } from 'zod'
  */
 
 const scalar = z.union([z.number(), z.string(), z.boolean(), z.null()])
-export type ParamValue = z.infer<typeof scalar>
+export type ScalarValue = z.infer<typeof scalar>
+
+/** A list of numbers is one value of a parameter that takes a list, as a CNN's `filters`. */
+const paramValue = z.union([scalar, z.array(z.number()).min(1)])
+export type ParamValue = z.infer<typeof paramValue>
 
 /** Sample this parameter only when other parameters have these values (a list: any of them). */
-const when = z.record(z.string(), z.union([scalar, z.array(scalar)])).optional()
+const condition = z.record(z.string(), z.union([scalar, z.array(scalar)]))
+export type Condition = z.infer<typeof condition>
+const when = condition.optional()
 
 const ordered = (range: readonly [number, number]): boolean => range[0] <= range[1]
 const rangeMessage = { message: 'a range is [low, high] with low <= high' }
 
-/** One dimension of the search space. A bare list is a set of choices. */
+/**
+ * One dimension of the search space. A bare list is a set of choices; for a parameter that takes
+ * a list, each choice is a list: `"filters": [[16, 32], [16, 32, 64]]`.
+ */
 export const paramSpaceSchema = z.union([
-  z.array(scalar).min(1),
-  z.strictObject({ choices: z.array(scalar).min(1), when }),
+  z.array(paramValue).min(1),
+  z.strictObject({ choices: z.array(paramValue).min(1), when }),
   z.strictObject({
     int: z.tuple([z.number().int(), z.number().int()]).refine(ordered, rangeMessage),
     step: z.number().int().positive().optional(),
@@ -62,7 +71,7 @@ export const sweepSpecSchema = z
     metric: z.enum(sweepMetrics).default('accuracy'),
     space: z.record(z.string().min(1), paramSpaceSchema),
     /** Parameters held at one value in every trial. */
-    fixed: z.record(z.string(), scalar).default({}),
+    fixed: z.record(z.string(), paramValue).default({}),
     /** Successive halving: the budget (epochs for deep models, trees or iterations otherwise). */
     halving: z
       .strictObject({

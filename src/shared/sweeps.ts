@@ -51,6 +51,11 @@ export interface ModelParameter {
   exclusiveMin: boolean
   /** The non-numeric values it accepts (names such as `sqrt`, booleans, null). */
   choices: ParamValue[]
+  /**
+   * It takes a list of numbers (a CNN's `filters`) of `min` to `max` entries; `numeric`, `min` and
+   * `max` above then describe each entry. Null for a single value.
+   */
+  list: { min: number; max: number | null } | null
 }
 
 /** A model a sweep can tune, with the hyperparameters it may search. */

@@ -160,4 +160,32 @@ describe.skipIf(!hasFsdd)(`sweeps in the studio (${hasFsdd ? FSDD : FSDD_MISSING
       }
     },
   )
+
+  it("takes lists for a parameter that is one (a CNN's filters)", { timeout: 120_000 }, async () => {
+    const studio = new StudioPage(await browser.newPage({ viewport: { width: 1400, height: 900 } }))
+    await studio.open(served.url)
+    const { page } = studio
+    await page.getByTestId('tab-models').click()
+    await page.getByTestId('sweep-builder').waitFor()
+    await page.getByTestId('sweep-model').selectOption('cnn')
+    await page.getByTestId('sweep-add-parameter').selectOption('filters')
+    await page.getByTestId('sweep-add').click()
+    // Lists only, starting from the default, one block fewer, and twice as wide.
+    const choices = page.getByTestId('dimension-filters-choices')
+    await expect(choices.inputValue()).resolves.toBe('[16, 32, 64], [16, 32], [32, 64, 128]')
+    await expect(page.getByTestId('dimension-filters-kind').locator('option').allTextContents()).resolves.toEqual([
+      'list of choices',
+    ])
+    await choices.fill('16, 32')
+    await expect(page.getByTestId('error-space-filters').textContent()).resolves.toMatch(
+      /16 is not allowed: a list of whole numbers in brackets/,
+    )
+    await expect(page.getByTestId('sweep-start').isDisabled()).resolves.toBe(true)
+    await choices.fill('[8], [8, 16]')
+    await expect(page.getByTestId('error-space-filters').count()).resolves.toBe(0)
+    await studio.screenshot('sweeps-list-parameter')
+    await page.getByTestId('sweep-edit-json').check()
+    const spec = JSON.parse(await page.getByTestId('sweep-spec').inputValue()) as { space: Record<string, unknown> }
+    expect(spec.space['filters']).toEqual([[8], [8, 16]])
+  })
 })

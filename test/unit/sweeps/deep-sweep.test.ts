@@ -61,6 +61,27 @@ describe('deep-model sweeps', { timeout: 600_000 }, () => {
     expect(promoted.score).toBeGreaterThanOrEqual(0.8)
   })
 
+  it('sweeps a parameter that takes a list: each trial holds one of the lists, and trains with it', async () => {
+    const { call, service } = await project()
+    const started = await call<{ sweepId: number; job: JobInfo }>('sweeps:start', {
+      spec: {
+        model: 'cnn',
+        strategy: 'grid',
+        trials: 2,
+        cv: { kind: 'holdout', testFraction: 0.3 },
+        space: { filters: [[4], [4, 8]] },
+        fixed: { epochs: 1, batchSize: 8, denseUnits: 8, patience: null },
+      },
+    })
+    expect((await service.jobs.wait(started.job.id)).error).toBeNull()
+    const sweep = await call<SweepInfo>('sweeps:get', { id: started.sweepId })
+    expect(sweep.trials.map((t) => [t.state, t.params['filters']])).toEqual([
+      ['done', [4]],
+      ['done', [4, 8]],
+    ])
+    expect(sweep.spec.space).toEqual({ filters: [[4], [4, 8]] })
+  })
+
   it('refuses a deep parameter the model does not have, before any trial runs', async () => {
     const { call } = await project()
     await expect(
@@ -68,6 +89,29 @@ describe('deep-model sweeps', { timeout: 600_000 }, () => {
     ).rejects.toMatchObject({
       code: 'invalid-input',
       message: expect.stringMatching(/lstm has no parameter "filters"/),
+    })
+    // A list-valued parameter: its choices are lists, each checked as the model checks it.
+    await expect(
+      call('sweeps:start', { spec: { model: 'cnn', space: { filters: { int: [8, 32] } } } }),
+    ).rejects.toMatchObject({
+      code: 'invalid-input',
+      message: expect.stringMatching(/filters takes a list of numbers: give choices of lists/),
+    })
+    await expect(
+      call('sweeps:start', {
+        spec: {
+          model: 'cnn',
+          space: {
+            filters: [
+              [8, 16],
+              [8, 0],
+            ],
+          },
+        },
+      }),
+    ).rejects.toMatchObject({
+      code: 'invalid-input',
+      message: expect.stringMatching(/\[8,0\] is not a valid filters/),
     })
   })
 })

@@ -153,6 +153,27 @@ describe('TPE', () => {
     expect(late.filter((o) => o.params['kind'] === 'b').length / late.length).toBeGreaterThan(0.5)
   })
 
+  it('tells list values apart by their contents (a CNN’s filters)', () => {
+    const lists = spec({
+      model: 'cnn',
+      strategy: 'tpe',
+      trials: 40,
+      seed: 5,
+      space: { filters: [[8], [8, 16], [16, 32]] },
+    })
+    const history: Observation[] = []
+    for (let i = 0; i < 40; i++) {
+      const params = nextTpeConfiguration(lists, i, history)
+      history.push({ params, score: JSON.stringify(params['filters']) === '[8,16]' ? 1 : 0 })
+    }
+    const late = history.slice(20)
+    expect(late.filter((o) => JSON.stringify(o.params['filters']) === '[8,16]').length / late.length).toBeGreaterThan(
+      0.5,
+    )
+    // A grid takes each list as one value.
+    expect(gridPoints(orderedDimensions(lists.space), {}).map((p) => p['filters'])).toEqual([[8], [8, 16], [16, 32]])
+  })
+
   it('is random until the start-up trials have finished, and only proposes active dimensions', () => {
     const dims = orderedDimensions({ cell: ['lstm', 'none'], units: { int: [8, 64], when: { cell: 'lstm' } } })
     const random = mulberry32(1)

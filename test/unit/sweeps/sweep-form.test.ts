@@ -5,6 +5,7 @@ import { sweepableModels } from '../../../src/main/core/sweeps/parameters'
 import {
   emptyForm,
   formOfSpec,
+  kindsFor,
   newDimension,
   parseChoices,
   specOfForm,
@@ -100,6 +101,48 @@ describe('the sweep builder form', () => {
     expect(halving.errors['halving']).toBe('choose the budget parameter')
   })
 
+  it("sweeps a parameter that takes a list (a CNN's filters) over choices of lists", () => {
+    const filters = parameter('cnn', 'filters')
+    expect(filters).toMatchObject({ numeric: 'int', min: 1, list: { min: 1, max: 6 }, default: [16, 32, 64] })
+    expect(kindsFor(filters)).toEqual(['choices'])
+    expect(newDimension(filters)).toMatchObject({ kind: 'choices', choices: '[16, 32, 64], [16, 32], [32, 64, 128]' })
+    expect(parseChoices('[16, 32],[16,32,64] , 8')).toEqual([[16, 32], [16, 32, 64], 8])
+    const cnn = (choices: string) =>
+      specOfForm(
+        { ...emptyForm('cnn'), dimensions: [{ ...newDimension(filters), choices }], fixed: { dropout: 0.2 } },
+        modelOf('cnn'),
+      )
+    const good = cnn('[8], [8, 16]')
+    expect(good.errors).toEqual({})
+    expect(sweepSpecSchema.parse(good.spec).space).toEqual({ filters: [[8], [8, 16]] })
+    expect(cnn('16, 32').errors['space.filters']).toBe(
+      '16 is not allowed: a list of whole numbers in brackets, such as [16, 32]',
+    )
+    expect(cnn('[16, 0.5]').errors['space.filters']).toBe('0.5 is not a whole number')
+    expect(cnn('[16, 0]').errors['space.filters']).toBe('0 is too small (at least 1)')
+    expect(cnn('[1, 2, 3, 4, 5, 6, 7]').errors['space.filters']).toBe(
+      '[1, 2, 3, 4, 5, 6, 7] has 7 entries: 1 to 6 allowed',
+    )
+    expect(cnn('[a, b]').errors['space.filters']).toMatch(/^\[a, b\] is not allowed/)
+    // And a single-valued parameter refuses a list.
+    const rate = { ...newDimension(parameter('cnn', 'dropout')), kind: 'choices' as const, choices: '[0.1, 0.2]' }
+    expect(specOfForm({ ...emptyForm('cnn'), dimensions: [rate] }, modelOf('cnn')).errors['space.dropout']).toBe(
+      '[0.1, 0.2] is not allowed: one value, not a list',
+    )
+    // Lists survive the JSON view: in the space and among fixed values.
+    const spec = sweepSpecSchema.parse({
+      model: 'crnn',
+      space: {
+        filters: [
+          [16, 32],
+          [16, 32, 32],
+        ],
+      },
+      fixed: { filters: [8] },
+    })
+    expect(sweepSpecSchema.parse(specOfForm(formOfSpec(spec), modelOf('crnn')).spec)).toEqual(spec)
+  })
+
   it('shows a JSON spec as the form and writes it back unchanged, conditions and fixed values included', () => {
     const spec = sweepSpecSchema.parse({
       model: 'gbdt',
@@ -161,6 +204,16 @@ describe('parallel-coordinates axes', () => {
     // Before any trial finishes, the score axis is empty rather than spanning Infinity.
     const before = scoreAxis('accuracy', [trials[2] as SweepTrial])
     expect([before.ticks, before.position(trials[2] as SweepTrial)]).toEqual([[], null])
+  })
+
+  it('shows lists as categories', () => {
+    const lists = [trial(1, { filters: [8, 16] }, 0.7), trial(2, { filters: [8] }, 0.6)]
+    const axis = parameterAxis('filters', [[8], [8, 16]], lists)
+    expect(axis.ticks.map((t) => [t.label, t.at])).toEqual([
+      ['[8]', 0],
+      ['[8,16]', 1],
+    ])
+    expect(lists.map((t) => axis.position(t))).toEqual([1, 0])
   })
 
   it('keeps the trials inside every brush', () => {

@@ -30,10 +30,16 @@ interface SchemaNode {
   exclusiveMinimum?: number
   default?: unknown
   description?: string
+  items?: SchemaNode
+  minItems?: number
+  maxItems?: number
 }
 
 const isScalar = (v: unknown): v is ParamValue =>
   v === null || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean'
+
+const isParamValue = (v: unknown): v is ParamValue =>
+  isScalar(v) || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number'))
 
 /** Every alternative of a node, unions flattened. */
 const alternatives = (node: SchemaNode): SchemaNode[] => (node.anyOf ? node.anyOf.flatMap(alternatives) : [node])
@@ -41,6 +47,18 @@ const alternatives = (node: SchemaNode): SchemaNode[] => (node.anyOf ? node.anyO
 /** A parameter as the builder needs it, read from the JSON Schema zod derives from the model's schema. */
 function describe(name: string, node: SchemaNode): ModelParameter {
   const options = alternatives(node)
+  const list = options.find((o) => o.type === 'array' && o.items)
+  if (list?.items) {
+    // A list of numbers: its entries' bounds, and how many it takes.
+    const entry = describe(name, list.items)
+    return {
+      ...entry,
+      description: node.description ?? '',
+      default: isParamValue(node.default) ? node.default : null,
+      choices: [],
+      list: { min: list.minItems ?? 0, max: list.maxItems ?? null },
+    }
+  }
   const numbers = options.filter((o) => o.type === 'integer' || o.type === 'number')
   const choices: ParamValue[] = options.flatMap((o) => {
     if (o.enum) return o.enum.filter(isScalar)
@@ -61,6 +79,7 @@ function describe(name: string, node: SchemaNode): ModelParameter {
     max: max === undefined || max >= Number.MAX_SAFE_INTEGER ? null : max,
     exclusiveMin: bound?.exclusiveMinimum !== undefined,
     choices,
+    list: null,
   }
 }
 
@@ -111,14 +130,18 @@ export function checkSweepParameters(spec: SweepSpec): void {
       problems.push({ path: ['space', name], message: `${spec.model} has no parameter "${name}"` })
       continue
     }
-    for (const value of probeValues(space)) check(['space', name], name, value)
     const field = z.toJSONSchema(schema.shape[name] as z.ZodType, { io: 'input', unrepresentable: 'any' })
-    if (
-      describe(name, field as SchemaNode).numeric === 'int' &&
-      !Array.isArray(space) &&
-      !('int' in space) &&
-      !('choices' in space)
-    ) {
+    const parameter = describe(name, field as SchemaNode)
+    const range = !Array.isArray(space) && !('choices' in space)
+    if (range && parameter.list) {
+      problems.push({
+        path: ['space', name],
+        message: `${name} takes a list of numbers: give choices of lists, such as [[16, 32], [16, 32, 64]]`,
+      })
+      continue
+    }
+    for (const value of probeValues(space)) check(['space', name], name, value)
+    if (range && parameter.numeric === 'int' && !('int' in space)) {
       problems.push({ path: ['space', name], message: `${name} takes whole numbers: use a list or an int range` })
     }
   }

@@ -1,11 +1,11 @@
-import type { ParamSpace, ParamValue } from '@shared/sweep-spec'
+import type { Condition, ParamSpace, ParamValue } from '@shared/sweep-spec'
 import type { Random } from '../models/trees/random'
 
 export type Params = Record<string, ParamValue>
 
 /** A dimension in a normal form: choices, or a numeric range (log-scaled or not, integer or not). */
 export type Dimension =
-  | { name: string; kind: 'choice'; choices: ParamValue[]; when?: Record<string, ParamValue | ParamValue[]> }
+  | { name: string; kind: 'choice'; choices: ParamValue[]; when?: Condition }
   | {
       name: string
       kind: 'range'
@@ -13,7 +13,7 @@ export type Dimension =
       high: number
       log: boolean
       step: number | null
-      when?: Record<string, ParamValue | ParamValue[]>
+      when?: Condition
     }
 
 export function dimensionOf(name: string, space: ParamSpace): Dimension {
@@ -56,7 +56,7 @@ export function isActive(dimension: Dimension, params: Params): boolean {
   return Object.entries(dimension.when).every(([other, wanted]) => {
     if (!(other in params)) return false
     const value = params[other] ?? null
-    return Array.isArray(wanted) ? wanted.includes(value) : wanted === value
+    return Array.isArray(wanted) ? wanted.some((w) => w === value) : wanted === value
   })
 }
 

@@ -77,9 +77,10 @@ class NumericParzen {
   }
 }
 
-/** Smoothed frequencies of each choice (one pseudo-count each). */
+/** Smoothed frequencies of each choice (one pseudo-count each); list values compare by content. */
 function choiceLogProbabilities(choices: ParamValue[], values: ParamValue[]): number[] {
-  const counts = choices.map((c) => 1 + values.filter((v) => v === c).length)
+  const keys = values.map((v) => JSON.stringify(v))
+  const counts = choices.map((c) => 1 + keys.filter((k) => k === JSON.stringify(c)).length)
   const total = counts.reduce((a, b) => a + b, 0)
   return counts.map((c) => Math.log(c / total))
 }
