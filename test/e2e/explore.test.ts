@@ -1,11 +1,10 @@
 import type { ChildProcess } from 'node:child_process'
-import { readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { assertBuilt, stopServe } from '../helpers/cli'
-import { FSDD, FSDD_MISSING, hasFsdd } from '../helpers/fsdd'
+import { FSDD, FSDD_MISSING, hasFsdd, writeFsddManifest } from '../helpers/fsdd'
 import { tempDir } from '../helpers/temp'
 import { serveNewProject, StudioPage } from './studio'
 
@@ -41,17 +40,11 @@ beforeAll(async () => {
   // Digits 0-4 of fsdd-dev, takes 0-5 of each speaker: takes 0-3 labelled (take 0 to test), takes
   // 4 and 5 imported without a label, for the model to guess.
   const dir = tempDir()
-  const rows = readdirSync(FSDD)
-    .map((name) => /^(\d)_([a-z]+)_(\d+)\.wav$/.exec(name))
-    .filter((m): m is RegExpExecArray => m !== null && Number(m[1]) < 5 && Number(m[3]) < 6)
-    .map((m) => {
-      const take = Number(m[3])
-      const label = take < 4 ? m[1] : ''
-      const split = take === 0 ? 'test' : take < 4 ? 'train' : ''
-      return `${join(FSDD, m[0])},${label},${m[2]},${split}`
-    })
-  const manifest = join(dir, 'manifest.csv')
-  writeFileSync(manifest, ['path,label,group,split', ...rows].join('\n'))
+  const manifest = writeFsddManifest(dir, ({ digit, take }) =>
+    Number(digit) < 5 && take < 6
+      ? { label: take < 4 ? digit : '', split: take === 0 ? 'test' : take < 4 ? 'train' : '' }
+      : null,
+  )
   project = join(dir, 'Digits.earmark')
   ;({ served, browser } = await serveNewProject(project, 'Digits', manifest, ['--labels-from', 'csv']))
 }, 120_000)

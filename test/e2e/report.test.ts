@@ -1,11 +1,10 @@
 import type { ChildProcess } from 'node:child_process'
-import { readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { assertBuilt, runEarmark, startServe, stopServe } from '../helpers/cli'
-import { FSDD, FSDD_MISSING, hasFsdd } from '../helpers/fsdd'
+import { FSDD, FSDD_MISSING, hasFsdd, writeFsddManifest } from '../helpers/fsdd'
 import { tempDir } from '../helpers/temp'
 import { launchChromium, StudioPage } from './studio'
 
@@ -23,12 +22,9 @@ beforeAll(async () => {
   dir = tempDir()
   // 240 clips of fsdd-dev (takes 0-7 of each speaker and digit), takes 0-3 to test.
   const name = (digit: string) => (digit === '0' ? HOSTILE : digit === '1' ? FORMULA : digit)
-  const rows = readdirSync(FSDD)
-    .map((file) => /^(\d)_([a-z]+)_(\d+)\.wav$/.exec(file))
-    .filter((m): m is RegExpExecArray => m !== null && Number(m[3]) < 8)
-    .map((m) => `${join(FSDD, m[0])},"${name(m[1]!)}",${m[2]},${Number(m[3]) < 4 ? 'test' : 'train'}`)
-  const manifest = join(dir, 'manifest.csv')
-  writeFileSync(manifest, ['path,label,group,split', ...rows].join('\n'))
+  const manifest = writeFsddManifest(dir, ({ digit, take }) =>
+    take < 8 ? { label: name(digit), split: take < 4 ? 'test' : 'train' } : null,
+  )
   const project = join(dir, 'Digits.earmark')
   expect(runEarmark(['init', project, '--name', 'Digits']).code).toBe(0)
   const imported = runEarmark(['import', project, manifest, '--labels-from', 'csv'])

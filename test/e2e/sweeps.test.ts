@@ -1,11 +1,10 @@
 import type { ChildProcess } from 'node:child_process'
-import { readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { assertBuilt, stopServe } from '../helpers/cli'
-import { FSDD, FSDD_MISSING, hasFsdd } from '../helpers/fsdd'
+import { FSDD, FSDD_MISSING, hasFsdd, writeFsddManifest } from '../helpers/fsdd'
 import { tempDir } from '../helpers/temp'
 import { SCREENSHOTS, serveNewProject, StudioPage } from './studio'
 
@@ -18,12 +17,9 @@ beforeAll(async () => {
   assertBuilt()
   // 300 clips of fsdd-dev (takes 0-9 of each speaker and digit), takes 0-4 test: 150 clips to sweep on.
   const dir = tempDir()
-  const rows = readdirSync(FSDD)
-    .map((name) => /^(\d)_([a-z]+)_(\d+)\.wav$/.exec(name))
-    .filter((m): m is RegExpExecArray => m !== null && Number(m[3]) < 10)
-    .map((m) => `${join(FSDD, m[0])},${m[1]},${m[2]},${Number(m[3]) < 5 ? 'test' : 'train'}`)
-  const manifest = join(dir, 'manifest.csv')
-  writeFileSync(manifest, ['path,label,group,split', ...rows].join('\n'))
+  const manifest = writeFsddManifest(dir, ({ digit, take }) =>
+    take < 10 ? { label: digit, split: take < 5 ? 'test' : 'train' } : null,
+  )
   const project = join(dir, 'Digits.earmark')
   projectPath = project
   ;({ served, browser } = await serveNewProject(project, 'Digits', manifest, ['--labels-from', 'csv']))

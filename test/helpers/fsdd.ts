@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ROOT } from './cli'
 
@@ -13,3 +13,42 @@ export const hasFsdd = existsSync(FSDD)
 
 /** Why FSDD tests skip, when they do. */
 export const FSDD_MISSING = `skipped: ${FSDD} is absent (it ships beside the checkout in this workplace and in CI)`
+
+/** One fsdd-dev recording, read from its file name. */
+export interface FsddFile {
+  path: string
+  digit: string
+  speaker: string
+  take: number
+}
+
+/** The dataset's recordings, in file-name order. */
+export function fsddFiles(): FsddFile[] {
+  return readdirSync(FSDD)
+    .sort()
+    .flatMap((name) => {
+      const m = /^(\d)_([a-z]+)_(\d+)\.wav$/.exec(name)
+      return m ? [{ path: join(FSDD, name), digit: m[1] as string, speaker: m[2] as string, take: Number(m[3]) }] : []
+    })
+}
+
+/** A CSV field, quoted where it must be (commas, quotes, line breaks, or a leading space). */
+const csvField = (value: string): string => (/[",\n\r]|^\s/.test(value) ? `"${value.replace(/"/g, '""')}"` : value)
+
+/**
+ * Writes `dir/manifest.csv` (path, label, group = speaker, split) for an import with
+ * `--labels-from csv`: one row per recording `row` keeps (null leaves it out; an empty label or
+ * split leaves that field empty). Returns the manifest's path.
+ */
+export function writeFsddManifest(
+  dir: string,
+  row: (file: FsddFile) => { label: string; split: string } | null,
+): string {
+  const lines = fsddFiles().flatMap((f) => {
+    const kept = row(f)
+    return kept ? [[f.path, kept.label, f.speaker, kept.split].map(csvField).join(',')] : []
+  })
+  const manifest = join(dir, 'manifest.csv')
+  writeFileSync(manifest, ['path,label,group,split', ...lines].join('\n'))
+  return manifest
+}
