@@ -514,14 +514,7 @@ export function winogradConv(
   const uPlane = <usize>ci * outPixel
   for (let first = 0; first < total; first += tiles) {
     const n = min(tiles, total - first)
-    for (let t = 0; t < n; t++) {
-      const g = first + t
-      const b = g / perImage
-      const th = (g - b * perImage) / tilesW
-      const tw = g - b * perImage - th * tilesW
-      const origin = xp + <usize>(b * hp + 2 * th) * inRow + <usize>(2 * tw) * inPixel
-      transformInput(origin, inRow, inPixel, v + <usize>t * inPixel, vPlane)
-    }
+    transformInputs(xp, v, first, n, perImage, tilesW, hp, inRow, inPixel, vPlane)
     for (let xi: usize = 0; xi < 16; xi++) {
       multiplyTiles(v + xi * vPlane, u + xi * uPlane, m + xi * mPlane, tiles, ci, co)
     }
@@ -543,6 +536,32 @@ export function winogradConv(
         ow + 1 < outW,
       )
     }
+  }
+}
+
+/**
+ * V for tiles first … first + n − 1 (numbered image by image, row by row), tile t's at
+ * v + ξ·vPlane + t·inPixel for each of the 16 positions ξ.
+ */
+function transformInputs(
+  xp: usize,
+  v: usize,
+  first: i32,
+  n: i32,
+  perImage: i32,
+  tilesW: i32,
+  hp: i32,
+  inRow: usize,
+  inPixel: usize,
+  vPlane: usize,
+): void {
+  for (let t = 0; t < n; t++) {
+    const g = first + t
+    const b = g / perImage
+    const th = (g - b * perImage) / tilesW
+    const tw = g - b * perImage - th * tilesW
+    const origin = xp + <usize>(b * hp + 2 * th) * inRow + <usize>(2 * tw) * inPixel
+    transformInput(origin, inRow, inPixel, v + <usize>t * inPixel, vPlane)
   }
 }
 
@@ -718,13 +737,12 @@ export function winogradFilterGrad(
   memory.fill(acc, 0, 16 * uPlane)
   for (let first = 0; first < total; first += tiles) {
     const n = min(tiles, total - first)
+    transformInputs(xp, v, first, n, perImage, tilesW, hp, inRow, inPixel, vPlane)
     for (let t = 0; t < n; t++) {
       const g = first + t
       const b = g / perImage
       const th = (g - b * perImage) / tilesW
       const tw = g - b * perImage - th * tilesW
-      const origin = xp + <usize>(b * hp + 2 * th) * inRow + <usize>(2 * tw) * inPixel
-      transformInput(origin, inRow, inPixel, v + <usize>t * inPixel, vPlane)
       const oh = 2 * th
       const ow = 2 * tw
       const at = dy + <usize>((b * outH + oh) * outW + ow) * outPixel
