@@ -6,8 +6,8 @@
 // convolution or a matrix product on XNNPACK, or as SIMD passes over the wasm heap (./simd),
 // with plain loops (./array-kernels) where the SIMD kernels do not apply. 3×3 stride-1
 // convolutions and their filter gradients, most of a CNN's arithmetic, go through Winograd
-// F(2×2, 3×3) SIMD kernels, which do 16 multiply-adds where a direct convolution does 36. Batch norm's inference
-// scale and shift run as a 1×1 depthwise convolution on XNNPACK (channelAffine).
+// F(2×2, 3×3) SIMD kernels, which do 16 multiply-adds where a direct convolution does 36. Batch
+// norm's inference scale and shift run as a 1×1 depthwise convolution on XNNPACK (channelAffine).
 import * as tf from '@tensorflow/tfjs'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import { convInfo, maxPoolGradInto, poolInfo } from './array-kernels'
@@ -228,8 +228,9 @@ function conv2DBackpropInput(original: (args: KernelArgs) => Info) {
 /**
  * 3×3 stride-1 convolutions (a CNN's, and the input gradients above, which are such
  * convolutions) by Winograd F(2×2, 3×3) on the SIMD kernels: 16 multiply-adds per 2×2 block of
- * outputs and channel pair where XNNPACK's direct convolution does 36, which measured 1.6-2x
- * faster on the default CNN's layers. Other convolutions (strided, dilated, other sizes, channel
+ * outputs and channel pair where XNNPACK's direct convolution does 36: about 2x faster on the
+ * default CNN's layers (its filter gradients, winogradFilterGrad, 2.5x faster than patches times
+ * an XNNPACK product). Other convolutions (strided, dilated, other sizes, channel
  * counts not a multiple of 4, a first layer's single channel) keep XNNPACK's kernel.
  */
 function conv2D(original: (args: KernelArgs) => Info) {
