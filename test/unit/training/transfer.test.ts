@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { exportRunFiles } from '../../../src/main/core/runs'
 import {
   arraySource,
@@ -141,7 +141,11 @@ describe('transfer learning', { timeout: 180_000 }, () => {
       model: 'transfer' as const,
       params: { baseModel: graphDir, denseUnits: 0, epochs: 30, batchSize: 8, learningRate: 0.05, patience: null },
     }
+    const executions = vi.spyOn(tf.GraphModel.prototype, 'execute')
     const trained = await trainDeepModel(spec, dataset(data))
+    // The frozen graph ran once per clip (and once to learn its output's shape), not every epoch.
+    expect(executions).toHaveBeenCalledTimes(1 + data.train.length + data.validation.length)
+    executions.mockRestore()
     expect(Math.max(...trained.history.map((h) => h.valAccuracy ?? 0))).toBeGreaterThanOrEqual(0.9)
     // The node named like an embedding, [frames, 6] per clip, averaged over its 16 frames.
     const embedding = trained.model.layers.find((l) => l.getClassName() === 'EarmarkGraphEmbedding')!
@@ -157,6 +161,12 @@ describe('transfer learning', { timeout: 180_000 }, () => {
     const before = await predictDeep(trained, data.features)
     const after = await predictDeep(reloaded, data.features)
     expect(Array.from(after.predicted)).toEqual(Array.from(before.predicted))
+
+    // With input augmentation each epoch's inputs differ, so the graph runs every epoch.
+    const perEpoch = vi.spyOn(tf.GraphModel.prototype, 'execute')
+    await trainDeepModel({ ...spec, params: { ...spec.params, epochs: 2, timeShift: 0.1 } }, dataset(data))
+    expect(perEpoch.mock.calls.length).toBeGreaterThanOrEqual(1 + 2 * (data.train.length + data.validation.length))
+    perEpoch.mockRestore()
 
     await expect(trainDeepModel(spec, dataset(bandsDataset()))).rejects.toThrow(
       /takes audio samples \(its input is \[samples\]\), but the features are \[12, 8\]: use waveform features/,

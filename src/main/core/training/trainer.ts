@@ -5,11 +5,12 @@
 // checkpoint of epoch k continues bit for bit as the uninterrupted run would have.
 import { createHash } from 'node:crypto'
 import * as tf from '@tensorflow/tfjs'
-import { buildDeepNet, type DeepNet, type InputShape } from '../models/deep/build'
+import { buildDeepNet, type FrozenBase, type InputShape } from '../models/deep/build'
 import { dropoutRandom, mixSeed, Random } from '../models/deep/layers'
 import { parseDeepSpec, type DeepModelSpec, type DeepModelSpecInput, type TrainingParams } from '../models/deep/params'
 import { readCheckpoint, writeCheckpoint, type StoredTensor } from './checkpoint'
 import {
+  arraySource,
   augments,
   classWeights,
   fitStandardizer,
@@ -227,7 +228,7 @@ const yieldToEvents = (): Promise<void> => new Promise((resolve) => setImmediate
 
 /** Loss and accuracy of the model (inference mode) on the given examples. */
 async function evaluate(
-  net: DeepNet,
+  predict: (x: tf.Tensor) => tf.Tensor,
   data: DeepDataset,
   indices: readonly number[],
   standardizer: Standardizer,
@@ -242,7 +243,7 @@ async function evaluate(
     const batch = makeBatch(data, part, standardizer, ones, null, new Random(0))
     const [l, probs] = tf.tidy(() => {
       const x = tf.tensor3d(batch.x, [batch.size, shape[0], shape[1]])
-      const p = net.model.apply(x, { training: false }) as tf.Tensor
+      const p = predict(x)
       const y = tf.tensor2d(batch.y, [batch.size, k])
       return [tf.mul(weightedLoss(p, y, tf.onesLike(tf.sum(y, -1))), batch.size), p] as const
     })
@@ -252,6 +253,52 @@ async function evaluate(
     await yieldToEvents()
   }
   return { loss: loss / Math.max(1, indices.length), accuracy: hits / Math.max(1, indices.length) }
+}
+
+/** What a training step sees: the examples, how they are scaled, and the network on them. */
+interface StepView {
+  data: DeepDataset
+  shape: InputShape
+  standardizer: Standardizer
+  /** The forward pass in training mode. */
+  forward(x: tf.Tensor): tf.Tensor
+  /** The forward pass in inference mode. */
+  predict(x: tf.Tensor): tf.Tensor
+}
+
+/**
+ * Each training and validation example through a frozen base, once (inference mode, so the same
+ * embedding every epoch): the head then trains on these as its examples, [1 × embedding size]
+ * each, not standardised again.
+ */
+async function embeddedView(
+  frozen: FrozenBase,
+  data: DeepDataset,
+  standardizer: Standardizer,
+  batchSize: number,
+  shape: InputShape,
+  signal: AbortSignal | undefined,
+): Promise<StepView> {
+  const size = frozen.embeddingShape.reduce((a, b) => a * b, 1)
+  const embeddings = new Float32Array(data.features.count * size)
+  const ones = new Float32Array(data.classes.length).fill(1)
+  for (const part of batches([...data.train, ...data.validation], batchSize)) {
+    if (signal?.aborted) throw new TrainingCancelledError('training was cancelled while the base embedded the clips')
+    const batch = makeBatch(data, part, standardizer, ones, null, new Random(0))
+    const e = tf.tidy(() => frozen.embed(tf.tensor3d(batch.x, [batch.size, shape[0], shape[1]])))
+    const values = (await e.data()) as Float32Array
+    e.dispose()
+    part.forEach((index, b) => embeddings.set(values.subarray(b * size, (b + 1) * size), index * size))
+    await yieldToEvents()
+  }
+  const unflatten = (x: tf.Tensor): tf.Tensor => tf.reshape(x, [x.shape[0] as number, ...frozen.embeddingShape])
+  return {
+    data: { ...data, features: arraySource(embeddings, [1, size]) },
+    shape: [1, size],
+    standardizer: identityStandardizer(size),
+    forward: (x) => frozen.head(unflatten(x), true),
+    predict: (x) => frozen.head(unflatten(x), false),
+  }
 }
 
 /** A short, stable name of a fingerprint for messages. */
@@ -335,6 +382,17 @@ export async function trainDeep(
     standardizer: net.rawInputs ? identityStandardizer(shape[1]) : fitStandardizer(data.features, data.train),
   }
   const standardizer = state.standardizer
+  // Input augmentation changes what the base sees each epoch; without it a frozen base is run once.
+  const view: StepView =
+    net.frozen && augmentation === null
+      ? await embeddedView(net.frozen, data, standardizer, p.batchSize, shape, options.signal)
+      : {
+          data,
+          shape,
+          standardizer,
+          forward: (x) => net.forward(x),
+          predict: (x) => net.model.apply(x, { training: false }) as tf.Tensor,
+        }
   const monitorAccuracy = p.monitor === 'val_accuracy' && data.validation.length > 0
   let stoppedEarly = p.patience !== null && state.wait >= p.patience
   let epochsThisCall = 0
@@ -354,9 +412,9 @@ export async function trainDeep(
       if (options.signal?.aborted) throw new TrainingCancelledError(`training was cancelled during epoch ${epoch + 1}`)
       const part = parts[b] as number[]
       const batch = makeBatch(
-        data,
+        view.data,
         part,
-        standardizer,
+        view.standardizer,
         weightsByClass,
         augmentation,
         new Random(mixSeed(p.seed, epoch, b, 3)),
@@ -364,12 +422,12 @@ export async function trainDeep(
       dropoutRandom.current = new Random(mixSeed(p.seed, epoch, b, 2))
       let probs: tf.Tensor | null = null
       const loss = tf.tidy(() => {
-        const x = tf.tensor3d(batch.x, [batch.size, shape[0], shape[1]])
+        const x = tf.tensor3d(batch.x, [batch.size, view.shape[0], view.shape[1]])
         const y = tf.tensor2d(batch.y, [batch.size, k])
         const w = tf.tensor1d(batch.weights)
         return optimizer.minimize(
           () => {
-            const out = net.forward(x)
+            const out = view.forward(x)
             probs = tf.keep(out)
             return weightedLoss(out, y, w)
           },
@@ -402,7 +460,9 @@ export async function trainDeep(
       await yieldToEvents()
     }
     const val =
-      data.validation.length > 0 ? await evaluate(net, data, data.validation, standardizer, p.batchSize, shape) : null
+      data.validation.length > 0
+        ? await evaluate(view.predict, view.data, data.validation, view.standardizer, p.batchSize, view.shape)
+        : null
     const metrics: EpochMetrics = {
       epoch: epoch + 1,
       loss: lossSum / seen,

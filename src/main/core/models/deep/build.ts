@@ -18,6 +18,20 @@ export interface DeepNet {
   trainable(): tf.Variable[]
   /** The inputs go in as they are, not standardised (a GraphModel base expects its own input scale). */
   rawInputs?: boolean
+  /**
+   * Where all but the head is frozen (a transfer base not fine-tuned): the embedding of a batch,
+   * in inference mode, and the head on embeddings. The trainer then embeds each example once
+   * rather than every epoch.
+   */
+  frozen?: FrozenBase
+}
+
+/** A frozen base and the head on its embeddings. */
+export interface FrozenBase {
+  /** Embeddings [batch, ...embeddingShape] of inputs [batch, frames, features]. */
+  embed(x: tf.Tensor): tf.Tensor
+  embeddingShape: number[]
+  head(embedding: tf.Tensor, training: boolean): tf.Tensor
 }
 
 /** Input shape of every deep model: frames × features per frame. */
@@ -174,12 +188,8 @@ export async function buildTransfer(input: InputShape, classes: number, p: Trans
     layer.trainable = true
     tuned++
   }
-  const headInput = tf.input({ shape: (embedding.shape as number[]).slice(1) })
-  let y: tf.SymbolicTensor = headInput
-  if (headInput.shape.length > 2) y = tf.layers.flatten().apply(y) as tf.SymbolicTensor
-  if (p.denseUnits > 0) y = dense(dropout(y, p.dropout), p.denseUnits, 'relu', seeds)
-  y = dense(dropout(y, p.dropout), classes, 'softmax', seeds)
-  const head = tf.model({ inputs: headInput, outputs: y, name: 'head' })
+  const embeddingShape = (embedding.shape as number[]).slice(1)
+  const head = transferHead(embeddingShape, classes, p, seeds)
   const model = tf.model({
     inputs: baseInput,
     outputs: head.apply(extractor.apply(baseInput)) as tf.SymbolicTensor,
@@ -189,7 +199,26 @@ export async function buildTransfer(input: InputShape, classes: number, p: Trans
     model,
     forward: (x) => head.apply(extractor.apply(x, { training: false }), { training: true }) as tf.Tensor,
     trainable: () => [...extractor.trainableWeights, ...head.trainableWeights].map((w) => w.read() as tf.Variable),
+    ...(tuned === 0
+      ? {
+          frozen: {
+            embed: (x: tf.Tensor) => extractor.apply(x, { training: false }) as tf.Tensor,
+            embeddingShape,
+            head: (e: tf.Tensor, training: boolean) => head.apply(e, { training }) as tf.Tensor,
+          },
+        }
+      : {}),
   }
+}
+
+/** A transfer model's new head: flatten (where the embedding has axes), dense layers, softmax. */
+function transferHead(embeddingShape: number[], classes: number, p: TransferParams, seeds: Seeds): tf.LayersModel {
+  const input = tf.input({ shape: embeddingShape })
+  let y: tf.SymbolicTensor = input
+  if (embeddingShape.length > 1) y = tf.layers.flatten().apply(y) as tf.SymbolicTensor
+  if (p.denseUnits > 0) y = dense(dropout(y, p.dropout), p.denseUnits, 'relu', seeds)
+  y = dense(dropout(y, p.dropout), classes, 'softmax', seeds)
+  return tf.model({ inputs: input, outputs: y, name: 'head' })
 }
 
 function requireInputShape(expected: (number | null)[] | null, input: InputShape): void {
@@ -231,12 +260,19 @@ async function buildGraphTransfer(input: InputShape, classes: number, p: Transfe
     )
   }
   const x = tf.input({ shape: [...input] })
-  let y = new GraphEmbedding({ graph: folder, node: output, embeddingShape }).apply(x) as tf.SymbolicTensor
-  if (embeddingShape.length > 1) y = tf.layers.flatten().apply(y) as tf.SymbolicTensor
-  if (p.denseUnits > 0) y = dense(dropout(y, p.dropout), p.denseUnits, 'relu', seeds)
-  y = dense(dropout(y, p.dropout), classes, 'softmax', seeds)
-  // A graph from a hub expects its inputs as it was trained on them (a waveform in [-1, 1]).
-  return { ...plainNet(tf.model({ inputs: x, outputs: y, name: 'transfer' })), rawInputs: true }
+  const embedding = new GraphEmbedding({ graph: folder, node: output, embeddingShape }).apply(x) as tf.SymbolicTensor
+  const head = transferHead(embeddingShape, classes, p, seeds)
+  const model = tf.model({ inputs: x, outputs: head.apply(embedding) as tf.SymbolicTensor, name: 'transfer' })
+  return {
+    ...plainNet(model),
+    // A graph from a hub expects its inputs as it was trained on them (a waveform in [-1, 1]).
+    rawInputs: true,
+    frozen: {
+      embed: (t) => embed(graph, output, t),
+      embeddingShape,
+      head: (e, training) => head.apply(e, { training }) as tf.Tensor,
+    },
+  }
 }
 
 /** Builds the network a spec describes for inputs of `input` shape and `classes` classes. */
