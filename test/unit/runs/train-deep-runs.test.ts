@@ -137,6 +137,10 @@ describe('deep-model runs', { timeout: 300_000 }, () => {
     // 16 bands, 250 Hz apart at 16 kHz: a coarse spectrum that tells a hum from a whistle and a chirp.
     const base = join(projectPath, '..', 'yamnet-like')
     writeAudioGraphModel(base, 64, 1, 16)
+    const logs: string[] = []
+    const progress: string[] = []
+    service.events.on('job:log', (e) => logs.push(e.message))
+    service.events.on('job:progress', (e) => progress.push(e.message ?? ''))
     const job = await call<JobInfo>('train:start', {
       model: 'transfer',
       params: { baseModel: base, epochs: 20, batchSize: 8, learningRate: 0.01, patience: null },
@@ -148,6 +152,10 @@ describe('deep-model runs', { timeout: 300_000 }, () => {
     const run = await call<RunDetail>('runs:get', { id: summary.runId })
     // No features given and the base says none: its samples, at 16 kHz, as long as the clips (0.5 s → 1 s).
     expect(run.featureConfig).toMatchObject({ kind: 'waveform', sampleRate: 16000, seconds: 1 })
+    // The frozen graph embeds the training and validation clips once, and says so as it goes.
+    expect(logs).toContain('the base model is frozen: each clip is embedded once, then the head trains')
+    const embedded = (run.clipCounts.train ?? 0) + (run.clipCounts.val ?? 0)
+    expect(progress).toContain(`embedding ${embedded} of ${embedded} clips with the base model`)
     expect(run.accuracy).toBeGreaterThanOrEqual(0.8)
     const folder = join(projectPath, '..', 'test runs', `run-${summary.runId}`)
     const predicted = await predictFiles(folder, [files[0]!])

@@ -338,6 +338,7 @@ async function trainDeepRun(
 
     const epochs = plan.spec.params.epochs
     let engineName = 'tfjs'
+    let embedding = false
     const handle = startTrainingWorker(
       { model: plan.spec.model, params: plan.spec.params } as Parameters<typeof startTrainingWorker>[0],
       {
@@ -363,6 +364,12 @@ async function trainDeepRun(
           engineName = engine.name
           setRunEngine(db, runId, engine.name)
           context.log('info', `training on ${describeEngine(engine)}`)
+        },
+        onEmbedding: (done, total) => {
+          if (!embedding)
+            context.log('info', 'the base model is frozen: each clip is embedded once, then the head trains')
+          embedding = true
+          context.progress(done, total, `embedding ${done} of ${total} clips with the base model`)
         },
         onBatch: (b) => {
           context.progress((b.epoch - 1) * b.batches + b.batch, epochs * b.batches, `epoch ${b.epoch} of ${epochs}`)

@@ -57,6 +57,8 @@ export interface TrainOptions {
   onBatch?: (progress: BatchProgress) => void
   /** Batches between `onBatch` calls (default 10). */
   batchEvery?: number
+  /** Called as a frozen base embeds the clips before the first epoch: clips done of total. */
+  onEmbedding?: (done: number, total: number) => void
   /** Folder of the run's checkpoint; without it nothing is written and nothing resumed. */
   checkpointDir?: string
   /**
@@ -277,18 +279,24 @@ async function embeddedView(
   standardizer: Standardizer,
   batchSize: number,
   shape: InputShape,
-  signal: AbortSignal | undefined,
+  options: Pick<TrainOptions, 'signal' | 'onEmbedding'>,
 ): Promise<StepView> {
   const size = frozen.embeddingShape.reduce((a, b) => a * b, 1)
   const embeddings = new Float32Array(data.features.count * size)
   const ones = new Float32Array(data.classes.length).fill(1)
-  for (const part of batches([...data.train, ...data.validation], batchSize)) {
-    if (signal?.aborted) throw new TrainingCancelledError('training was cancelled while the base embedded the clips')
+  const clips = [...data.train, ...data.validation]
+  let done = 0
+  for (const part of batches(clips, batchSize)) {
+    if (options.signal?.aborted) {
+      throw new TrainingCancelledError('training was cancelled while the base embedded the clips')
+    }
     const batch = makeBatch(data, part, standardizer, ones, null, new Random(0))
     const e = tf.tidy(() => frozen.embed(tf.tensor3d(batch.x, [batch.size, shape[0], shape[1]])))
     const values = (await e.data()) as Float32Array
     e.dispose()
     part.forEach((index, b) => embeddings.set(values.subarray(b * size, (b + 1) * size), index * size))
+    done += part.length
+    options.onEmbedding?.(done, clips.length)
     await yieldToEvents()
   }
   const unflatten = (x: tf.Tensor): tf.Tensor => tf.reshape(x, [x.shape[0] as number, ...frozen.embeddingShape])
@@ -385,7 +393,7 @@ export async function trainDeep(
   // Input augmentation changes what the base sees each epoch; without it a frozen base is run once.
   const view: StepView =
     net.frozen && augmentation === null
-      ? await embeddedView(net.frozen, data, standardizer, p.batchSize, shape, options.signal)
+      ? await embeddedView(net.frozen, data, standardizer, p.batchSize, shape, options)
       : {
           data,
           shape,

@@ -41,6 +41,7 @@ async function train(request: Extract<TrainingRequest, { type: 'train' }>): Prom
         resume: request.strictResume ? 'strict' : true,
         ...(request.batchEvery === undefined ? {} : { batchEvery: request.batchEvery }),
         onBatch: (progress) => send({ type: 'batch', progress }),
+        onEmbedding: (done, total) => send({ type: 'embedding', done, total }),
         onEpoch: (metrics) => send({ type: 'epoch', metrics }),
       },
     )

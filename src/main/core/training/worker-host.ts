@@ -46,6 +46,8 @@ export interface WorkerTrainOptions {
   onEngine?: (engine: EngineInfo) => void
   onEpoch?: (metrics: EpochMetrics) => void
   onBatch?: (progress: BatchProgress) => void
+  /** A frozen base embedding the clips before the first epoch: clips done of total. */
+  onEmbedding?: (done: number, total: number) => void
   /** Heap limit of the worker (default 4 GiB). */
   maxHeapMb?: number
   /** The worker script (default: the built or source training-worker). */
@@ -73,6 +75,9 @@ export function startTrainingWorker(
         return
       case 'batch':
         options.onBatch?.(message.progress)
+        return
+      case 'embedding':
+        options.onEmbedding?.(message.done, message.total)
         return
       case 'epoch':
         options.onEpoch?.(message.metrics)

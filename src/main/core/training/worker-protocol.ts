@@ -66,6 +66,7 @@ export interface WorkerTrainSummary {
 export type TrainingReply =
   | { type: 'engine'; engine: EngineInfo }
   | { type: 'batch'; progress: BatchProgress }
+  | { type: 'embedding'; done: number; total: number }
   | { type: 'epoch'; metrics: EpochMetrics }
   | { type: 'done'; summary: WorkerTrainSummary }
   | { type: 'predictions'; probabilities: Float32Array; classes: string[] }
