@@ -2,6 +2,7 @@
 // process decides a transfer run's input recipe before the training worker loads the graph).
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { MODEL_JSON } from '../../training/files'
 
 /** The parts of a GraphModel's model.json read here. */
 interface GraphModelJson {
@@ -16,7 +17,7 @@ interface GraphNode {
 
 async function readModelJson(dir: string): Promise<GraphModelJson | null> {
   try {
-    return JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as GraphModelJson
+    return JSON.parse(await readFile(join(dir, MODEL_JSON), 'utf8')) as GraphModelJson
   } catch {
     return null
   }

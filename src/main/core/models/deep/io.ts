@@ -3,9 +3,8 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
+import { MODEL_JSON } from '../../training/files'
 
-/** The model file of a model folder. */
-export const MODEL_JSON = 'model.json'
 const WEIGHTS_FILE = 'weights.bin'
 
 /** Writes a file through a temporary name and a rename, so a reader never sees half of it. */

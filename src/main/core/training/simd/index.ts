@@ -41,17 +41,6 @@ interface Exports {
     c1: number,
     c2: number,
   ): void
-  padPlanes(
-    src: number,
-    dst: number,
-    count: number,
-    h: number,
-    w: number,
-    hp: number,
-    wp: number,
-    top: number,
-    left: number,
-  ): void
   filterGradOneChannel(
     xpad: number,
     dy: number,
@@ -320,7 +309,7 @@ function bind(backend: tf.KernelBackend): SimdKernels | null {
       const wp = g.outWidth + 3 * Math.ceil(g.filterWidth / 3) - 1
       const padded = heap.makeOutput([g.batchSize, hp, wp], 'float32')
       const [batch, inH, inW] = x.shape as [number, number, number]
-      k.padPlanes(at(x), at(padded), batch, inH, inW, hp, wp, g.padInfo.top, g.padInfo.left)
+      k.padImages(at(x), at(padded), batch, inH, inW, 1, hp, wp, g.padInfo.top, g.padInfo.left)
       k.filterGradOneChannel(
         at(padded),
         at(dy),

@@ -15,7 +15,6 @@ const BLOCK: i32 = 64
  * Per-channel Σa and Σa·(b − centre) over `rows` rows of `c` channels, in float64, at out[0..c)
  * and out[c..2c). With b = a and centre = 0 it gives Σx and Σx² (batch norm's statistics); with
  * a = dy, b = x, centre = μ it gives batch norm's Σdy and Σdy·(x − μ). `scratch` holds 2c floats.
- * `same` says b is a (one load fewer).
  */
 export function channelSums(a: usize, b: usize, centre: usize, rows: i32, c: i32, out: usize, scratch: usize): void {
   const rowBytes = (<usize>c) << 2
@@ -177,7 +176,7 @@ function windowGrad2x2(x: usize, dx: usize, at: usize, cb: usize, rowBytes: usiz
 /**
  * The transposed patches of a stride-1 convolution, out[(kh, kw, c), (b, oh, ow)], from the input
  * laid out as planes [c, b, inH, inW]: for each tap and channel, each output row is one
- * contiguous run of the plane's row (memory.copy), with zeros where the window overhangs the
+ * contiguous run of the plane's row (copyFloats), with zeros where the window overhangs the
  * input (padding).
  */
 export function im2colPlanes(
@@ -245,32 +244,6 @@ export function reluGrad(dy: usize, x: usize, dx: usize, n: i32): void {
   const bytes = (<usize>n) << 2
   for (let o: usize = 0; o < bytes; o += 16) {
     v128.store(dx + o, v128.and(v128.load(dy + o), f32x4.gt(v128.load(x + o), zero)))
-  }
-}
-
-/**
- * Planes [count, h, w] copied into zeroed planes [count, hp, wp] at row `top`, column `left`
- * (the zero padding a convolution reads around its input).
- */
-export function padPlanes(
-  src: usize,
-  dst: usize,
-  count: i32,
-  h: i32,
-  w: i32,
-  hp: i32,
-  wp: i32,
-  top: i32,
-  left: i32,
-): void {
-  memory.fill(dst, 0, (<usize>count * <usize>hp * <usize>wp) << 2)
-  const rowBytes = (<usize>w) << 2
-  for (let p: i32 = 0; p < count; p++) {
-    for (let r: i32 = 0; r < h; r++) {
-      const from = src + (((<usize>p * <usize>h + <usize>r) * <usize>w) << 2)
-      const to = dst + (((<usize>p * <usize>hp + <usize>(r + top)) * <usize>wp + <usize>left) << 2)
-      memory.copy(to, from, rowBytes)
-    }
   }
 }
 
@@ -446,7 +419,7 @@ export function winogradFilter(w: usize, u: usize, ci: i32, co: i32): void {
 
 /**
  * x [batch, inH, inW, c] into xp [batch, hp, wp, c] at (top, left), zeros around; input rows and
- * columns past hp, wp are dropped.
+ * columns past hp, wp are dropped. With c = 1, planes [batch, inH, inW] into [batch, hp, wp].
  */
 export function padImages(
   x: usize,
