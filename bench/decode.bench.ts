@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { decodeAudio } from '../src/main/core/audio'
 import { encodeWav, tone } from '../test/helpers/wav-writer'
 
-const fsdd = join(import.meta.dirname, '..', '..', 'shared', 'datasets', 'fsdd-dev')
+const fsdd = join(import.meta.dirname, '..', 'test', 'data', 'fsdd-dev')
 const files = readdirSync(fsdd)
   .filter((f) => f.endsWith('.wav'))
   .map((f) => join(fsdd, f))

@@ -1,6 +1,6 @@
 /**
  * Log-mel + MFCC of all of fsdd-dev (issue 5), side by side with torchaudio on the same machine in
- * the same run, with the reference parameters of shared/reference/features/PARAMS.md. Goal: at
+ * the same run, with the reference parameters of test/data/reference-features/PARAMS.md. Goal: at
  * least 1.0x torchaudio's throughput on 2 threads; 1-thread figures too.
  *
  * Fair play: both sides decode every file into memory first and time only the feature
@@ -48,7 +48,7 @@ else runWorker()
 
 async function main(): Promise<void> {
   const root = join(import.meta.dirname, '..')
-  const fsdd = join(root, '..', 'shared', 'datasets', 'fsdd-dev')
+  const fsdd = join(root, 'test', 'data', 'fsdd-dev')
   if (!existsSync(fsdd)) {
     console.log(`skipped: ${fsdd} is absent`)
     return

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 const root = join(import.meta.dirname, '..')
-const fsdd = join(root, '..', 'shared', 'datasets', 'fsdd-dev')
+const fsdd = join(root, 'test', 'data', 'fsdd-dev')
 if (!existsSync(fsdd)) {
   console.log(`skipped: ${fsdd} is absent`)
   process.exit(0)

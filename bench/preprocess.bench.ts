@@ -11,7 +11,7 @@ import type { PreprocessStepInput } from '@shared/preprocess'
 import { loadAudio } from '../src/main/core/audio'
 import { runPipeline } from '../src/main/core/preprocess'
 
-const fsdd = join(import.meta.dirname, '..', '..', 'shared', 'datasets', 'fsdd-dev')
+const fsdd = join(import.meta.dirname, '..', 'test', 'data', 'fsdd-dev')
 if (!existsSync(fsdd)) {
   console.log(`skipped: ${fsdd} is absent`)
   process.exit(0)

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 
 const root = join(import.meta.dirname, '..')
-const fsdd = join(root, '..', 'shared', 'datasets', 'fsdd-dev')
+const fsdd = join(root, 'test', 'data', 'fsdd-dev')
 if (!existsSync(fsdd)) {
   console.log(`skipped: ${fsdd} is absent`)
   process.exit(0)

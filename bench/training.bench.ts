@@ -29,7 +29,7 @@ import {
 import { fsddFeatures } from '../test/helpers/fsdd-deep'
 
 const root = join(import.meta.dirname, '..')
-const fsdd = join(root, '..', 'shared', 'datasets', 'fsdd-dev')
+const fsdd = join(root, 'test', 'data', 'fsdd-dev')
 const BATCH = 32
 const TRAIN_CLIPS = 320
 const INFER_CLIPS = 640

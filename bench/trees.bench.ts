@@ -17,7 +17,7 @@ import {
 import { defaultSummaryConfig, loadSummaryFeatures } from '../src/main/core/runs'
 
 const root = join(import.meta.dirname, '..')
-const fsdd = join(root, '..', 'shared', 'datasets', 'fsdd-dev')
+const fsdd = join(root, 'test', 'data', 'fsdd-dev')
 
 /** The clip summary-feature matrix, as `earmark features --summary --csv` will write it. */
 interface SummaryMatrix {

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { assertBuilt, stopServe } from '../helpers/cli'
-import { FSDD, FSDD_MISSING, hasFsdd, writeFsddManifest } from '../helpers/fsdd'
+import { writeFsddManifest } from '../helpers/fsdd'
 import { tempDir } from '../helpers/temp'
 import { serveNewProject, StudioPage } from './studio'
 
@@ -35,7 +35,6 @@ const clipIdOf = async (page: Page, nth: number) =>
   Number(await page.getByTestId('unlabeled-clip').nth(nth).getAttribute('data-clip-id'))
 
 beforeAll(async () => {
-  if (!hasFsdd) return
   assertBuilt()
   // Digits 0-4 of fsdd-dev, takes 0-5 of each speaker: takes 0-3 labelled (take 0 to test), takes
   // 4 and 5 imported without a label, for the model to guess.
@@ -54,7 +53,7 @@ afterAll(async () => {
   if (served) await stopServe(served.child)
 })
 
-describe.skipIf(!hasFsdd)(`exploring in the studio (${hasFsdd ? FSDD : FSDD_MISSING})`, () => {
+describe(`exploring in the studio`, () => {
   it(
     'predicts unlabeled clips, labels them from the keyboard, and labels a lasso on the feature map',
     { timeout: 300_000 },

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { assertBuilt, stopServe } from '../helpers/cli'
-import { FSDD, FSDD_MISSING, hasFsdd, writeFsddManifest } from '../helpers/fsdd'
+import { writeFsddManifest } from '../helpers/fsdd'
 import { tempDir } from '../helpers/temp'
 import { serveNewProject, StudioPage } from './studio'
 
@@ -23,7 +23,6 @@ function catalog<T>(read: (db: Database.Database) => T): T {
 }
 
 beforeAll(async () => {
-  if (!hasFsdd) return
   assertBuilt()
   // 300 clips of fsdd-dev (takes 0-9 of each speaker and digit), with its convention: takes 0-4 test.
   const dir = tempDir()
@@ -39,7 +38,7 @@ afterAll(async () => {
   if (served) await stopServe(served.child)
 })
 
-describe.skipIf(!hasFsdd)(`models in the studio (${hasFsdd ? FSDD : FSDD_MISSING})`, () => {
+describe(`models in the studio`, () => {
   it(
     'trains a forest, opens a confusion cell and its clips, runs a sweep and trains its best',
     { timeout: 300_000 },

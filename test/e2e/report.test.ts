@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { assertBuilt, runEarmark, startServe, stopServe } from '../helpers/cli'
-import { FSDD, FSDD_MISSING, hasFsdd, writeFsddManifest } from '../helpers/fsdd'
+import { writeFsddManifest } from '../helpers/fsdd'
 import { tempDir } from '../helpers/temp'
 import { launchChromium, StudioPage } from './studio'
 
@@ -17,7 +17,6 @@ let served: { url: string; child: ChildProcess }
 let dir: string
 
 beforeAll(async () => {
-  if (!hasFsdd) return
   assertBuilt()
   dir = tempDir()
   // 240 clips of fsdd-dev (takes 0-7 of each speaker and digit), takes 0-3 to test.
@@ -40,7 +39,7 @@ afterAll(async () => {
   if (served) await stopServe(served.child)
 })
 
-describe.skipIf(!hasFsdd)(`evaluation reports (${hasFsdd ? FSDD : FSDD_MISSING})`, () => {
+describe(`evaluation reports`, () => {
   it(
     'exports a run’s report from the studio; the HTML opens from disk and shows the matrix',
     { timeout: 120_000 },

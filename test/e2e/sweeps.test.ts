@@ -4,7 +4,7 @@ import Database from 'better-sqlite3'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { assertBuilt, stopServe } from '../helpers/cli'
-import { FSDD, FSDD_MISSING, hasFsdd, writeFsddManifest } from '../helpers/fsdd'
+import { writeFsddManifest } from '../helpers/fsdd'
 import { tempDir } from '../helpers/temp'
 import { SCREENSHOTS, serveNewProject, StudioPage } from './studio'
 
@@ -13,7 +13,6 @@ let served: { url: string; child: ChildProcess }
 let projectPath: string
 
 beforeAll(async () => {
-  if (!hasFsdd) return
   assertBuilt()
   // 300 clips of fsdd-dev (takes 0-9 of each speaker and digit), takes 0-4 test: 150 clips to sweep on.
   const dir = tempDir()
@@ -30,7 +29,7 @@ afterAll(async () => {
   if (served) await stopServe(served.child)
 })
 
-describe.skipIf(!hasFsdd)(`sweeps in the studio (${hasFsdd ? FSDD : FSDD_MISSING})`, () => {
+describe(`sweeps in the studio`, () => {
   it(
     'builds a grid sweep in the form, watches it run, skips a trial, filters and sorts the trials, trains the best',
     { timeout: 300_000 },

@@ -1,18 +1,12 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs'
+import { readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ROOT } from './cli'
 
-/** The shared real-audio dataset: 1,500 spoken digits (see ../shared/datasets/fsdd-dev.README.md). */
-export const FSDD = join(ROOT, '..', 'shared', 'datasets', 'fsdd-dev')
+/** Real audio kept in the repository: 1,500 spoken digits (see test/data/README.md). */
+export const FSDD = join(ROOT, 'test', 'data', 'fsdd-dev')
 
 /** The dataset's file-name convention: digit, speaker, take. */
 export const FSDD_PATTERN = '(?<label>\\d)_(?<group>[a-z]+)_(?<take>\\d+)\\.wav'
-
-/** Whether the dataset is here (it is in this workplace and in CI; elsewhere tests say why they skip). */
-export const hasFsdd = existsSync(FSDD)
-
-/** Why FSDD tests skip, when they do. */
-export const FSDD_MISSING = `skipped: ${FSDD} is absent (it ships beside the checkout in this workplace and in CI)`
 
 /** One fsdd-dev recording, read from its file name. */
 export interface FsddFile {

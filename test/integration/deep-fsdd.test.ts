@@ -10,7 +10,6 @@ import {
   trainDeepModel,
   type DeepModelSpecInput,
 } from '../../src/main/core/training'
-import { FSDD, FSDD_MISSING, hasFsdd } from '../helpers/fsdd'
 import { fsddFeatures, type FsddFeatures } from '../helpers/fsdd-deep'
 
 /** Splits fsdd-dev's training takes into train (10-49) and validation (5-9). */
@@ -46,7 +45,7 @@ async function testAccuracy(model: 'cnn' | 'lstm', spec: DeepModelSpecInput): Pr
   return accuracy
 }
 
-describe.skipIf(!hasFsdd)(`deep models on fsdd-dev (${hasFsdd ? FSDD : FSDD_MISSING})`, { timeout: 900_000 }, () => {
+describe(`deep models on fsdd-dev`, { timeout: 900_000 }, () => {
   it('the default CNN on log-mels reaches at least 97% test accuracy', async () => {
     await initEngine()
     expect(await testAccuracy('cnn', { model: 'cnn' })).toBeGreaterThanOrEqual(0.97)

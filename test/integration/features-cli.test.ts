@@ -11,7 +11,7 @@ import {
   type FeatureConfigInput,
 } from '../../src/main/core/features'
 import { assertBuilt, runEarmark } from '../helpers/cli'
-import { FSDD, FSDD_MISSING, hasFsdd } from '../helpers/fsdd'
+import { FSDD } from '../helpers/fsdd'
 import { tempDir } from '../helpers/temp'
 import { encodeWav, tone } from '../helpers/wav-writer'
 
@@ -134,36 +134,33 @@ describe('earmark features', () => {
     expect(notJson.code).toBe(2)
   })
 
-  it.skipIf(!hasFsdd)(
-    `prints one file's log-mel and MFCC as librosa computes them (${hasFsdd ? 'fsdd-dev' : FSDD_MISSING})`,
-    async () => {
-      const file = join(FSDD, '3_jackson_7.wav')
-      const run = runEarmark([
-        'features',
-        file,
-        '--n-fft',
-        '512',
-        '--hop',
-        '128',
-        '--n-mels',
-        '40',
-        '--n-mfcc',
-        '13',
-        '--json',
-      ])
-      expect(run.code, run.stderr).toBe(0)
-      const printed = JSON.parse(run.stdout) as { sampleRate: number; logmel: number[][]; mfcc: number[][] }
-      const audio = await loadAudio(file, { mono: true })
-      const expected = logmelAndMfcc(audio.channels[0]!, audio.sampleRate, {
-        nFft: 512,
-        hop: 128,
-        nMels: 40,
-        nMfcc: 13,
-      })
-      expect(printed.sampleRate).toBe(8000)
-      expect(printed.logmel).toHaveLength(40)
-      expect(printed.mfcc).toHaveLength(13)
-      expect(printed).toEqual(JSON.parse(JSON.stringify(expected)))
-    },
-  )
+  it(`prints one file's log-mel and MFCC as librosa computes them (fsdd-dev)`, async () => {
+    const file = join(FSDD, '3_jackson_7.wav')
+    const run = runEarmark([
+      'features',
+      file,
+      '--n-fft',
+      '512',
+      '--hop',
+      '128',
+      '--n-mels',
+      '40',
+      '--n-mfcc',
+      '13',
+      '--json',
+    ])
+    expect(run.code, run.stderr).toBe(0)
+    const printed = JSON.parse(run.stdout) as { sampleRate: number; logmel: number[][]; mfcc: number[][] }
+    const audio = await loadAudio(file, { mono: true })
+    const expected = logmelAndMfcc(audio.channels[0]!, audio.sampleRate, {
+      nFft: 512,
+      hop: 128,
+      nMels: 40,
+      nMfcc: 13,
+    })
+    expect(printed.sampleRate).toBe(8000)
+    expect(printed.logmel).toHaveLength(40)
+    expect(printed.mfcc).toHaveLength(13)
+    expect(printed).toEqual(JSON.parse(JSON.stringify(expected)))
+  })
 })

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ImportSummary } from '../../src/shared/domain'
-import { FSDD, FSDD_MISSING, FSDD_PATTERN, hasFsdd } from '../helpers/fsdd'
+import { FSDD, FSDD_PATTERN } from '../helpers/fsdd'
 import { testService } from '../helpers/service'
 
 let close: (() => Promise<void>) | undefined
 afterEach(async () => close?.())
 
-describe.skipIf(!hasFsdd)(`importing fsdd-dev (${hasFsdd ? FSDD : FSDD_MISSING})`, () => {
+describe(`importing fsdd-dev`, () => {
   it('adds 1,500 clips in 10 classes from 3 speakers, and a second import adds none', async () => {
     const { service, dispatch } = testService()
     close = () => service.close()

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { SweepSpecInput } from '../../src/shared/sweep-spec'
 import { assertBuilt, ROOT, runEarmark } from '../helpers/cli'
-import { FSDD, FSDD_MISSING, FSDD_PATTERN, hasFsdd } from '../helpers/fsdd'
+import { FSDD, FSDD_PATTERN } from '../helpers/fsdd'
 import { tempDir } from '../helpers/temp'
 
 beforeAll(assertBuilt)
@@ -38,7 +38,7 @@ function specFile(spec: SweepSpecInput): string {
   return path
 }
 
-describe.skipIf(!hasFsdd)(`sweeps on fsdd-dev (${hasFsdd ? FSDD : FSDD_MISSING})`, () => {
+describe(`sweeps on fsdd-dev`, () => {
   it(
     'a 6-trial grid of the random forest with 3-fold group CV by speaker finishes, best = highest mean',
     { timeout: 300_000 },

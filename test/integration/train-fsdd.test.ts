@@ -6,7 +6,7 @@ import type { RunDetail } from '../../src/shared/evaluation'
 import { openCatalog } from '../../src/main/core/catalog/open'
 import { getRun, runSplitPredictions } from '../../src/main/core/catalog/runs'
 import { assertBuilt, runEarmark } from '../helpers/cli'
-import { FSDD, FSDD_MISSING, FSDD_PATTERN, hasFsdd } from '../helpers/fsdd'
+import { FSDD, FSDD_PATTERN } from '../helpers/fsdd'
 
 /** The last line of a command's stdout, as JSON. */
 const lastJson = (stdout: string): unknown => JSON.parse(stdout.trim().split('\n').pop() ?? 'null')
@@ -14,7 +14,7 @@ const lastJson = (stdout: string): unknown => JSON.parse(stdout.trim().split('\n
 /** fsdd's own split: takes 0-4 of every digit and speaker are the test set. */
 const isTestTake = (path: string): boolean => Number(/_(\d+)\.wav$/.exec(path)?.[1]) <= 4
 
-describe.skipIf(!hasFsdd)(`training on fsdd-dev (${hasFsdd ? FSDD : FSDD_MISSING})`, { timeout: 300_000 }, () => {
+describe(`training on fsdd-dev`, { timeout: 300_000 }, () => {
   let dir: string
   let project: string
   const runs: Record<string, number> = {}
