@@ -3,6 +3,7 @@ import { resolve } from 'node:path'
 import { defineConfig } from 'electron-vite'
 import vue from '@vitejs/plugin-vue'
 import pkg from './package.json' with { type: 'json' }
+import { WORKER_SOURCES } from './src/main/core/workers/sources'
 
 // electron-vite reads Electron's major version from node_modules/electron to pick the output
 // format. Where Electron's installer could not fetch its binary, npm drops the optional package,
@@ -25,12 +26,13 @@ export default defineConfig({
         input: {
           index: resolve(import.meta.dirname, 'src/main/index.ts'),
           cli: resolve(import.meta.dirname, 'src/main/cli/index.ts'),
-          // Worker threads: found at run time by core/workers/script.ts.
-          'workers/audio-worker': resolve(import.meta.dirname, 'src/main/core/workers/audio-worker.ts'),
-          'workers/trees-worker': resolve(import.meta.dirname, 'src/main/core/models/trees/trees-worker.ts'),
-          'workers/training-worker': resolve(import.meta.dirname, 'src/main/core/training/training-worker.ts'),
-          'workers/summary-worker': resolve(import.meta.dirname, 'src/main/core/runs/summary-worker.ts'),
-          'workers/sweep-worker': resolve(import.meta.dirname, 'src/main/core/sweeps/sweep-worker.ts'),
+          // Worker threads, from the one list that core/workers/script.ts finds them by at run time.
+          ...Object.fromEntries(
+            Object.entries(WORKER_SOURCES).map(([name, source]) => [
+              `workers/${name}`,
+              resolve(import.meta.dirname, 'src/main/core', source),
+            ]),
+          ),
         },
       },
     },

@@ -1,12 +1,14 @@
-// Lint rules that keep each folder to its runtime: the renderer never touches Node or Electron,
-// shared code touches neither Node nor the DOM, core/ never imports Electron, and raw IPC lives only
-// in the two transport modules.
+// Lint rules that keep each folder to its runtime and its layer: the renderer never touches Node
+// or Electron and imports only shared code; shared code imports nothing else of the project; the
+// domain (core/) never imports a transport (server, CLI, Electron); only the catalog holds SQL;
+// raw IPC lives only in the transport module. test/unit/layers/ checks that each rule fires.
 import js from '@eslint/js'
 import globals from 'globals'
 import tseslint from 'typescript-eslint'
 import vue from 'eslint-plugin-vue'
 
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'worker_threads', 'crypto', 'url']
+const runtimeOnly = [...nodeBuiltins, 'electron', 'better-sqlite3']
 
 export default tseslint.config(
   { ignores: ['out/**', 'node_modules/**', 'test-results/**', 'dist/**'] },
@@ -35,50 +37,80 @@ export default tseslint.config(
   },
   { files: ['test/**'], rules: { '@typescript-eslint/no-non-null-assertion': 'off' } },
   { files: ['src/renderer/**'], languageOptions: { globals: globals.browser } },
+  // Layers, one rule set per folder (a later block's no-restricted-imports replaces an earlier
+  // one's for the same file, so each folder states all of its own).
+  layer(
+    ['src/renderer/**'],
+    [
+      { group: runtimeOnly, message: 'Node and Electron stay out of the renderer; it reaches them through the API.' },
+      {
+        group: ['**/main/**', '**/preload/**'],
+        message: 'The renderer imports shared code only, never main or preload.',
+      },
+    ],
+  ),
+  layer(
+    ['src/shared/**'],
+    [
+      { group: runtimeOnly, message: 'Shared code runs everywhere: no Node, Electron or SQLite.' },
+      {
+        group: ['**/main/**', '**/renderer/**', '**/preload/**', '@renderer/*'],
+        message: 'Shared code imports nothing of main, preload or the renderer.',
+      },
+    ],
+  ),
+  layer(
+    ['src/preload/**'],
+    [
+      {
+        group: ['**/main/**', '**/renderer/**', '@renderer/*'],
+        message: 'The preload script exposes the contract (shared) only.',
+      },
+    ],
+  ),
+  layer(
+    ['src/main/core/**'],
+    [
+      {
+        group: ['**/server/**', '**/cli/**', '**/electron/**'],
+        message:
+          'The domain (core) never imports a transport: server, CLI or the Electron shell use it, not the other way round.',
+      },
+      { group: ['**/renderer/**', '@renderer/*'], message: 'Main never imports the renderer.' },
+    ],
+    [{ name: 'electron', message: 'Domain code runs without Electron; keep Electron in src/main/electron.' }],
+  ),
+  layer(
+    ['src/main/server/**', 'src/main/cli/**'],
+    [
+      { group: ['**/electron/**'], message: 'Serve mode and the CLI run without the Electron shell.' },
+      { group: ['**/renderer/**', '@renderer/*'], message: 'Main never imports the renderer.' },
+    ],
+    [{ name: 'electron', message: 'Serve mode and the CLI run without Electron; keep Electron in src/main/electron.' }],
+  ),
+  layer(
+    ['src/main/electron/**', 'src/main/*.ts'],
+    [{ group: ['**/renderer/**', '@renderer/*'], message: 'Main never imports the renderer.' }],
+    [{ name: 'electron', importNames: ['ipcMain'], message: 'Raw IPC lives only in electron/ipc-transport.ts.' }],
+    ['src/main/electron/ipc-transport.ts'],
+  ),
   {
-    files: ['src/renderer/**', 'src/shared/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: [...nodeBuiltins, 'electron', 'better-sqlite3'],
-              message: 'Node and Electron stay out of the renderer and shared code.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
+    // SQL belongs to the catalog's repository modules; the rest of the domain calls them.
     files: ['src/main/**/*.ts'],
-    ignores: ['src/main/electron/ipc-transport.ts'],
+    ignores: ['src/main/core/catalog/**'],
     rules: {
-      'no-restricted-imports': [
+      'no-restricted-syntax': [
         'error',
         {
-          paths: [
-            { name: 'electron', importNames: ['ipcMain'], message: 'Raw IPC lives only in electron/ipc-transport.ts.' },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['src/main/core/**', 'src/main/server/**', 'src/main/cli/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            {
-              name: 'electron',
-              message: 'Domain, server and CLI code runs without Electron; keep Electron in src/main/electron.',
-            },
-          ],
+          selector: 'CallExpression[callee.property.name=/^(prepare|exec|pragma)$/][arguments.0.type=/Literal$/]',
+          message: 'SQL lives in src/main/core/catalog/: add a function there and call it.',
         },
       ],
     },
   },
 )
+
+/** One folder's import rules: forbidden module patterns, and forbidden modules by name. */
+function layer(files, patterns, paths = [], ignores = []) {
+  return { files, ignores, rules: { 'no-restricted-imports': ['error', { patterns, paths }] } }
+}

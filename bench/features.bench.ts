@@ -1,14 +1,16 @@
 /**
- * Log-mel + MFCC of all of fsdd-dev (issue 5), side by side with torchaudio on the same machine in
- * the same run, with the reference parameters of test/data/reference-features/PARAMS.md. Goal: at
- * least 1.0x torchaudio's throughput on 2 threads; 1-thread figures too.
+ * Log-mel + MFCC of all of fsdd-dev, side by side with torchaudio on the same machine in the same
+ * run, with the reference parameters of test/data/reference-features/PARAMS.md. Goal: at least
+ * 1.0x torchaudio's throughput two ways at once; one-way figures too.
  *
  * Fair play: both sides decode every file into memory first and time only the feature
- * computation, one file at a time, returning log-mel and MFCC. Earmark on 1 thread is this
- * thread; on 2 threads two worker_threads each take half of the files (the feature job's worker
- * pool does the same); torchaudio uses torch.set_num_threads(1) and (2). Each side does an
- * untimed pass first; then rounds alternate between the sides in two blocks, since the machine's
- * two cores are shared, and the figures are medians.
+ * computation, one file at a time, returning log-mel and MFCC, each thread or process on one
+ * thread. One way: Earmark on this thread, torchaudio in one process with
+ * torch.set_num_threads(1). Two ways: Earmark's two worker_threads each take every other file (the
+ * feature job's worker pool does the same), and torchaudio's two processes, each on one thread,
+ * take the same halves (bench/python/features_torchaudio.py); a round ends when both halves are
+ * done. Each side does an untimed pass first; then rounds alternate between the sides in two
+ * blocks, since the machine's two cores are shared, and the figures are medians.
  *
  * Then measures the FFT choice recorded in src/main/core/features/fft.ts, fft.js against ours,
  * each in a fresh worker: under tsx, merely loading fft.js slows the same thread's later feature
@@ -24,6 +26,7 @@ import { decodeAudio } from '../src/main/core/audio'
 import { planRealFft } from '../src/main/core/features/fft'
 import { planLogmelMfcc, type LogmelMfccSettings } from '../src/main/core/features/logmel'
 import { typescriptWorker } from '../src/main/core/workers/script'
+import { finish, median, ratio } from './report'
 
 /** PARAMS.md's parameters. */
 const SETTINGS: LogmelMfccSettings = {
@@ -33,7 +36,7 @@ const SETTINGS: LogmelMfccSettings = {
   nMfcc: 20,
   lifter: 0,
 }
-const ROUNDS_PER_BLOCK = 3
+const ROUNDS_PER_BLOCK = Number(process.env['EARMARK_BENCH_ROUNDS'] ?? 3)
 const BLOCKS = 2
 
 /** What the main thread asks a worker: take these clips, time one pass over them, or time an FFT. */
@@ -100,17 +103,27 @@ async function main(): Promise<void> {
   const rate = (seconds: number): string =>
     `${(clips.length / seconds).toFixed(0).padStart(6)} files/s  ${(audioSeconds / seconds).toFixed(0).padStart(7)} audio-s/s`
   console.log(`\nlog-mel + MFCC of fsdd-dev, median of ${BLOCKS * ROUNDS_PER_BLOCK} rounds (computation only):`)
+  const ways = { 1: 'one thread each', 2: 'two ways: Earmark 2 worker threads, torchaudio 2 processes x 1 thread' }
+  const figures: Record<string, unknown> = { files: clips.length, audioSeconds }
+  const ratios: Record<string, number | null> = {}
   for (const threads of [1, 2] as const) {
     const ours = median(earmark[threads])
-    const line = `  ${threads} thread${threads === 1 ? ' ' : 's'}: Earmark ${rate(ours)}`
+    const line = `  ${ways[threads]}:\n    Earmark    ${rate(ours)}`
+    const name = threads === 1 ? 'OneThread' : 'TwoWays'
+    figures[`earmark${name}FilesPerSecond`] = clips.length / ours
+    figures[`earmark${name}AudioSecondsPerSecond`] = audioSeconds / ours
     if (torch[threads].length === 0) {
-      console.log(`${line}  | torchaudio: not run (${torchMissing})`)
+      console.log(`${line}\n    torchaudio not run (${torchMissing})`)
+      ratios[`${threads === 1 ? 'oneThread' : 'twoWays'}`] = null
       continue
     }
     const theirs = median(torch[threads])
-    console.log(`${line}  | torchaudio ${rate(theirs)}  | ratio ${(theirs / ours).toFixed(2)}x`)
+    figures[`torchaudio${name}FilesPerSecond`] = clips.length / theirs
+    figures[`torchaudio${name}AudioSecondsPerSecond`] = audioSeconds / theirs
+    ratios[`${threads === 1 ? 'oneThread' : 'twoWays'}`] = ratio(clips.length / ours, clips.length / theirs)
+    console.log(`${line}\n    torchaudio ${rate(theirs)}   ratio ${(theirs / ours).toFixed(2)}x`)
   }
-  if (torchVersion) console.log(`  (${torchVersion}; goal: ratio >= 1.0x on 2 threads)`)
+  if (torchVersion) console.log(`  (${torchVersion}; goal: ratio >= 1.0x two ways)`)
 
   console.log(
     '\nFFT per STFT frame (Hann-windowed frame in, power spectrum out), µs, median of 5, each in its own worker:',
@@ -121,7 +134,19 @@ async function main(): Promise<void> {
     console.log(
       `  n=${String(n).padEnd(5)} fft.js ${(fftJs[n] ?? NaN).toFixed(2)} µs   Earmark ${(own[n] ?? NaN).toFixed(2)} µs`,
     )
+    figures[`fft${n}EarmarkMicrosecondsPerFrame`] = own[n]
+    figures[`fft${n}FftJsMicrosecondsPerFrame`] = fftJs[n]
   }
+  await finish('features', {
+    machine: {
+      engine: `Earmark's log-mel + MFCC (TypeScript) on Node ${process.version}`,
+      reference: torchVersion ? `${torchVersion} (Debian), MelSpectrogram + AmplitudeToDB + DCT` : null,
+      parallelism:
+        'one way: one thread each; two ways: Earmark 2 worker threads, torchaudio 2 processes of 1 thread, each taking every other file',
+    },
+    figures,
+    ratios,
+  })
 }
 
 /** A worker started from this file's sources through the project's TypeScript worker loader. */
@@ -202,7 +227,11 @@ interface TorchFigures {
 
 function runTorchaudio(folder: string, rounds: number): TorchFigures | { error: string } {
   const script = join(import.meta.dirname, 'python', 'features_torchaudio.py')
-  const run = spawnSync('/usr/bin/python3', [script, folder, String(rounds)], { encoding: 'utf8' })
+  // One thread per process: OpenMP and OpenBLAS would otherwise start a thread per core.
+  const run = spawnSync('/usr/bin/python3', [script, folder, String(rounds)], {
+    encoding: 'utf8',
+    env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+  })
   if (run.error) return { error: run.error.message }
   if (run.status !== 0) {
     const reason = run.stderr.trim().split('\n').pop() ?? `exit ${run.status}`
@@ -246,10 +275,4 @@ async function timeFft(impl: FftImpl): Promise<Record<number, number>> {
     micros[n] = median(runs)
   }
   return micros
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { finish } from './report'
 
 const root = join(import.meta.dirname, '..')
 const fsdd = join(root, 'test', 'data', 'fsdd-dev')
@@ -40,3 +41,8 @@ const median = runs[1] ?? 0
 console.log(
   `import of fsdd-dev: ${files} files in ${median.toFixed(2)} s (median of 3) = ${(files / median).toFixed(0)} files/s; goal < 5 s`,
 )
+await finish('import', {
+  machine: { engine: `earmark import (the built CLI) on Node ${process.version}`, reference: null },
+  figures: { files, wallSeconds: median, filesPerSecond: files / median },
+  ratios: {},
+})

@@ -1,5 +1,5 @@
 /**
- * Labeling in the browser on a 100,000-clip catalog (issue 4), measured in Chromium against
+ * Labeling in the browser on a 100,000-clip catalog, measured in Chromium against
  * `earmark serve` from the build: time to show the clip list's first page, time to apply a
  * filter, scroll smoothness (frames over 50 ms), time from a label key to the next clip's
  * waveform drawn, and the open time of a one-hour WAV (waveform, then spectrogram), and of the

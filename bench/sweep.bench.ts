@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import { finish } from './report'
 
 const root = join(import.meta.dirname, '..')
 const fsdd = join(root, 'test', 'data', 'fsdd-dev')
@@ -57,7 +58,20 @@ try {
       `${workers} worker${workers > 1 ? 's' : ''}: ${span.n} trials in ${(minutes * 60).toFixed(1)} s = ${rate.toFixed(1)} trials/min`,
     )
   }
-  console.log(`parallel speed-up, 2 workers vs 1: ${((perMinute.get(2) ?? 0) / (perMinute.get(1) ?? 1)).toFixed(2)}x`)
+  const speedUp = (perMinute.get(2) ?? 0) / (perMinute.get(1) ?? 1)
+  console.log(`parallel speed-up, 2 workers vs 1: ${speedUp.toFixed(2)}x`)
+  await finish('sweep', {
+    machine: {
+      engine: `earmark sweep (the built CLI) on Node ${process.version}`,
+      reference: 'the same sweep with 1 worker',
+      parallelism: '1, then 2 trial workers',
+    },
+    figures: {
+      oneWorkerTrialsPerMinute: perMinute.get(1) ?? 0,
+      twoWorkersTrialsPerMinute: perMinute.get(2) ?? 0,
+    },
+    ratios: { twoWorkersOverOne: speedUp },
+  })
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }

@@ -1,50 +1,87 @@
 /**
- * Training and inference throughput of the default CNN (issue 6) on fsdd-dev log-mels (64 mel
- * bands x 63 frames, batch 32), side by side with the same architecture in PyTorch
- * (bench/python/training_torch.py, Debian's python3-torch) on the same input shape, batch size and
- * thread count, in the same run. Goal: the wasm engine trains at least 0.5x as fast as PyTorch.
- * The cpu backend is reported too, and the native tensorflow backend wherever it loads.
+ * Training and inference throughput of the default CNN on fsdd-dev log-mels (its training split,
+ * takes 5-49: 1,350 clips of 63 frames x 64 mel bands, batch 32), side by side in the same run
+ * with the same network trained the same way in PyTorch (bench/python/training_torch.py, Debian's
+ * python3-torch): the same layers (conv / batch norm / pooling / ReLU blocks, max over time, batch
+ * norm of the pooled features, dropout, dense head) from the same initial weights, the same clips
+ * in the same order and batches (the trainer's shuffle, checked against the clips it reads), the
+ * standardiser Earmark fits, Adam with the same learning rate, betas and epsilon, and the same
+ * thread count (the wasm engine's: 1 in Node). Each side's per-epoch training loss is reported
+ * too: with the same start and data they follow each other (their dropout masks differ; without
+ * dropout they agree, see DROPOUT).
+ * Goal: the wasm engine trains at least 0.5x as fast as PyTorch.
  *
  * Training samples/s is Earmark's own training loop (`trainDeepModel`: batch assembly,
- * standardisation, forward, backward, Adam) over epochs of TRAIN_CLIPS clips after a warm-up
- * epoch; inference clips/s is `predictDeep` over INFER_CLIPS clips. Each figure, on both sides, is
- * the median of ROUNDS timed rounds (PyTorch's after 10 warm-up steps). On a shared machine
- * single rounds swing by 10-20%, and a whole PyTorch run is sometimes three times slower than the
- * next, so PyTorch is measured just before and just after the wasm engine and the wasm ratio is to
- * the faster of the two (the conservative reference). Running PyTorch between wasm rounds instead
- * slowed the wasm rounds after it by up to half.
+ * standardisation, forward, backward, Adam, the epoch's loss and accuracy), each epoch after a
+ * warm-up epoch one timed round; PyTorch's loop does the same work (its batches standardised as
+ * they are drawn, loss read back and hits counted every step). Inference clips/s is `predictDeep`
+ * (standardisation included) over INFER_CLIPS clips, against PyTorch's eval-mode network on the
+ * same clips. Figures are medians of ROUNDS rounds. Single rounds on a shared machine swing by
+ * 10-20%, so PyTorch runs just before and just after the wasm engine and the reference is the
+ * faster of the two (conservative for Earmark). The cpu backend is measured on fewer clips
+ * (throughput is per clip); the native tensorflow backend wherever it loads.
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, loadavg, tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import * as tf from '@tensorflow/tfjs'
 import {
   arraySource,
   defaultDeepFeatures,
+  fitStandardizer,
+  parseDeepSpec,
   predictDeep,
   trainDeepModel,
   useEngine,
+  type DeepModelSpecInput,
   type EngineName,
+  type FeatureSource,
+  type Standardizer,
 } from '../src/main/core/training'
+import { shuffled } from '../src/main/core/training/data'
+import { buildDeepNet } from '../src/main/core/models/deep/build'
+import { mixSeed, Random } from '../src/main/core/models/deep/layers'
 import { fsddFeatures } from '../test/helpers/fsdd-deep'
+import { finish, median, ratio } from './report'
 
 const root = join(import.meta.dirname, '..')
 const fsdd = join(root, 'test', 'data', 'fsdd-dev')
 const BATCH = 32
-const TRAIN_CLIPS = 320
 const INFER_CLIPS = 640
-const ROUNDS = 5
-/** The cpu backend is over ten times slower: it measures on fewer clips (throughput is per clip). */
-const CLIPS: Record<EngineName, { train: number; infer: number; rounds: number }> = {
-  tensorflow: { train: TRAIN_CLIPS, infer: INFER_CLIPS, rounds: ROUNDS },
-  wasm: { train: TRAIN_CLIPS, infer: INFER_CLIPS, rounds: ROUNDS },
-  cpu: { train: 4 * BATCH, infer: 8 * BATCH, rounds: 3 },
+const ROUNDS = Number(process.env['EARMARK_BENCH_ROUNDS'] ?? 5)
+/** A quick check of the harness trains on fewer clips (EARMARK_BENCH_TRAIN_CLIPS=256); the figures are for all of them. */
+const LIMIT = Number(process.env['EARMARK_BENCH_TRAIN_CLIPS'] ?? Infinity)
+/** Training clips per epoch on each engine (all of the split: null); the cpu backend is over ten times slower. */
+const CLIPS: Record<EngineName, { train: number | null; infer: number; rounds: number }> = {
+  tensorflow: { train: null, infer: INFER_CLIPS, rounds: ROUNDS },
+  wasm: { train: null, infer: INFER_CLIPS, rounds: ROUNDS },
+  cpu: { train: 4 * BATCH, infer: 8 * BATCH, rounds: Math.min(ROUNDS, 3) },
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+/**
+ * Dropout off (EARMARK_BENCH_DROPOUT=0) checks that both sides train the same network the same
+ * way: without random masks, their training losses agree epoch by epoch to about three decimals.
+ */
+const DROPOUT = process.env['EARMARK_BENCH_DROPOUT']
+/** The spec every engine trains: the default CNN, a fixed number of epochs, nothing else changed. */
+const spec = (epochs: number): DeepModelSpecInput => ({
+  model: 'cnn',
+  params: {
+    epochs,
+    batchSize: BATCH,
+    patience: null,
+    restoreBestWeights: false,
+    ...(DROPOUT === undefined ? {} : { dropout: Number(DROPOUT) }),
+  },
+})
+const params = parseDeepSpec(spec(1 + ROUNDS))
+if (params.model !== 'cnn') throw new Error('expected the cnn spec')
+const cnn = params.params
+if (cnn.head !== 'timePool' || cnn.optimizer !== 'adam' || cnn.lrSchedule !== 'constant') {
+  throw new Error(
+    `the default CNN changed (head ${cnn.head}, optimizer ${cnn.optimizer}, schedule ${cnn.lrSchedule}): update bench/python/training_torch.py to match`,
+  )
 }
 
 interface Throughput {
@@ -55,36 +92,86 @@ interface Throughput {
   inferClipsPerCpuSecond: number
 }
 
+interface Measured extends Throughput {
+  threads: number
+  /** Per timed round (training epochs, then inference rounds): samples/s and clips/s. */
+  trainRounds: number[]
+  inferRounds: number[]
+  /** Training loss of every epoch, the warm-up first. */
+  epochLoss: number[]
+}
+
+interface TorchFigures extends Throughput {
+  torch: string
+  threads: number
+  trainRounds: number[]
+  inferRounds: number[]
+  epochs: { loss: number; accuracy: number }[]
+}
+
 /** Seconds of this process's CPU time so far. */
 function cpuSeconds(): number {
   const { user, system } = process.cpuUsage()
   return (user + system) / 1e6
 }
 
-interface Measured extends Throughput {
-  threads: number
-  /** Per timed round (training epochs, then inference rounds): samples/s and clips/s. */
-  trainRounds: number[]
-  inferRounds: number[]
+/** The order the trainer visits the training clips in, epoch by epoch (its seeded shuffle). */
+function epochOrders(train: readonly number[], epochs: number): number[][] {
+  return Array.from({ length: epochs }, (_, epoch) => shuffled(train, new Random(mixSeed(cnn.seed, epoch, 1))))
 }
 
-async function measureEngine(engine: EngineName, d: Awaited<ReturnType<typeof fsddFeatures>>): Promise<Measured> {
+/** A feature source that records which clips are read, in order (the standardiser's pass, then the batches). */
+function recording(source: FeatureSource): { source: FeatureSource; reads: number[] } {
+  const reads: number[] = []
+  return {
+    reads,
+    source: {
+      count: source.count,
+      shape: source.shape,
+      read(i, out, offset) {
+        reads.push(i)
+        source.read(i, out, offset)
+      },
+    },
+  }
+}
+
+const sameList = (a: readonly number[], b: readonly number[]): boolean =>
+  a.length === b.length && a.every((v, i) => v === b[i])
+
+async function measureEngine(
+  engine: EngineName,
+  d: Awaited<ReturnType<typeof fsddFeatures>>,
+  standardizer: Standardizer,
+): Promise<Measured> {
   const info = await useEngine(engine)
   if (info.name !== engine) throw new Error(`${engine} did not load`)
   const { train: trainClips, infer: inferClips, rounds } = CLIPS[engine]
-  const train = d.train.slice(0, trainClips)
+  const train = trainClips === null ? d.train : d.train.slice(0, trainClips)
+  const epochs = 1 + rounds
+  const seen = recording(arraySource(d.features, d.shape))
   // CPU time at the end of each epoch: epochs after the first are the measured ones.
   const epochEnds: number[] = []
+  const startCpu = cpuSeconds()
   const result = await trainDeepModel(
-    {
-      model: 'cnn',
-      params: { epochs: 1 + rounds, batchSize: BATCH, patience: null, restoreBestWeights: false },
-    },
-    { features: arraySource(d.features, d.shape), labels: d.labels, classes: d.classes, train, validation: [] },
+    spec(epochs),
+    { features: seen.source, labels: d.labels, classes: d.classes, train, validation: [] },
     { onEpoch: () => epochEnds.push(cpuSeconds()) },
   )
-  const epochs = result.history.slice(1)
-  if (epochs.length !== rounds) throw new Error(`trained ${result.history.length} epochs, not ${1 + rounds}`)
+  if (result.history.length !== epochs) throw new Error(`trained ${result.history.length} epochs, not ${epochs}`)
+  // What PyTorch is given must be what the trainer did: its clips in its order, its standardiser.
+  if (!sameList(seen.reads.slice(train.length), epochOrders(train, epochs).flat())) {
+    throw new Error(
+      'the trainer visited the clips in another order than this benchmark gives PyTorch: update epochOrders',
+    )
+  }
+  if (
+    trainClips === null &&
+    (!sameList(result.standardizer.mean, standardizer.mean) || !sameList(result.standardizer.std, standardizer.std))
+  ) {
+    throw new Error('the trainer fitted another standardiser than the one this benchmark gives PyTorch')
+  }
+  const timedEpochs = result.history.slice(1)
   const per = d.shape[0] * d.shape[1]
   const clips = new Float32Array(inferClips * per)
   for (let i = 0; i < inferClips; i++) {
@@ -99,53 +186,60 @@ async function measureEngine(engine: EngineName, d: Awaited<ReturnType<typeof fs
     await predictDeep(result, clips, { batchSize: BATCH })
     infer.push({ seconds: (performance.now() - start) / 1000, cpu: cpuSeconds() - cpuStart })
   }
-  const trainRounds = epochs.map((e) => train.length / e.seconds)
+  result.model.dispose()
+  const trainRounds = timedEpochs.map((e) => train.length / e.seconds)
   const inferRounds = infer.map((r) => inferClips / r.seconds)
+  const epochCpu = epochEnds.map((end, i) => end - (i === 0 ? startCpu : (epochEnds[i - 1] as number))).slice(1)
   return {
     trainRounds,
     inferRounds,
     trainSamplesPerSecond: median(trainRounds),
     inferClipsPerSecond: median(inferRounds),
-    trainSamplesPerCpuSecond: median(
-      epochs.map((_, i) => train.length / ((epochEnds[i + 1] as number) - (epochEnds[i] as number))),
-    ),
+    trainSamplesPerCpuSecond: median(epochCpu.map((c) => train.length / c)),
     inferClipsPerCpuSecond: median(infer.map((r) => inferClips / r.cpu)),
     threads: info.threads,
+    epochLoss: result.history.map((e) => e.loss),
   }
 }
 
-function torchFigures(
-  file: string,
-  frames: number,
-  mels: number,
-  threads: number,
-  rounds = ROUNDS,
-): (Throughput & { torch: string }) | string {
-  const steps = String(TRAIN_CLIPS / BATCH)
+/** Earmark's initial weights for the default CNN (the trainer builds the same from the same seed), with names and shapes. */
+async function initialWeights(
+  shape: [number, number],
+  classes: number,
+): Promise<{
+  values: Float32Array
+  list: { name: string; shape: number[] }[]
+}> {
+  const net = await buildDeepNet(parseDeepSpec(spec(1)), shape, classes)
+  const weights = net.model.weights
+  const list = weights.map((w) => ({ name: w.originalName, shape: w.shape as number[] }))
+  const arrays = weights.map((w) => w.read().dataSync() as Float32Array)
+  const values = new Float32Array(arrays.reduce((n, a) => n + a.length, 0))
+  let offset = 0
+  for (const a of arrays) {
+    values.set(a, offset)
+    offset += a.length
+  }
+  net.model.dispose()
+  return { values, list }
+}
+
+function runTorch(specFile: string, threads: number): TorchFigures | string {
   // Debian's interpreter, where python3-torch installs (a pyenv python3 on the PATH lacks it).
-  const run = spawnSync(
-    '/usr/bin/python3',
-    [
-      join(import.meta.dirname, 'python', 'training_torch.py'),
-      file,
-      String(frames),
-      String(mels),
-      '10',
-      String(BATCH),
-      steps,
-      String(INFER_CLIPS),
-      String(threads),
-      String(rounds),
-    ],
-    {
-      encoding: 'utf8',
-      // Debian's torch does its matrix products in OpenBLAS, whose thread pool ignores
-      // torch.set_num_threads and takes every core unless told otherwise.
-      env: { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) },
+  const run = spawnSync('/usr/bin/python3', [join(import.meta.dirname, 'python', 'training_torch.py'), specFile], {
+    encoding: 'utf8',
+    // Debian's torch does its matrix products in OpenBLAS, whose thread pool ignores
+    // torch.set_num_threads and takes every core unless told otherwise.
+    env: {
+      ...process.env,
+      OMP_NUM_THREADS: String(threads),
+      OPENBLAS_NUM_THREADS: String(threads),
+      MKL_NUM_THREADS: String(threads),
     },
-  )
+  })
+  if (run.error) return run.error.message
   if (run.status !== 0) return (run.stderr.trim().split('\n').pop() ?? 'python3 failed').slice(0, 200)
-  return JSON.parse(run.stdout.trim().split('\n').pop() as string) as Throughput & { torch: string }
+  return JSON.parse(run.stdout.trim().split('\n').pop() as string) as TorchFigures
 }
 
 if (!existsSync(fsdd)) {
@@ -154,92 +248,178 @@ if (!existsSync(fsdd)) {
 }
 const dir = mkdtempSync(join(tmpdir(), 'earmark-training-bench-'))
 try {
-  const d = await fsddFeatures(defaultDeepFeatures('cnn'))
+  const all = await fsddFeatures(defaultDeepFeatures('cnn'))
+  const d = { ...all, train: all.train.slice(0, LIMIT) }
   const [frames, mels] = d.shape
+  const epochs = 1 + ROUNDS
   console.log(
-    `fsdd-dev log-mels: ${d.train.length} train clips of ${frames} frames x ${mels} mel bands; batch ${BATCH}`,
+    `fsdd-dev log-mels: ${d.train.length} train clips of ${frames} frames x ${mels} mel bands; batch ${BATCH}; ` +
+      `${epochs} epochs (the first a warm-up); learning rate ${cnn.learningRate}`,
   )
-  // The same clips for PyTorch: float32 images, then int32 labels.
+  const standardizer = fitStandardizer(arraySource(d.features, d.shape), d.train)
+  // PyTorch's data file: the training clips as rows (float32 images, then int32 labels).
   const per = frames * mels
   const images = new Float32Array(d.train.length * per)
   const labels = new Int32Array(d.train.length)
-  d.train.forEach((i, j) => {
-    images.set(d.features.subarray(i * per, (i + 1) * per), j * per)
-    labels[j] = d.labels[i] as number
+  const rowOf = new Map<number, number>()
+  d.train.forEach((i, row) => {
+    images.set(d.features.subarray(i * per, (i + 1) * per), row * per)
+    labels[row] = d.labels[i] as number
+    rowOf.set(i, row)
   })
-  const file = join(dir, 'logmels.bin')
-  writeFileSync(file, Buffer.concat([Buffer.from(images.buffer), Buffer.from(labels.buffer)]))
+  const dataFile = join(dir, 'logmels.bin')
+  writeFileSync(dataFile, Buffer.concat([Buffer.from(images.buffer), Buffer.from(labels.buffer)]))
+  const wasm = await useEngine('wasm')
+  const threads = wasm.name === 'wasm' ? wasm.threads : 1
+  const initial = await initialWeights(d.shape, d.classes.length)
+  const weightsFile = join(dir, 'weights.bin')
+  writeFileSync(weightsFile, Buffer.from(initial.values.buffer))
+  const specFile = join(dir, 'spec.json')
+  writeFileSync(
+    specFile,
+    JSON.stringify({
+      data: dataFile,
+      frames,
+      mels,
+      classes: d.classes.length,
+      mean: standardizer.mean,
+      std: standardizer.std,
+      epochs: epochOrders(d.train, epochs).map((order) => order.map((i) => rowOf.get(i))),
+      batchSize: BATCH,
+      filters: cnn.filters,
+      kernelSize: cnn.kernelSize,
+      denseUnits: cnn.denseUnits,
+      dropout: cnn.dropout,
+      // Earmark's BatchNorm layer: Keras's epsilon and the momentum build.ts gives it.
+      bnEpsilon: 1e-3,
+      bnMomentum: 0.9,
+      learningRate: cnn.learningRate,
+      // FusedAdam's: tfjs's Adam with β 0.9 / 0.999 and the float32 backend's epsilon.
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: tf.backend().epsilon(),
+      weights: weightsFile,
+      weightList: initial.list,
+      inferClips: INFER_CLIPS,
+      inferBatch: BATCH,
+      rounds: ROUNDS,
+      threads,
+    }),
+  )
 
-  // PyTorch first, at the wasm engine's thread count (1 where Node has no wasm threads), then at 2.
-  const threads = 1
-  const torch = torchFigures(file, frames, mels, threads)
-  const torch2 = torchFigures(file, frames, mels, 2)
   const fmt = (v: number): string => v.toFixed(1).padStart(8)
-  if (typeof torch === 'string') {
-    console.log(`PyTorch    not measured (${torch}); install Debian's python3-torch for the side-by-side figures`)
-  } else {
+  const list = (values: number[]): string => values.map((v) => v.toFixed(0)).join(' ')
+  const show = (label: string, f: TorchFigures): void =>
     console.log(
-      `PyTorch ${torch.torch} (1 thread)  train ${fmt(torch.trainSamplesPerSecond)} samples/s   infer ${fmt(torch.inferClipsPerSecond)} clips/s`,
+      `${label.padEnd(28)} train ${fmt(f.trainSamplesPerSecond)} samples/s   infer ${fmt(f.inferClipsPerSecond)} clips/s   (rounds: train ${list(f.trainRounds)}; infer ${list(f.inferRounds)})`,
     )
-  }
-  if (typeof torch2 !== 'string') {
-    console.log(
-      `PyTorch ${torch2.torch} (2 threads) train ${fmt(torch2.trainSamplesPerSecond)} samples/s   infer ${fmt(torch2.inferClipsPerSecond)} clips/s`,
-    )
-  }
-  // Other processes on the machine skew both sides, PyTorch's multi-threaded figures most.
   const load = (): string =>
     loadavg()
       .map((v) => v.toFixed(2))
       .join(' ')
-  console.log(`load average ${load()} on ${cpus().length} cores`)
-  let wasmRatio: number | null = null
-  // EARMARK_BENCH_ENGINES=wasm,cpu measures only those (the cpu backend takes minutes).
+  console.log(`load average ${load()}`)
+  const before = runTorch(specFile, threads)
+  if (typeof before === 'string') {
+    console.log(`PyTorch    not measured (${before}); install Debian's python3-torch for the side-by-side figures`)
+  } else {
+    show(`PyTorch ${before.torch} (${before.threads} thread${before.threads === 1 ? '' : 's'})`, before)
+  }
+
+  const figures: Record<string, unknown> = {
+    trainClips: d.train.length,
+    batchSize: BATCH,
+    epochsTimed: ROUNDS,
+    inferClips: INFER_CLIPS,
+    threads,
+  }
+  const ratios: Record<string, number | null> = {}
+  let after: TorchFigures | string = 'not run'
+  let engineLine = ''
+  // EARMARK_BENCH_ENGINES=wasm measures only those (the cpu backend takes a minute).
   const engines = (process.env['EARMARK_BENCH_ENGINES'] ?? 'tensorflow,wasm,cpu').split(',') as EngineName[]
   for (const engine of engines) {
     let f: Measured
     try {
-      f = await measureEngine(engine, d)
+      f = await measureEngine(engine, d, standardizer)
     } catch (error) {
-      console.log(
-        `${engine.padEnd(10)} not measured: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`,
-      )
+      const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? ''
+      console.log(`${engine.padEnd(10)} not measured: ${reason}`)
+      figures[`${engine}NotMeasured`] = reason.slice(0, 120)
       continue
     }
-    const list = (values: number[]): string => values.map((v) => v.toFixed(0)).join(' ')
     console.log(
-      `${engine.padEnd(10)} (${f.threads} thread${f.threads === 1 ? '' : 's'}) train ${fmt(f.trainSamplesPerSecond)} samples/s   infer ${fmt(f.inferClipsPerSecond)} clips/s   (rounds: train ${list(f.trainRounds)}; infer ${list(f.inferRounds)})`,
+      `${`${engine} (${f.threads} thread${f.threads === 1 ? '' : 's'})`.padEnd(28)} train ${fmt(f.trainSamplesPerSecond)} samples/s   infer ${fmt(f.inferClipsPerSecond)} clips/s   (rounds: train ${list(f.trainRounds)}; infer ${list(f.inferRounds)})`,
     )
-    let reference = f.threads === 2 ? torch2 : torch
-    // PyTorch again right after the wasm engine: the reference is the faster of before and after.
-    if (engine === 'wasm' && typeof torch !== 'string' && f.threads === 1) {
-      const after = torchFigures(file, frames, mels, threads)
-      if (typeof after !== 'string') {
-        console.log(
-          `PyTorch ${after.torch} (1 thread, again) train ${fmt(after.trainSamplesPerSecond)} samples/s   infer ${fmt(after.inferClipsPerSecond)} clips/s`,
-        )
-        reference = {
-          torch: torch.torch,
-          trainSamplesPerSecond: Math.max(torch.trainSamplesPerSecond, after.trainSamplesPerSecond),
-          inferClipsPerSecond: Math.max(torch.inferClipsPerSecond, after.inferClipsPerSecond),
-          trainSamplesPerCpuSecond: Math.max(torch.trainSamplesPerCpuSecond, after.trainSamplesPerCpuSecond),
-          inferClipsPerCpuSecond: Math.max(torch.inferClipsPerCpuSecond, after.inferClipsPerCpuSecond),
-        }
+    if (engine === 'wasm') {
+      engineLine = `tfjs ${tf.version.tfjs} wasm (SIMD, Earmark's kernels), ${f.threads} thread${f.threads === 1 ? '' : 's'}`
+      // PyTorch again right after the wasm engine: the reference is the faster of before and after.
+      if (typeof before !== 'string') {
+        after = runTorch(specFile, threads)
+        if (typeof after !== 'string') show(`PyTorch ${after.torch} (again)`, after)
       }
     }
-    if (typeof reference === 'string') continue
-    const ratio = f.trainSamplesPerSecond / reference.trainSamplesPerSecond
-    if (engine === 'wasm') wasmRatio = ratio
+    const runs = [before, after].filter((r): r is TorchFigures => typeof r !== 'string')
+    const best = (key: keyof Throughput): number | null => (runs.length ? Math.max(...runs.map((r) => r[key])) : null)
+    Object.assign(figures, {
+      [`${engine}TrainSamplesPerSecond`]: f.trainSamplesPerSecond,
+      [`${engine}InferClipsPerSecond`]: f.inferClipsPerSecond,
+      [`${engine}TrainSamplesPerCpuSecond`]: f.trainSamplesPerCpuSecond,
+      [`${engine}InferClipsPerCpuSecond`]: f.inferClipsPerCpuSecond,
+      [`${engine}TrainRoundsSamplesPerSecond`]: f.trainRounds,
+      [`${engine}EpochLoss`]: f.epochLoss,
+    })
+    if (engine === 'tensorflow' || best('trainSamplesPerSecond') === null) continue
+    const r = {
+      train: ratio(f.trainSamplesPerSecond, best('trainSamplesPerSecond')),
+      infer: ratio(f.inferClipsPerSecond, best('inferClipsPerSecond')),
+      trainCpu: ratio(f.trainSamplesPerCpuSecond, best('trainSamplesPerCpuSecond')),
+      inferCpu: ratio(f.inferClipsPerCpuSecond, best('inferClipsPerCpuSecond')),
+    }
+    Object.assign(ratios, {
+      [`${engine}Train`]: r.train,
+      [`${engine}Infer`]: r.infer,
+      [`${engine}TrainPerCpuSecond`]: r.trainCpu,
+      [`${engine}InferPerCpuSecond`]: r.inferCpu,
+    })
+    const x = (v: number | null): string => (v === null ? '-' : `${v.toFixed(2)}x`)
     console.log(
-      `${''.padEnd(10)} = ${ratio.toFixed(2)}x / ${(f.inferClipsPerSecond / reference.inferClipsPerSecond).toFixed(2)}x PyTorch at ${f.threads} thread${f.threads === 1 ? '' : 's'} (train / infer); per CPU-second ${(f.trainSamplesPerCpuSecond / reference.trainSamplesPerCpuSecond).toFixed(2)}x / ${(f.inferClipsPerCpuSecond / reference.inferClipsPerCpuSecond).toFixed(2)}x`,
+      `${''.padEnd(28)} = ${x(r.train)} / ${x(r.infer)} PyTorch at ${threads} thread${threads === 1 ? '' : 's'} (train / infer); per CPU-second ${x(r.trainCpu)} / ${x(r.inferCpu)}`,
     )
   }
   console.log(`load average ${load()} after the engines`)
-  if (wasmRatio !== null) {
+  const runs = [before, after].filter((r): r is TorchFigures => typeof r !== 'string')
+  runs.forEach((r, i) => {
+    const which = i === 0 ? 'torchBefore' : 'torchAfter'
+    Object.assign(figures, {
+      [`${which}TrainSamplesPerSecond`]: r.trainSamplesPerSecond,
+      [`${which}InferClipsPerSecond`]: r.inferClipsPerSecond,
+      [`${which}TrainSamplesPerCpuSecond`]: r.trainSamplesPerCpuSecond,
+      [`${which}InferClipsPerCpuSecond`]: r.inferClipsPerCpuSecond,
+      [`${which}TrainRoundsSamplesPerSecond`]: r.trainRounds,
+      [`${which}EpochLoss`]: r.epochs.map((e) => e.loss),
+    })
+  })
+  if (runs[0]) {
+    const losses = (xs: number[]): string => xs.map((v) => v.toFixed(3)).join(' ')
+    console.log(`training loss by epoch: PyTorch ${losses(runs[0].epochs.map((e) => e.loss))}`)
+    const wasmLoss = figures['wasmEpochLoss'] as number[] | undefined
+    if (wasmLoss) console.log(`                        wasm    ${losses(wasmLoss)}`)
+  }
+  const wasmRatio = ratios['wasmTrain']
+  if (wasmRatio !== undefined && wasmRatio !== null) {
     console.log(
       `goal: wasm training >= 0.5x PyTorch at the same thread count: ${wasmRatio.toFixed(2)}x, ${wasmRatio >= 0.5 ? 'met' : 'NOT met'}`,
     )
   }
+  await finish('training', {
+    machine: {
+      engine: engineLine || 'wasm not measured',
+      reference: runs[0] ? `PyTorch ${runs[0].torch} (Debian python3-torch), ${runs[0].threads} thread(s)` : null,
+      parallelism: `both sides on ${threads} thread${threads === 1 ? '' : 's'}, one after the other; PyTorch before and after the wasm engine, the faster run the reference`,
+    },
+    figures,
+    ratios,
+  })
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }

@@ -1,5 +1,5 @@
 // `npm run reliability`: the long run of the reliability tests (docs/reliability.md), at the
-// scale the issue asks for, which `npm test` only samples: ~100 kill -9 points across import,
+// scale the reliability targets ask for, which `npm test` only samples: ~100 kill -9 points across import,
 // labeling and migrations, 20 during training, 10 500 fuzzed audio files, 1 000 fuzzed calls per
 // API method, and a 300-epoch training soak.
 // Prints each family's counts and outcome at the end. Takes 15-30 minutes on two cores.
@@ -12,6 +12,8 @@ const files = [
   'test/unit/audio/reliability.test.ts',
   'test/unit/api/reliability-fuzz.test.ts',
   'test/integration/reliability-catalog.test.ts',
+  'test/integration/reliability-copy.test.ts',
+  'test/integration/reliability-audio-limits.test.ts',
   'test/integration/reliability-serve.test.ts',
   'test/integration/reliability-training.test.ts',
   'test/e2e/reliability-text.test.ts',

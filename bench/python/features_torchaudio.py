@@ -2,17 +2,22 @@
 
 Usage: features_torchaudio.py FOLDER ROUNDS
 
-Same parameters as shared/reference/features/PARAMS.md (sr 8000, n_fft 256, hop 128, 64 Slaney mels with
-Slaney norm, power 2, centre with zero padding, power_to_db ref 1 / amin 1e-10 / top_db 80, 20 orthonormal
-DCT-II MFCCs), computed per file as torchaudio.transforms.MFCC does internally (MelSpectrogram, then
-AmplitudeToDB, then the DCT matrix), keeping both the log-mel and the MFCC.
+Same parameters as test/data/reference-features/PARAMS.md (sr 8000, n_fft 256, hop 128, 64 Slaney mels
+with Slaney norm, power 2, centre with zero padding, power_to_db ref 1 / amin 1e-10 / top_db 80, 20
+orthonormal DCT-II MFCCs), computed per file as torchaudio.transforms.MFCC does internally
+(MelSpectrogram, then AmplitudeToDB, then the DCT matrix), keeping both the log-mel and the MFCC.
 
-Files are read and decoded before any timing (as on the Earmark side); each round times one pass over
-all of them, with torch.set_num_threads(1) and then (2). One untimed pass first warms up both.
-Prints one JSON line: files, audio seconds, and the seconds of every round per thread count.
+Files are read and decoded before any timing (as on the Earmark side), and every process runs torch on
+one thread. Two ways, as Earmark runs them:
+- "1": this process alone, one pass over all the files per round;
+- "2": two worker processes, each holding every other file (even and odd positions, as Earmark's two
+  worker threads split them); a round starts both and ends when both are done.
+Each way does one untimed pass first. Prints one JSON line: files, audio seconds, and the seconds of
+every round of each way.
 """
 
 import json
+import multiprocessing
 import sys
 import time
 import wave
@@ -31,12 +36,7 @@ def read_pcm16(path):
         return w.getframerate(), np.frombuffer(frames, dtype="<i2").astype(np.float32) / 32768.0
 
 
-def main():
-    folder, rounds = Path(sys.argv[1]), int(sys.argv[2])
-    clips = [read_pcm16(p) for p in sorted(folder.glob("*.wav"))]
-    if {sr for sr, _ in clips} != {8000}:
-        raise ValueError("expected every file at 8000 Hz")
-    tensors = [torch.from_numpy(y) for _, y in clips]
+def make_pass():
     mel = torchaudio.transforms.MelSpectrogram(
         sample_rate=8000, n_fft=256, hop_length=128, n_mels=64, f_min=0.0, f_max=4000.0,
         center=True, pad_mode="constant", power=2.0, norm="slaney", mel_scale="slaney",
@@ -44,23 +44,70 @@ def main():
     to_db = torchaudio.transforms.AmplitudeToDB(stype="power", top_db=80.0)
     dct = torchaudio.functional.create_dct(20, 64, norm="ortho")
 
-    def one_pass():
+    def one_pass(tensors):
         with torch.inference_mode():
             for y in tensors:
                 logmel = to_db(mel(y))
                 mfcc = torch.matmul(logmel.transpose(-1, -2), dct).transpose(-1, -2)
         return logmel, mfcc
 
+    return one_pass
+
+
+def worker(conn, tensors):
+    """One of the two processes: warms up on its files, then does one pass per 'go'."""
+    torch.set_num_threads(1)
+    one_pass = make_pass()
+    one_pass(tensors)
+    conn.send("ready")
+    while conn.recv() == "go":
+        one_pass(tensors)
+        conn.send("done")
+
+
+def main():
+    folder, rounds = Path(sys.argv[1]), int(sys.argv[2])
+    torch.set_num_threads(1)
+    clips = [read_pcm16(p) for p in sorted(folder.glob("*.wav"))]
+    if {sr for sr, _ in clips} != {8000}:
+        raise ValueError("expected every file at 8000 Hz")
+    tensors = [torch.from_numpy(y) for _, y in clips]
     seconds = {}
-    for threads in (1, 2):
-        torch.set_num_threads(threads)
-        one_pass()
-        times = []
-        for _ in range(rounds):
-            start = time.perf_counter()
-            one_pass()
-            times.append(time.perf_counter() - start)
-        seconds[str(threads)] = times
+
+    # Two processes first, forked before this one runs any torch computation.
+    context = multiprocessing.get_context("fork")
+    pipes, processes = [], []
+    for half in (tensors[0::2], tensors[1::2]):
+        here, there = context.Pipe()
+        process = context.Process(target=worker, args=(there, half))
+        process.start()
+        pipes.append(here)
+        processes.append(process)
+    for pipe in pipes:
+        pipe.recv()
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for pipe in pipes:
+            pipe.send("go")
+        for pipe in pipes:
+            pipe.recv()
+        times.append(time.perf_counter() - start)
+    seconds["2"] = times
+    for pipe in pipes:
+        pipe.send("stop")
+    for process in processes:
+        process.join()
+
+    one_pass = make_pass()
+    one_pass(tensors)
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        one_pass(tensors)
+        times.append(time.perf_counter() - start)
+    seconds["1"] = times
+
     audio = sum(len(y) for _, y in clips) / 8000
     print(json.dumps({"files": len(clips), "audioSeconds": audio, "seconds": seconds, "torch": torch.__version__,
                       "torchaudio": torchaudio.__version__}))

@@ -1,7 +1,9 @@
 """scikit-learn's reference figures for bench/trees.bench.ts, on the CSV that Earmark wrote.
 
-Usage: trees_sklearn.py MATRIX.csv REPEATS
+Usage: trees_sklearn.py MATRIX.csv REPEATS THREADS
 Columns: path, label, split ('train' | 'test'), then the named feature columns.
+The random forest runs with n_jobs=THREADS; gradient boosting's OpenMP threads are set by the caller
+(OMP_NUM_THREADS), and checked here.
 Prints one JSON line: for each model, test accuracy, macro-F1 and the fit times of every repeat.
 """
 
@@ -11,6 +13,8 @@ import sys
 import time
 
 import numpy as np
+import sklearn
+from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.metrics import accuracy_score, f1_score
 
@@ -41,10 +45,17 @@ def measure(make, x, labels, train, repeats):
 
 
 def main():
-    path, repeats = sys.argv[1], int(sys.argv[2])
+    path, repeats, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     _, x, labels, train = load(path)
+    openmp = _openmp_effective_n_threads()
+    if openmp != threads:
+        raise RuntimeError(f"gradient boosting would use {openmp} OpenMP threads, not {threads}: set OMP_NUM_THREADS")
     result = {
-        "rf": measure(lambda: RandomForestClassifier(n_estimators=300, n_jobs=2, random_state=0), x, labels, train, repeats),
+        "sklearn": sklearn.__version__,
+        "threads": threads,
+        "rf": measure(
+            lambda: RandomForestClassifier(n_estimators=300, n_jobs=threads, random_state=0), x, labels, train, repeats
+        ),
         "gbdt": measure(lambda: HistGradientBoostingClassifier(random_state=0), x, labels, train, repeats),
     }
     print(json.dumps(result))

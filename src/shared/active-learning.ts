@@ -1,5 +1,5 @@
 /**
- * Active learning (issue 8): a run's predictions of the project's unlabeled clips, most uncertain
+ * Active learning: a run's predictions of the project's unlabeled clips, most uncertain
  * first, so that the next hand labels are the most useful ones.
  */
 

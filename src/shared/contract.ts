@@ -19,13 +19,16 @@ import {
   type Region,
 } from './domain'
 import type { FeatureClipView, FeatureSetInfo } from './feature-sets'
+import type { JobDetail, ListedJob } from './jobs'
 import { sweepSpecSchema } from './sweep-spec'
 import { uncertaintyOrders, type UnlabeledPage } from './active-learning'
 import { mapMethods } from './explorer'
+import { nameProblem, normalizeName } from './names'
 import type { SweepableModel, SweepInfo, SweepTrial } from './sweeps'
 import { preprocessStepSchema } from './preprocess'
 import { spectrogramSettingsSchema, type SpectrogramSettings } from './spectrogram'
 import type { LeakageReport, SplitCheck } from './leakage'
+import type { GroupSplitRow, SplitEditResult } from './splits'
 import type { RunEvaluation, RunReportFiles } from './report'
 import {
   predictionOrders,
@@ -44,16 +47,19 @@ export const labelFormats = ['csv', 'audacity', 'raven', 'labelstudio'] as const
 /** The largest input a call may carry, serialized as JSON. Audio never travels through the API. */
 export const MAX_INPUT_BYTES = 1024 * 1024
 
-// Control characters in names and paths are never intended and break CSV, logs and terminals.
+// Control characters in paths and free text are never intended and break CSV, logs and terminals.
 // eslint-disable-next-line no-control-regex
 const noControlChars = /^[^\u0000-\u001f\u007f]*$/
 
+// Names follow the one rule every path that creates a class follows (normalised to NFC, no
+// control, invisible or direction characters), so the API refuses what an import would.
 const name = z
   .string()
-  .trim()
-  .min(1, 'must not be empty')
-  .max(200, 'must be at most 200 characters')
-  .regex(noControlChars, 'must not contain control characters')
+  .transform(normalizeName)
+  .superRefine((value, ctx) => {
+    const problem = nameProblem(value)
+    if (problem) ctx.addIssue({ code: 'custom', message: problem })
+  })
 
 const filePath = z
   .string()
@@ -137,6 +143,17 @@ function isValidRegex(pattern: string): boolean {
   }
 }
 
+/**
+ * Made by the client once per click of a form's submit: a second start with the same key returns
+ * the job the first one made instead of starting another (see `JobStarts` in the service).
+ */
+const idempotencyKey = z
+  .string()
+  .min(8, 'must be at least 8 characters')
+  .max(100, 'must be at most 100 characters')
+  .regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, - and _')
+  .optional()
+
 /** A seed for a random process (a split, a map's layout): any 32-bit unsigned integer. */
 const seed = z
   .number()
@@ -154,6 +171,30 @@ const trainSettings = z.object({
   /** Deep models: share of each class's training clips held out for validation when no clip is in `val`. */
   validationFraction: z.number().gt(0).lt(1).optional(),
 })
+
+/** A group's name as the catalog keeps it (a speaker, a source recording). */
+const groupName = z.string().trim().min(1).max(1000).regex(noControlChars, 'must not contain control characters')
+const fraction = z.number().gt(0).lt(1)
+
+/** How `splits:set` sets every clip's split: by whole groups, by a stratified draw, or from CSV rows. */
+const splitRequest = z.discriminatedUnion('by', [
+  z
+    .object({
+      by: z.literal('group'),
+      /** The groups to hold out to test (and to val); every other clip goes to train. */
+      testGroups: z.array(groupName).max(10_000).optional(),
+      valGroups: z.array(groupName).max(10_000).optional(),
+      /** Without named groups: about this share of the clips to test (and val), in whole groups. */
+      testFraction: fraction.optional(),
+      valFraction: fraction.optional(),
+      seed,
+    })
+    .strict(),
+  z
+    .object({ by: z.literal('random'), testFraction: fraction.default(0.2), valFraction: fraction.optional(), seed })
+    .strict(),
+  z.object({ by: z.literal('csv'), path: filePath }).strict(),
+])
 
 /** Declares a method: its input schema, a one-line summary, and (as a type only) its result. */
 const method =
@@ -197,8 +238,16 @@ export const apiMethods = {
     'Add a class; colour and hotkey are picked when not given.',
   ),
   'classes:update': method<ClassInfo>()(
-    z.object({ id, name: name.optional(), color: color.optional(), hotkey: hotkey.nullable().optional() }).strict(),
-    'Rename, recolour or re-key a class.',
+    z
+      .object({
+        id,
+        name: name.optional(),
+        color: color.optional(),
+        hotkey: hotkey.nullable().optional(),
+        swapHotkey: z.boolean().optional(),
+      })
+      .strict(),
+    "Rename, recolour or re-key a class; with swapHotkey, a class holding the key takes this one's old key.",
   ),
   'classes:reorder': method<ClassInfo[]>()(
     z.object({ ids: z.array(id).max(10_000) }).strict(),
@@ -229,6 +278,7 @@ export const apiMethods = {
         source: filePath,
         labelsFrom: labelSource.default({ kind: 'folder' }),
         copy: z.boolean().default(false),
+        idempotencyKey,
       })
       .strict(),
     'Start importing as a job; progress streams as job events, the summary is the job result.',
@@ -260,6 +310,33 @@ export const apiMethods = {
     'The clip after (or before) this one among those matching the filter (and the few after it).',
   ),
   'clips:groups': method<{ name: string; count: number }[]>()(empty, 'Clip groups with their counts.'),
+  'splits:groups': method<GroupSplitRow[]>()(
+    empty,
+    'Every group (speaker, recording) with its clips per class and per split; the clips without a group last.',
+  ),
+  'splits:set': method<SplitEditResult>()(
+    splitRequest,
+    'Set every clip’s split: hold chosen groups (or about a share of the clips, in whole groups) out to test and val, draw a stratified random split, or read path/clip → split, group, fold from a CSV file. One write, undone by one undo.',
+  ),
+  'splits:edit': method<SplitEditResult>()(
+    z
+      .object({
+        /** The clips to edit: listed, or every clip matching a clip-list filter. */
+        clipIds: z.array(id).min(1).max(100_000).optional(),
+        filter: clipFilter.optional(),
+        split: z.enum(splits).nullable().optional(),
+        group: groupName.nullable().optional(),
+        fold: z.number().int().min(0).max(1_000_000).nullable().optional(),
+      })
+      .strict()
+      .refine((e) => (e.clipIds === undefined) !== (e.filter === undefined), {
+        message: 'give either clipIds or a filter',
+      })
+      .refine((e) => e.split !== undefined || e.group !== undefined || e.fold !== undefined, {
+        message: 'give a split, group or fold to set (null clears it)',
+      }),
+    'Set the split, group or fold (null clears) of the listed clips, or of every clip matching a filter, as one undoable edit.',
+  ),
   'spectrogram:get': method<SpectrogramSettings | null>()(
     empty,
     'The spectrogram settings the open project was left with (null: never changed).',
@@ -295,9 +372,14 @@ export const apiMethods = {
     z.object({ format: z.enum(labelFormats), out: filePath }).strict(),
     'Write every label to files in a folder: csv (clip labels), audacity or raven (regions, one file per clip), labelstudio (JSON).',
   ),
-  'labels:import': method<{ clipsLabelled: number; regionsAdded: number; unknownClips: string[] }>()(
+  'labels:import': method<{
+    clipsLabelled: number
+    regionsAdded: number
+    clipsSplit: number
+    unknownClips: string[]
+  }>()(
     z.object({ format: z.enum(labelFormats), paths: z.array(filePath).min(1).max(100_000) }).strict(),
-    'Read label files: clip labels replace the clip’s, regions are added; clips match by path or unique file name.',
+    'Read label files: clip labels replace the clip’s, regions are added, a CSV’s split, group and fold columns set those; clips match by path or unique file name.',
   ),
   'edits:undo': method<UndoResult>()(empty, 'Undo the latest labeling action, whatever clip it was on.'),
   'edits:redo': method<UndoResult>()(empty, 'Redo the labeling action undone last.'),
@@ -307,11 +389,11 @@ export const apiMethods = {
     'Check that every clip file is where the catalog says; flag the missing ones (nothing is deleted).',
   ),
 
-  'jobs:list': method<JobInfo[]>()(
-    z.object({ limit: z.number().int().min(1).max(1000).optional() }).strict(),
-    'Recent jobs, newest first.',
+  'jobs:list': method<ListedJob[]>()(
+    z.object({ limit: z.number().int().min(1).max(1000).optional(), active: z.boolean().optional() }).strict(),
+    'Recent jobs, newest first, with their parameters (`active`: only the queued and running ones). A job of this host whose process died is first ended as failed.',
   ),
-  'jobs:get': method<JobInfo & { result: unknown }>()(z.object({ id }).strict(), 'One job, with its result when done.'),
+  'jobs:get': method<JobDetail>()(z.object({ id }).strict(), 'One job, with its parameters and its result when done.'),
   'jobs:cancel': method<JobInfo>()(z.object({ id }).strict(), 'Ask a running or queued job to stop.'),
 
   'featureSets:list': method<FeatureSetInfo[]>()(
@@ -333,7 +415,7 @@ export const apiMethods = {
     'Delete a feature set (cached features stay for sets with the same parameters).',
   ),
   'featureSets:compute': method<JobInfo>()(
-    z.object({ id }).strict(),
+    z.object({ id, idempotencyKey }).strict(),
     'Compute a feature set for every clip as a job (cached entries are skipped); the summary is the job result.',
   ),
   'features:clip': method<FeatureClipView>()(
@@ -342,15 +424,22 @@ export const apiMethods = {
   ),
 
   'train:start': method<JobInfo>()(
-    trainSettings.extend({ features: z.record(z.string().max(100), z.unknown()).optional() }).strict(),
-    'Train a model on the labelled clips as a job (catalog split, else a seeded stratified draw); the result is the run summary. Deep models (cnn, crnn, lstm, transfer) train in a worker thread on TensorFlow.js, with per-epoch metrics as job:metrics events.',
+    trainSettings
+      .extend({
+        /** The project's feature set to train from, by name (default: the project's default set). */
+        set: name.optional(),
+        features: z.record(z.string().max(100), z.unknown()).optional(),
+        idempotencyKey,
+      })
+      .strict(),
+    'Train a model on the labelled clips as a job (the catalog split; where clips have none, whole groups held out when they carry groups, else a seeded stratified draw); the result is the run summary. Deep models (cnn, crnn, lstm, transfer) train in a worker thread on TensorFlow.js, with per-epoch metrics as job:metrics events.',
   ),
   'train:models': method<TrainableModel[]>()(
     empty,
     'Every model a run can train (rf, gbdt, cnn, crnn, lstm, transfer) with each hyperparameter: type, bounds, default and what it does.',
   ),
   'train:resume': method<JobInfo>()(
-    z.object({ id }).strict(),
+    z.object({ id, idempotencyKey }).strict(),
     'Resume a cancelled, failed or interrupted deep-model run from its last checkpoint, under the same run id; the result is the run summary.',
   ),
   'train:check': method<SplitCheck>()(
@@ -358,11 +447,11 @@ export const apiMethods = {
     'The split `train:start` would use with these settings (clips per side, how it was made) and what leaks in it: groups and identical audio on both sides of training and test.',
   ),
   'sweeps:start': method<{ sweepId: number; job: JobInfo }>()(
-    z.object({ spec: sweepSpecSchema, workers: z.number().int().min(1).max(64).optional() }).strict(),
+    z.object({ spec: sweepSpecSchema, workers: z.number().int().min(1).max(64).optional(), idempotencyKey }).strict(),
     'Create a hyperparameter sweep from its spec and run it as a job (trials cross-validated on worker threads).',
   ),
   'sweeps:resume': method<{ sweepId: number; job: JobInfo }>()(
-    z.object({ id, workers: z.number().int().min(1).max(64).optional() }).strict(),
+    z.object({ id, workers: z.number().int().min(1).max(64).optional(), idempotencyKey }).strict(),
     'Resume a sweep that was cancelled or whose process died: finished trials are kept, the rest run.',
   ),
   'sweeps:list': method<Omit<SweepInfo, 'trials' | 'foldClips'>[]>()(
@@ -416,7 +505,7 @@ export const apiMethods = {
     "Write a run's evaluation on a split into a folder: metrics.json, metrics.csv, predictions.csv, report.html.",
   ),
   'runs:predictUnlabeled': method<JobInfo>()(
-    z.object({ id }).strict(),
+    z.object({ id, idempotencyKey }).strict(),
     "Predict every unlabeled clip with a run's model as a job, replacing the run's earlier predictions of them.",
   ),
   'runs:unlabeled': method<UnlabeledPage>()(
@@ -440,6 +529,7 @@ export const apiMethods = {
         method: z.enum(mapMethods).default('umap'),
         seed,
         runId: id.optional(),
+        idempotencyKey,
       })
       .strict(),
     "Lay the clips out in 2-D by their standardised summary features (UMAP or PCA, seeded) as a job; with a run, each point carries its prediction. The map is the job's result.",
@@ -492,6 +582,16 @@ export interface JobMetricsEvent {
   values: Record<string, number>
 }
 
+/** The engine a training run trains on, as soon as its worker has chosen it. */
+export interface JobEngineEvent {
+  jobId: number
+  runId: number
+  /** The engine's short name, as the run records it (e.g. `wasm`, `cpu`). */
+  engine: string
+  /** The engine for people: backend, threads, SIMD. */
+  description: string
+}
+
 /** Events the studio pushes to every connected client. */
 export interface ApiEvents {
   /** A job advanced. */
@@ -500,6 +600,8 @@ export interface ApiEvents {
   'job:log': JobLogEvent
   /** A job reported metrics. */
   'job:metrics': JobMetricsEvent
+  /** A training job's engine is known. */
+  'job:engine': JobEngineEvent
   /** A job changed state (started, finished, failed, cancelled). */
   'job:state': JobInfo
   /** The open project changed (another project opened, renamed, classes or clips changed). */
@@ -516,6 +618,7 @@ export const eventNames = [
   'job:progress',
   'job:log',
   'job:metrics',
+  'job:engine',
   'job:state',
   'project:changed',
   'clip:changed',

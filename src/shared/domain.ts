@@ -62,6 +62,10 @@ export interface JobInfo {
   createdAt: string
   startedAt: string | null
   finishedAt: string | null
+  /** The run a training job trains (null until the job has recorded it, and for other kinds). */
+  runId: number | null
+  /** The sweep a sweep job runs. */
+  sweepId: number | null
 }
 
 /** Facts about the running studio. */
@@ -117,8 +121,13 @@ export interface ImportPreview {
   groups: number
   splits: Partial<Record<Split, number>>
   folds: number[]
-  /** Files already in the project (same path), which the import will skip. */
+  /** Files already in the project (same path): not added again. */
   alreadyInProject: number
+  /**
+   * Of those, the clips whose label, group, split or fold the import will change (a manifest
+   * imported again updates its clips), with how many change each field.
+   */
+  updates: { clips: number; label: number; group: number; split: number; fold: number }
   problems: ImportProblem[]
 }
 
@@ -129,6 +138,8 @@ export interface ImportSummary {
   duplicates: number
   /** Clips whose file had gone missing and was found again, by content, at a new path. */
   relocated: number
+  /** Clips already in the project whose label, group, split or fold a manifest imported again changed. */
+  updated: number
   failed: ImportProblem[]
   /** Files imported despite something the user should know (e.g. truncated: the header promised more). */
   warnings: ImportProblem[]
@@ -208,7 +219,8 @@ export interface ClipPage {
 /** A labeling action that undo or redo applied. */
 export interface EditInfo {
   id: number
-  kind: 'clip' | 'region'
+  /** `split`: splits, groups or folds of many clips at once (`clipId` is the first of them). */
+  kind: 'clip' | 'region' | 'split'
   clipId: number
   /** What the action did, in words, for the status line. */
   description: string

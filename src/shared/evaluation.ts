@@ -1,5 +1,5 @@
 /**
- * What evaluation answers (issue 8) and what a training run records (issues 7 and 8), as the API
+ * What evaluation answers and what a training run records, as the API
  * returns them. Class names stand for classes everywhere: a run outlives renames and removals of
  * the project's classes, and its matrices are in the order of its own `labels`.
  */
@@ -101,7 +101,7 @@ export interface RunInfo {
    */
   engine: string
   state: RunState
-  /** Complete hyperparameters, names as in issue 7 (`trees`, `maxDepth`, …, `seed`). */
+  /** Complete hyperparameters, names as the model parameters document them (`trees`, `maxDepth`, …, `seed`). */
   params: Record<string, unknown>
   /** The complete feature configuration the clips' summary vectors were computed with. */
   featureConfig: Record<string, unknown>
@@ -112,8 +112,10 @@ export interface RunInfo {
   labels: string[]
   /** Clips per split. */
   clipCounts: Partial<Record<RunSplit, number>>
-  /** How the clips were split: the catalog's split column, a seeded stratified draw, or both. */
+  /** How the clips were split: the catalog's split column, whole groups held out, a stratified draw. */
   splitMethod: string
+  /** The split's policy: the catalog's column, whole groups held out, or a stratified draw. */
+  splitPolicy: SplitPolicy
   /** Test metrics in brief (null until the run is done, or without test clips). */
   accuracy: number | null
   macroF1: number | null
@@ -139,6 +141,25 @@ export interface RunDetail extends RunInfo {
   featureNames: string[]
   /** How much the model relies on each feature, most important first (trees; empty otherwise). */
   importances: RunImportances
+  /** The feature set the run trained from, as every prediction of it repeats it. */
+  featureSet: RunFeatureSet
+}
+
+/**
+ * A run's feature set: the set's name (null when given inline, or for a run recorded before runs
+ * kept their set: its configuration under an empty pipeline), its parameters' hash, its complete
+ * pipeline and configuration, and how the model reads its rows.
+ */
+export interface RunFeatureSet {
+  name: string | null
+  paramsHash: string
+  pipeline: Record<string, unknown>[]
+  config: Record<string, unknown>
+  input:
+    | { kind: 'summary' }
+    | { kind: 'image'; feature: string; frames: number }
+    | { kind: 'sequence'; frames: number }
+    | { kind: 'waveform'; samples: number }
 }
 
 /** One feature's importance; `std` over permutation repeats (0 for impurity importance). */
@@ -177,6 +198,8 @@ export interface RunPrediction {
 /** A clip whose label a run confidently disagrees with (confident learning). */
 export interface RunLabelIssue {
   clipId: number
+  /** The clip's file, for the list to name it by (null once the clip has left the catalog). */
+  path: string | null
   given: string
   suggested: string
   /** The run's probability of the given label: the lower, the likelier the label is wrong. */
@@ -210,4 +233,27 @@ export interface TrainSummary {
   seconds: number
   /** On the test split; null without test clips. */
   metrics: { accuracy: number | null; macroF1: number | null }
+  /** How the clips were split, and what leaks between training (with validation) and test. */
+  split: SplitSummary
+  /** The feature set the run trained from. */
+  featureSet: RunFeatureSet
+}
+
+/**
+ * How a run's clips were split: `column` when every clip kept the catalog's split, else how the
+ * rest were drawn, `group` (whole groups held out) or `random` (a stratified draw).
+ */
+export const splitPolicies = ['column', 'group', 'random'] as const
+export type SplitPolicy = (typeof splitPolicies)[number]
+
+/** A run's split in brief, as `train --json` prints it. */
+export interface SplitSummary {
+  policy: SplitPolicy
+  train: number
+  val: number
+  test: number
+  /** Groups with clips both in training (or validation) and in test. */
+  leakedGroups: string[]
+  /** Clips, on either side, whose audio (content hash) is found on both sides. */
+  sharedContent: number
 }

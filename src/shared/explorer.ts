@@ -1,5 +1,5 @@
 /**
- * The feature and embedding explorer (issue 8): a 2-D map of the project's clips by their summary
+ * The feature and embedding explorer: a 2-D map of the project's clips by their summary
  * features, to see which classes the features keep apart and which clips sit among another class.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Feature sets as the API shows them (issue 5): a named preprocessing pipeline plus a feature
+ * Feature sets as the API shows them: a named preprocessing pipeline plus a feature
  * configuration, and what the studio draws of one clip under a set. Declared once for the studio
  * and the renderer. The binary answers of the `features/<clipId>?set=&kind=` media route are
  * described here too, so both ends read the same layout.

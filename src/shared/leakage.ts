@@ -1,5 +1,7 @@
+import type { SplitPolicy } from './evaluation'
+
 /**
- * Split hygiene (issue 8): what leaks from training into test. A group (speaker, source recording,
+ * Split hygiene: what leaks from training into test. A group (speaker, source recording,
  * fold) with clips on both sides, or the same audio on both sides, lets a model score on what it has
  * already heard, and the test score comes out optimistic.
  */
@@ -37,7 +39,19 @@ export interface LeakageReport {
 /** What a new run would train and test on, checked before it starts (`train:check`). */
 export interface SplitCheck {
   counts: { train: number; val: number; test: number }
+  /** The split's policy (catalog column, whole groups held out, or a stratified draw), as the run will record it. */
+  policy: SplitPolicy
   /** How the split was made, as the run will record it. */
   method: string
+  /** Where each group's clips land, groups by name: which speakers are trained and tested on. */
+  groups: GroupSides[]
   leakage: LeakageReport
+}
+
+/** One group's clips on each side of a planned split. */
+export interface GroupSides {
+  group: string
+  train: number
+  val: number
+  test: number
 }

@@ -1,5 +1,5 @@
 /**
- * Preprocessing pipelines (issue 5): an ordered list of optional steps applied to a clip's audio
+ * Preprocessing pipelines: an ordered list of optional steps applied to a clip's audio
  * before its features are computed. The schema lives in shared code so the studio's form and the
  * API validate exactly what the domain runs. Names and defaults follow librosa and noisereduce.
  */

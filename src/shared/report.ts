@@ -1,6 +1,6 @@
 /**
  * A run's evaluation on one split as `earmark evaluate --json` prints it and `runs:evaluation`
- * answers (issue 8, reports): plain names and numbers, stable for scripts.
+ * answers (reports): plain names and numbers, stable for scripts.
  */
 import type { ClassScores } from './evaluation'
 

@@ -81,7 +81,9 @@ export const sweepSpecSchema = z
         eta: z.number().int().min(2).default(3),
       })
       .optional(),
-    /** The feature set to train on (its name); the project's default when left out. */
+    /** The project's feature set every trial trains on (its name); the project's default set when left out. */
+    set: z.string().min(1).max(200).optional(),
+    /** The same as `set`, under the name specs used first. */
     features: z.string().optional(),
   })
   .superRefine((spec, ctx) => {

@@ -1,7 +1,8 @@
-// Reliability targets E1, E2, E4-E10 (../shared/docs/reliability-targets.md): the Electron shell's
+// Reliability targets E1, E2, E4-E10 (docs/reliability.md): the Electron shell's
 // security settings, checked in the running app through Playwright's Electron driver. They need
-// Electron's binary, which npm leaves out where its download host is blocked (as in this
-// workplace); there every test here is skipped with that reason, and runs wherever it installs.
+// Electron's binary, which npm leaves out where its download host is blocked (as on the
+// development machines and CI); there every test here is skipped with that reason, and runs
+// wherever it installs.
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { _electron, type ElectronApplication, type Page } from 'playwright-core'

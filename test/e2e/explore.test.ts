@@ -64,6 +64,7 @@ describe(`exploring in the studio`, () => {
       const { page } = studio
       await page.getByTestId('tab-models').click()
       await page.getByTestId('train-start').click()
+      await page.getByTestId('models-tab-runs').click()
       await expect.poll(() => page.getByTestId('run-1').textContent(), { timeout: 120_000 }).toMatch(/done/)
 
       // Active learning: the run predicts the 30 unlabeled clips, least margin first.

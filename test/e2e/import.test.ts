@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { plural } from '@shared/plural'
 import { makeAudioFixtures, type AudioFixtures } from '../helpers/audio-fixtures'
 import { assertBuilt, runEarmark, startServe, stopServe } from '../helpers/cli'
 import { tempDir } from '../helpers/temp'
@@ -40,8 +41,16 @@ describe('importing through the studio', () => {
     await page.getByTestId('import-preview-panel').waitFor()
     const good = Object.values(fixtures.good).flat().length
     const total = good + Object.keys(fixtures.bad).length
-    await expect(page.getByTestId('preview-total').textContent()).resolves.toBe(String(total))
+    // The empty file and the text file named .wav are named before anything is written, and not counted.
+    await expect(page.getByTestId('preview-total').textContent()).resolves.toBe(String(total - 2))
+    const problems = await page.getByTestId('preview-problems').textContent()
+    expect(problems).toMatch(/^\s*2 files will not be imported/)
+    expect(problems).toContain('bad/empty.wav: empty file (0 bytes)')
+    expect(problems).toContain('bad/notes.wav: not audio: the file is text')
     await expect(page.getByTestId('preview-classes').textContent()).resolves.toMatch(/high[\s\S]*low/)
+    const sentence = await page.getByTestId('import-preview-panel').locator('p').first().innerText()
+    expect(sentence).toBe(`${total - 2} audio files (folder layout), 3 classes.`)
+    await studio.screenshot('import-preview-problems')
 
     await page.getByTestId('import-start').click()
     await page.getByTestId('import-summary').waitFor({ timeout: 60_000 })
@@ -57,6 +66,14 @@ describe('importing through the studio', () => {
     await expect(page.getByTestId('summary-failed').textContent()).resolves.toContain('empty file (0 bytes)')
     await expect(page.getByTestId('summary-warnings').textContent()).resolves.toContain('truncated')
     await studio.screenshot('import-summary')
+
+    // A new preview is a new import: the last one's bar and summary go.
+    await page.getByTestId('import-preview').click()
+    await page.getByTestId('import-preview-panel').waitFor()
+    await expect(page.getByTestId('import-progress').count()).resolves.toBe(0)
+    // What is left to import: the broken files only the decoder finds (the others are in the project).
+    const left = total - 2 - good
+    expect((await page.getByTestId('import-start').textContent())?.trim()).toBe(`Import ${plural(left, 'file')}`)
 
     await page.getByTestId('tab-project').click()
     await expect.poll(() => page.getByTestId('clip-count').textContent(), { timeout: 10_000 }).toBe(String(good))

@@ -90,12 +90,16 @@ describe('labeling by hand in a browser (serve mode)', () => {
       .poll(async () => (await page.api<ClipDetail>('clips:get', { id: clipId })).regions[0]?.end)
       .toBeGreaterThan(created.end + 0.1)
     // The new region is selected: a class key labels it rather than the clip.
+    const classIds = new Map(
+      (await page.api<{ id: number; name: string }[]>('classes:list', {})).map((c) => [c.name, c.id]),
+    )
+    expect([...classIds.keys()].sort()).toEqual(['bird', 'frog', 'insect'])
     await page.press('3')
     await expect
       .poll(
         async () => (await page.api<ClipDetail>('clips:get', { id: clipId })).regions.find((r) => !isBox(r))?.classId,
       )
-      .not.toBeNull()
+      .toBe(classIds.get('insect'))
 
     // A time-frequency box: drag on the spectrogram, then label it with a key.
     await page.dragIn(page.boxLayer(), [0.55, 0.3], [0.8, 0.7])
@@ -103,7 +107,7 @@ describe('labeling by hand in a browser (serve mode)', () => {
     await page.press('2')
     await expect
       .poll(async () => (await page.api<ClipDetail>('clips:get', { id: clipId })).regions.find(isBox)?.classId)
-      .not.toBeNull()
+      .toBe(classIds.get('frog'))
 
     // Undo twice (the box's label, then the box), redo once (the box, unlabeled).
     await page.press('Control+z')
@@ -124,9 +128,8 @@ describe('labeling by hand in a browser (serve mode)', () => {
     for (let i = 0; i < 3; i++) await page.press('-')
     await expect.poll(spectrogramWindow).toBeCloseTo(2, 2)
 
-    // Reload: everything is where the catalog put it.
+    // Reload: the address brings the Label tab back, and everything is where the catalog put it.
     await page.page.reload()
-    await page.waitForProjectOpened()
     await page.openLibrary()
     await page.page.getByTestId('row-clip-06.wav').click()
     await page.waitForDrawn(clipId)

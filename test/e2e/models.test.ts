@@ -48,6 +48,7 @@ describe(`models in the studio`, () => {
       const { page } = studio
       await page.getByTestId('tab-models').click()
       await page.getByTestId('train-start').click()
+      await page.getByTestId('models-tab-runs').click()
       await page.getByTestId('run-1').waitFor({ timeout: 120_000 })
       await expect.poll(() => page.getByTestId('run-1').textContent(), { timeout: 120_000 }).toMatch(/done/)
       await page.getByTestId('run-1').click()
@@ -107,6 +108,7 @@ describe(`models in the studio`, () => {
       await studio.screenshot('models-relabel')
 
       // A two-trial grid sweep, written as JSON: rows fill in, then the best trains as a normal run.
+      await page.getByTestId('models-tab-sweeps').click()
       await page.getByTestId('sweep-edit-json').check()
       await page.getByTestId('sweep-spec').fill(
         JSON.stringify({
@@ -126,11 +128,13 @@ describe(`models in the studio`, () => {
       // Score against the swept parameter: one dot per finished trial.
       await expect(page.getByTestId('score-by-trees').locator('circle').count()).resolves.toBe(2)
       await page.getByTestId('sweep-train-best').click()
+      await page.getByTestId('models-tab-runs').click()
       await page.getByTestId('run-2').waitFor({ timeout: 120_000 })
       await expect.poll(() => page.getByTestId('run-2').textContent(), { timeout: 120_000 }).toMatch(/done/)
       await studio.screenshot('models-sweep')
 
       // Side by side: per-class F1 changes and the parameters that differ.
+      await page.getByTestId('models-tab-compare').click()
       await page.getByTestId('compare-1').check()
       await page.getByTestId('compare-2').check()
       await page.getByTestId('run-compare').waitFor()

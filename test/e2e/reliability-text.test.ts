@@ -1,4 +1,4 @@
-// Reliability target E11 (../shared/docs/reliability-targets.md): hostile file names and labels
+// Reliability target E11 (docs/reliability.md): hostile file names and labels
 // are shown as text in the studio (no markup injected), and exported CSV cells that would run as
 // spreadsheet formulas are escaped.
 import type { ChildProcess } from 'node:child_process'

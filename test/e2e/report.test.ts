@@ -53,6 +53,7 @@ describe(`evaluation reports`, () => {
       })
       await studio.open(served.url)
       await page.getByTestId('tab-models').click()
+      await page.getByTestId('models-tab-runs').click()
       await page.getByTestId('run-1').click()
       await page.getByTestId('export-report').click()
       const out = join(dir, 'report of run 1')

@@ -1,5 +1,6 @@
-// Split hygiene in the studio (issue 8): clips of four speakers split at random put speakers on
-// both sides; the training form says so before Train is pressed, and the run keeps the warning.
+// Split hygiene in the studio: clips of four speakers are split by whole speakers by default; a
+// random split written with the split editor puts speakers on both sides, the training form says
+// so before Train is pressed, and the run keeps the warning.
 import type { ChildProcess } from 'node:child_process'
 import { readdirSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
@@ -43,13 +44,24 @@ describe('split leakage in the studio', () => {
     const { page } = studio
     await page.getByTestId('tab-models').click()
 
+    // By default a whole speaker is held out: nothing leaks.
     const planned = page.getByTestId('planned-split')
+    await expect.poll(() => planned.textContent()).toMatch(/27 training · 0 validation · 9 test clips/)
+    await expect.poll(() => planned.getByTestId('planned-split-policy').textContent()).toMatch(/Policy: group/)
+    expect(await planned.getByTestId('leakage').count()).toBe(0)
+
+    // A stratified random split, written to the catalog with the split editor, puts speakers on both sides.
+    await page.getByTestId('split-edit').click()
+    await page.getByTestId('split-random').click()
+    await expect.poll(() => page.getByTestId('split-result').textContent()).toMatch(/Split 36 clips at random/)
+    await page.getByTestId('split-edit').click()
     await expect.poll(() => planned.textContent()).toMatch(/30 training · 0 validation · 6 test clips/)
+    await expect.poll(() => planned.getByTestId('planned-split-policy').textContent()).toMatch(/Policy: column/)
     const warning = planned.getByTestId('leakage')
     await expect
       .poll(() => warning.locator('p').textContent())
       .toMatch(
-        /^⚠ \d groups? ha(s|ve) clips in both training and test \((ana|ben|cleo|dev)(, [a-z]+)*\) — scores will be optimistic; give clips a split by group$/,
+        /^⚠ \d groups? ha(s|ve) clips in both training and test \((ana|ben|cleo|dev)(, [a-z]+)*\) — scores will be optimistic; hold whole groups out to test \(the Split editor, or earmark split --by group\)$/,
       )
     await warning.locator('summary').click()
     const rows = warning.getByTestId('leakage-groups').locator('tbody tr')
@@ -65,13 +77,15 @@ describe('split leakage in the studio', () => {
 
     // The run trains on exactly that split, and its detail keeps the warning with its groups.
     const before = await warning.locator('p').textContent()
+    const formRows = await rows.count()
     await page.getByTestId('train-start').click()
+    await page.getByTestId('models-tab-runs').click()
     await expect.poll(() => page.getByTestId('run-1').textContent(), { timeout: 120_000 }).toMatch(/rf.*done/s)
     await page.getByTestId('run-1').click()
     const runWarning = page.getByTestId('run-detail').getByTestId('run-leakage')
     await expect.poll(() => runWarning.locator('p').textContent()).toBe(before)
     await runWarning.locator('summary').click()
-    expect(await runWarning.getByTestId('leakage-groups').locator('tbody tr').count()).toBe(await rows.count())
+    expect(await runWarning.getByTestId('leakage-groups').locator('tbody tr').count()).toBe(formRows)
     await studio.screenshot('split-leakage-run')
   })
 })

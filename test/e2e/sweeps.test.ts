@@ -38,6 +38,7 @@ describe(`sweeps in the studio`, () => {
       await studio.open(served.url)
       const { page } = studio
       await page.getByTestId('tab-models').click()
+      await page.getByTestId('models-tab-sweeps').click()
       await page.getByTestId('sweep-builder').waitFor()
 
       // The form offers the model's own parameters; trees (the first) is in the space already.
@@ -133,6 +134,7 @@ describe(`sweeps in the studio`, () => {
       // One click trains the best configuration as a normal run on all training data.
       const bestTrees = await page.locator('[data-testid="sweep-trials"] tr.best td:nth-child(3)').textContent()
       await page.getByTestId('sweep-train-best').click()
+      await page.getByTestId('models-tab-runs').click()
       await page.getByTestId('run-1').waitFor({ timeout: 120_000 })
       await expect.poll(() => page.getByTestId('run-1').textContent(), { timeout: 120_000 }).toMatch(/done/)
       await page.getByTestId('run-1').click()
@@ -161,6 +163,7 @@ describe(`sweeps in the studio`, () => {
     await studio.open(served.url)
     const { page } = studio
     await page.getByTestId('tab-models').click()
+    await page.getByTestId('models-tab-sweeps').click()
     await page.getByTestId('sweep-builder').waitFor()
     await page.getByTestId('sweep-model').selectOption('cnn')
     await page.getByTestId('sweep-add-parameter').selectOption('filters')

@@ -1,4 +1,4 @@
-// Deep training from the studio (issue 6): a person picks the CNN, sets a few hyperparameters,
+// Deep training from the studio: a person picks the CNN, sets a few hyperparameters,
 // starts it, watches the engine and the live curves grow epoch by epoch, and sees the run in the list
 // with its history; then cancels a second run and resumes it to the end.
 import type { ChildProcess } from 'node:child_process'
@@ -46,23 +46,30 @@ describe('deep training in the studio', () => {
     await expect.poll(() => points.count(), { timeout: 120_000 }).toBeGreaterThanOrEqual(2)
     const early = await points.count()
 
-    // The run is in the list, done, on its engine; the live curve has every epoch it trained
-    // (early stopping may end it before 8), and so has its history when opened.
+    // The run ends; the live curve has every epoch it trained (early stopping may end it before 8),
+    // and so has its history when opened from the list, where it is done, on its engine.
+    const live = page.getByTestId('training-live')
+    await expect.poll(() => live.getAttribute('data-state'), { timeout: 120_000 }).toBe('done')
+    const trained = await points.count()
+    await page.getByTestId('models-tab-runs').click()
     await expect.poll(() => page.getByTestId('run-1').textContent(), { timeout: 120_000 }).toMatch(/cnn.*done/s)
     await page.getByTestId('run-1').click()
     const history = (await page.getByTestId('run-history').locator('h2').textContent()) ?? ''
     const epochs = Number(/(\d+) epochs of cnn/.exec(history)?.[1])
     expect(epochs).toBeGreaterThan(early)
-    expect(await points.count()).toBe(epochs)
+    expect(trained).toBe(epochs)
     await expect.poll(() => page.locator('[data-testid="run-history"] circle.epoch-point.valLoss').count()).toBe(epochs)
     await page.getByTestId('run-detail').waitFor()
     await studio.screenshot('training-live')
 
     // A second run, cancelled after its second epoch, then resumed from its checkpoint.
+    await page.getByTestId('models-tab-train').click()
     await page.getByTestId('train-param-epochs').fill('6')
     await page.getByTestId('train-start').click()
     await expect.poll(() => points.count(), { timeout: 120_000 }).toBeGreaterThanOrEqual(2)
     await page.getByTestId('train-cancel').click()
+    await expect.poll(() => live.getAttribute('data-state'), { timeout: 60_000 }).toBe('cancelled')
+    await page.getByTestId('models-tab-runs').click()
     await expect.poll(() => page.getByTestId('run-2').textContent(), { timeout: 60_000 }).toMatch(/cancelled/)
     await page.getByTestId('resume-2').click()
     await expect.poll(() => page.getByTestId('run-2').textContent(), { timeout: 120_000 }).toMatch(/done/)

@@ -19,3 +19,15 @@ export function rawRequest(
     req.end(options.body)
   })
 }
+
+/** Calls the API of a served studio (the URL `earmark serve` printed), as the renderer does. */
+export function apiCaller(servedUrl: string): (method: string, input: unknown) => Promise<Response> {
+  const url = new URL(servedUrl)
+  const token = url.searchParams.get('token') ?? ''
+  return (method, input) =>
+    fetch(`${url.origin}/api/${method}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(input),
+    })
+}

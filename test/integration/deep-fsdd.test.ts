@@ -1,4 +1,4 @@
-// The issue's bar on real speech (issue 6): on fsdd-dev with its own convention (takes 0-4 test,
+// Earmark's bar on real speech: on fsdd-dev with its own convention (takes 0-4 test,
 // 5-49 train) the default CNN reaches at least 97% test accuracy and the default LSTM at least 95%.
 // Takes 5-9 of the training takes are held out for validation (early stopping, best weights).
 import { describe, expect, it } from 'vitest'

@@ -1,4 +1,4 @@
-// Reliability targets S1-S8 (../shared/docs/reliability-targets.md): real HTTP requests and
+// Reliability targets S1-S8 (docs/reliability.md): real HTTP requests and
 // WebSocket upgrades against a started `earmark serve`, the built CLI in its own process.
 import type { ChildProcess } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import WebSocket from 'ws'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { apiMethods } from '../../src/shared/contract'
 import { assertBuilt, runEarmark, startServe, stopServe } from '../helpers/cli'
 import { rawRequest } from '../helpers/http'
@@ -47,8 +47,16 @@ beforeAll(async () => {
   host = `127.0.0.1:${port}`
 }, 60_000)
 
+// The summary speaks for the whole file, so it is printed only when every test in it passed.
+let failed = false
+beforeEach(({ onTestFailed }) =>
+  onTestFailed(() => {
+    failed = true
+  }),
+)
+
 afterAll(async () => {
-  console.info(`S: ${refused} unauthorised, foreign-host, cross-site or traversal requests, 0 served`)
+  if (!failed) console.info(`S: ${refused} unauthorised, foreign-host, cross-site or traversal requests, 0 served`)
   if (child) await stopServe(child)
   rmSync(dir, { recursive: true, force: true })
 })

@@ -1,9 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { connect, type Socket } from 'node:net'
 import WebSocket from 'ws'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MAX_INPUT_BYTES } from '../../src/shared/contract'
-import { startServer, type RunningServer } from '../../src/main/server/server'
+import { startServer, type RunningServer, type ServeLimits } from '../../src/main/server/server'
 import { testService } from '../helpers/service'
 import { rawRequest } from '../helpers/http'
 
@@ -14,7 +15,7 @@ afterEach(async () => {
   await closeService?.()
 })
 
-async function serve() {
+async function serve(limits: Partial<ServeLimits> = {}) {
   const t = testService()
   closeService = () => t.service.close()
   // A minimal renderer stands in for the built one: these tests are about the transport.
@@ -22,7 +23,13 @@ async function serve() {
   mkdirSync(join(rendererDir, 'assets'), { recursive: true })
   writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Earmark</title>')
   writeFileSync(join(rendererDir, 'assets', 'app.js'), 'console.log(1)')
-  running = await startServer({ dispatch: t.dispatch, events: t.service.events, media: t.service.media, rendererDir })
+  running = await startServer({
+    dispatch: t.dispatch,
+    events: t.service.events,
+    media: t.service.media,
+    rendererDir,
+    limits,
+  })
   const { port, token } = running
   const host = `127.0.0.1:${port}`
   return { ...t, port, token, host, server: running }
@@ -137,5 +144,42 @@ describe('serve mode', () => {
     await dispatch('project:rename', { name: 'Renamed' })
     expect(await message).toMatchObject({ event: 'project:changed', payload: { name: 'Renamed' } })
     ws.close()
+  })
+
+  it('serves the studio while idle connections fill every place, dropping the strangers instead', async () => {
+    const { port, token, host } = await serve({ maxConnections: 20 })
+    const open = (): Promise<Socket> =>
+      new Promise((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => resolve(socket))
+        socket.on('error', reject)
+      })
+    // The studio's own connection, kept alive, has shown the token once.
+    const studio = await open()
+    const ask = (socket: Socket) =>
+      new Promise<string>((resolve) => {
+        socket.once('data', (d) => resolve(String(d)))
+        socket.write(
+          `POST /api/project:get HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${token}\r\n` +
+            'Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}',
+        )
+      })
+    expect(await ask(studio)).toMatch(/^HTTP\/1\.1 200/)
+    const idle = await Promise.all(Array.from({ length: 40 }, open))
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      const started = Date.now()
+      const res = await rawRequest(port, {
+        method: 'POST',
+        path: '/api/project:get',
+        headers: { Host: host, Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: '{}',
+      })
+      expect(res.status).toBe(200)
+      expect(Date.now() - started).toBeLessThan(1000)
+      expect(studio.destroyed).toBe(false)
+      expect(idle.filter((s) => s.destroyed || s.readableEnded).length).toBeGreaterThanOrEqual(20)
+    } finally {
+      for (const s of [studio, ...idle]) s.destroy()
+    }
   })
 })

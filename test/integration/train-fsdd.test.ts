@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { RunDetail } from '../../src/shared/evaluation'
+import type { RunDetail, SplitSummary } from '../../src/shared/evaluation'
 import { openCatalog } from '../../src/main/core/catalog/open'
 import { getRun, runSplitPredictions } from '../../src/main/core/catalog/runs'
 import { assertBuilt, runEarmark } from '../helpers/cli'
@@ -78,9 +78,32 @@ describe(`training on fsdd-dev`, { timeout: 300_000 }, () => {
         epochs: null
         seconds: number
         metrics: { accuracy: number; macroF1: number }
+        split: SplitSummary
       }
-      expect(Object.keys(summary)).toEqual(['runId', 'model', 'engine', 'epochs', 'seconds', 'metrics'])
+      expect(Object.keys(summary)).toEqual([
+        'runId',
+        'model',
+        'engine',
+        'epochs',
+        'seconds',
+        'metrics',
+        'split',
+        'featureSet',
+      ])
+      // No set given: the project's default set, made from the clips (8 kHz digits: 8000 Hz).
+      expect(summary).toMatchObject({
+        featureSet: { name: 'default', pipeline: [], config: { sampleRate: 8000, nFft: 256 } },
+      })
       expect(summary).toMatchObject({ model, engine: 'js', epochs: null })
+      // fsdd's own split (takes 0-4) is the catalog's column; every speaker is on both sides of it.
+      expect(summary.split).toEqual({
+        policy: 'column',
+        train: 1350,
+        val: 0,
+        test: 150,
+        leakedGroups: ['george', 'jackson', 'lucas'],
+        sharedContent: 0,
+      })
       expect(summary.seconds).toBeGreaterThan(0)
       expect(summary.metrics.accuracy).toBeGreaterThanOrEqual(0.95)
       expect(summary.metrics.macroF1).toBeGreaterThanOrEqual(0.95)

@@ -18,15 +18,17 @@ import { registerPredict } from './commands/predict'
 import { registerRuns } from './commands/runs'
 import { registerTrain } from './commands/train'
 import { registerSweep } from './commands/sweep'
+import { registerSplit } from './commands/split'
 import { VERSION } from './context'
+import { guardConsole } from './output'
 
 /** Exit code for a failed operation. */
 export const EXIT_FAILED = 1
 /** Exit code for a misused command (unknown command, bad option). */
-export const EXIT_USAGE = 2
+const EXIT_USAGE = 2
 
 /** Builds the program; exported so tests can run commands in-process. */
-export function buildProgram(): Command {
+function buildProgram(): Command {
   const program = new Command()
     .name('earmark')
     .description('Earmark: label audio clips, train classifiers, find where the model is wrong.')
@@ -47,11 +49,13 @@ export function buildProgram(): Command {
   registerEvaluate(program)
   registerFeatures(program)
   registerSweep(program)
+  registerSplit(program)
   return program
 }
 
 /** Runs the CLI with the given arguments (without `node` and the script); resolves to an exit code. */
 export async function runCli(argv: string[]): Promise<number> {
+  const restoreConsole = guardConsole()
   try {
     await buildProgram().parseAsync(argv, { from: 'user' })
     // A command that finished but failed at its job (e.g. nothing importable) set exitCode.
@@ -67,5 +71,7 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     console.error(`earmark: ${error instanceof Error ? error.message : String(error)}`)
     return EXIT_FAILED
+  } finally {
+    restoreConsole()
   }
 }

@@ -10,6 +10,3 @@ export function defaultDataDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform
 
 /** The project file opened when the user names none. */
 export const defaultProjectPath = (dataDir: string): string => join(dataDir, 'default.earmark')
-
-/** The file extension of project catalogs. */
-export const PROJECT_EXTENSION = '.earmark'

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 
 /** Where the renderer comes from: the dev server in development, the built file otherwise. */
-export function rendererUrl(): string {
+function rendererUrl(): string {
   const dev = process.env['ELECTRON_RENDERER_URL']
   if (!app.isPackaged && dev) return dev
   return pathToFileURL(join(__dirname, '../renderer/index.html')).toString()

@@ -6,12 +6,12 @@ import fastifyStatic from '@fastify/static'
 import fastifyWebsocket from '@fastify/websocket'
 import { eventNames, MAX_INPUT_BYTES, type ApiEvents, type EventMessage } from '@shared/contract'
 import { fail, type Result } from '@shared/result'
-import { basename, dirname } from 'node:path'
 import type { Dispatch } from '../core/api/dispatch'
 import type { MediaResponse } from '../core/media/media'
 import type { TypedEmitter } from '../core/events'
 import { isAllowedHost, isLoopbackAddress, newToken, readCookie, tokensEqual } from './auth'
 import { httpStatus } from './http-status'
+import { sendClipFile } from './send-file'
 
 /** What the server carries: the same dispatcher and events as the Electron transport. */
 export interface ServeOptions {
@@ -52,7 +52,7 @@ export interface ServeLimits {
  * A browser sends its headers at once and reuses a few connections; anything slower or greedier
  * is a misbehaving client, and must not starve the studio's own page of sockets or memory.
  */
-export const DEFAULT_SERVE_LIMITS: ServeLimits = {
+const DEFAULT_SERVE_LIMITS: ServeLimits = {
   headersTimeoutMs: 5_000,
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,
@@ -115,10 +115,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
     },
   })
-  app.server.maxConnections = limits.maxConnections
+  const admission = connectionAdmission(limits.maxConnections)
+  // Node's own cap refuses a connection before anyone sees it, the studio's included; ours (in
+  // `admission`) makes room by dropping a stranger's socket instead, so it sits above ours.
+  app.server.maxConnections = limits.maxConnections + ADMISSION_SLACK
   // Node's header deadline starts at a request's first byte; a connection that never sends one
   // would stay open for ever, so it gets the same deadline from the moment it opens.
   app.server.on('connection', (socket: Socket) => {
+    if (!admission.admit(socket)) return
     const timer = setTimeout(() => socket.destroy(), limits.headersTimeoutMs)
     socket.once('data', () => clearTimeout(timer))
     socket.once('close', () => clearTimeout(timer))
@@ -133,6 +137,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (refusal) {
       return reply.code(refusal.status).type('text/plain').send(refusal.message)
     }
+    admission.trust(request.raw.socket)
     reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY)
     reply.header('X-Content-Type-Options', 'nosniff')
     reply.header('Referrer-Policy', 'no-referrer')
@@ -177,9 +182,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const media = await options.media(queryAt < 0 ? pathname : `${pathname}${request.url.slice(queryAt)}`)
     switch (media.kind) {
       case 'file':
-        // @fastify/static answers Range requests, so the audio element can seek in long files.
-        // contentType: false, or @fastify/static would replace the catalog's type with the extension's.
-        return reply.type(media.contentType).sendFile(basename(media.path), dirname(media.path), { contentType: false })
+        // Range requests are answered, so the audio element can seek in long files.
+        return sendClipFile(request, reply, media.path, media.contentType)
       case 'bytes':
         return reply
           .type(media.contentType)
@@ -258,4 +262,49 @@ function tokenProof(request: FastifyRequest, token: string, port: number): 'quer
   if (tokensEqual(auth?.startsWith('Bearer ') ? auth.slice(7) : undefined, token)) return 'header'
   if (tokensEqual(readCookie(request.headers.cookie, cookieName(port)), token)) return 'cookie'
   return undefined
+}
+
+/** Connections Node itself may hold beyond the cap, so that ours can decide who goes. */
+const ADMISSION_SLACK = 64
+
+/**
+ * Who may hold one of the server's connections when they are all taken. A socket that has shown
+ * the token (the studio's own) keeps its place; otherwise the longest-held stranger's socket makes
+ * room, one that has sent nothing before one that has. A flood of idle connections then costs
+ * only the flood: the studio's next request is still served.
+ */
+function connectionAdmission(max: number): { admit(socket: Socket): boolean; trust(socket: Socket): void } {
+  // In the order they were opened: the first match is the longest held.
+  const open = new Map<Socket, { spoke: boolean; trusted: boolean }>()
+  const strangerToDrop = (): Socket | undefined => {
+    let quietest: Socket | undefined
+    for (const [socket, state] of open) {
+      if (state.trusted) continue
+      if (!state.spoke) return socket
+      quietest ??= socket
+    }
+    return quietest
+  }
+  return {
+    admit(socket) {
+      if (open.size >= max) {
+        const stranger = strangerToDrop()
+        if (!stranger) {
+          socket.destroy()
+          return false
+        }
+        open.delete(stranger)
+        stranger.destroy()
+      }
+      const state = { spoke: false, trusted: false }
+      open.set(socket, state)
+      socket.once('data', () => (state.spoke = true))
+      socket.once('close', () => open.delete(socket))
+      return true
+    },
+    trust(socket) {
+      const state = open.get(socket)
+      if (state) state.trusted = true
+    },
+  }
 }

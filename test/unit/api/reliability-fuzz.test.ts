@@ -1,9 +1,9 @@
-// Reliability targets E3 and D10 (../shared/docs/reliability-targets.md): every API method, called
+// Reliability targets E3 and D10 (docs/reliability.md): every API method, called
 // through the one dispatcher every transport uses, with hostile input. Expected: a result envelope
 // every time, validation errors rather than crashes, no raw SQL error leaked, nothing written by
 // a refused call, and an intact catalog at the end.
 import fc from 'fast-check'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { apiMethods, methodNames, type MethodName } from '../../../src/shared/contract'
 import { apiErrorCodes, type Result } from '../../../src/shared/result'
 import { testService } from '../../helpers/service'
@@ -99,11 +99,20 @@ beforeAll(async () => {
   })
 })
 
+// The summary speaks for the whole file, so it is printed only when every test in it passed.
+let failed = false
+beforeEach(({ onTestFailed }) =>
+  onTestFailed(() => {
+    failed = true
+  }),
+)
+
 afterAll(async () => {
   await t?.service.close()
-  console.info(
-    `E3: ${counts.calls} fuzzed calls over ${counts.methods} methods, ${counts.refused} refused, 0 internal errors`,
-  )
+  if (!failed)
+    console.info(
+      `E3: ${counts.calls} fuzzed calls over ${counts.methods} methods, ${counts.refused} refused, 0 internal errors`,
+    )
 })
 
 /** Checks one answer; returns whether it was a refusal of the input. */

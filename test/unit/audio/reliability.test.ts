@@ -1,4 +1,4 @@
-// Reliability targets A1-A14 (../shared/docs/reliability-targets.md): malformed, hostile and
+// Reliability targets A1-A14 (docs/reliability.md): malformed, hostile and
 // lying audio files. Every refusal is an AudioFileError naming the field; nothing hangs.
 import { execFileSync } from 'node:child_process'
 import {
@@ -25,6 +25,7 @@ import { planImport } from '../../../src/main/core/import/plan'
 import { runImport } from '../../../src/main/core/import/run-import'
 import type { JobContext } from '../../../src/main/core/jobs/runner'
 import { WorkerPool } from '../../../src/main/core/workers/pool'
+import type { TasksOf } from '../../../src/main/core/workers/script'
 import { ROOT } from '../../helpers/cli'
 import { hasFfmpeg } from '../../helpers/audio-fixtures'
 import { tempDir } from '../../helpers/temp'
@@ -460,7 +461,7 @@ describe.skipIf(!hasFfmpeg)('A11 Ogg streams', () => {
 
 describe('A11/A14 a decoder that dies', () => {
   const built = join(ROOT, 'out', 'main', 'workers', 'audio-worker.js')
-  let pool: WorkerPool | undefined
+  let pool: WorkerPool<TasksOf<'audio-worker'>> | undefined
   afterAll(() => pool?.close())
 
   it.skipIf(!existsSync(built) || !hasFfmpeg)(
@@ -487,7 +488,7 @@ describe('A11/A14 a decoder that dies', () => {
         join(folder, 'bomb.mp3'),
         Buffer.concat([Buffer.from('ID3\u0003\u0000\u0000'), syncsafe(tag.length), tag, audio]),
       )
-      pool = new WorkerPool({ path: built }, { size: 1, maxHeapMb: 20, taskTimeoutMs: 60_000 })
+      pool = new WorkerPool<TasksOf<'audio-worker'>>({ path: built }, { size: 1, maxHeapMb: 20, taskTimeoutMs: 60_000 })
       const catalog = openCatalog(join(root, 'p.earmark'), { create: true })
       try {
         const plan = await planImport(folder, { kind: 'none' })
@@ -497,6 +498,7 @@ describe('A11/A14 a decoder that dies', () => {
           progress: () => undefined,
           log: () => undefined,
           metrics: () => undefined,
+          engine: () => undefined,
         }
         const summary = await runImport(
           catalog,
@@ -642,6 +644,7 @@ describe('A14 files that change under the import', () => {
           progress: () => undefined,
           log: () => undefined,
           metrics: () => undefined,
+          engine: () => undefined,
         },
       )
       expect(summary.added).toBe(4)

@@ -50,7 +50,7 @@ describe('split leakage', () => {
     expect(report.duplicates).toEqual([])
     expect(report.leakingTestClips).toBe(4)
     expect(report.summary).toBe(
-      '3 groups have clips in both training and test (bob, ann, cat) — scores will be optimistic; give clips a split by group',
+      '3 groups have clips in both training and test (bob, ann, cat) — scores will be optimistic; hold whole groups out to test (the Split editor, or earmark split --by group)',
     )
   })
 
@@ -99,7 +99,7 @@ describe('split leakage', () => {
     expect(report.duplicates).toHaveLength(1)
     expect(report.leakingTestClips).toBe(7)
     expect(report.summary).toBe(
-      '7 groups have clips in both training and test (g1, g2, g3, g4, g5 and 2 more); 1 recording is identical on both sides — scores will be optimistic; give clips a split by group',
+      '7 groups have clips in both training and test (g1, g2, g3, g4, g5 and 2 more); 1 recording is identical on both sides — scores will be optimistic; hold whole groups out to test (the Split editor, or earmark split --by group)',
     )
   })
 })

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import {
   catalogSplit,
+  groupHoldOut,
   groupKFold,
   holdOut,
   predefinedFolds,
+  stratifiedGroupKFold,
   stratifiedKFold,
   type Fold,
 } from '../../../src/main/core/evaluation'
@@ -110,5 +112,139 @@ describe('hold-out and the catalog split', () => {
       /catalog split column for 4 clips; a stratified draw of 20% to test \(seed 5\) for the other 9/,
     )
     expect(catalogSplit(['train', 'test'], [0, 1], 0).method).toBe('the catalog split column')
+  })
+})
+
+/** Every group's rows all on one side of a fold. */
+function expectGroupsWhole(fold: Fold, groups: readonly (string | null)[]): void {
+  const testGroups = new Set<string | null>(fold.test.map((r) => groups[r] ?? null).filter((g) => g !== null))
+  expect(fold.train.filter((r) => testGroups.has(groups[r] ?? null))).toEqual([])
+}
+
+describe('group hold-out', () => {
+  // 20 speakers of 10 clips each, 5 of each of two classes, plus 3 clips without a group.
+  const groups: (string | null)[] = []
+  const labels: number[] = []
+  for (let g = 0; g < 20; g++) {
+    for (let i = 0; i < 10; i++) {
+      groups.push(`speaker${g}`)
+      labels.push(i % 2)
+    }
+  }
+  groups.push(null, null, null)
+  labels.push(0, 1, 0)
+
+  it('never puts a group on both sides, and tests about the asked share', () => {
+    for (const seed of [0, 1, 2, 3]) {
+      const fold = groupHoldOut(labels, groups, 0.2, seed)
+      expectGroupsWhole(fold, groups)
+      expect(fold.train.length + fold.test.length).toBe(labels.length)
+      expect(fold.test.length).toBeGreaterThanOrEqual(35)
+      expect(fold.test.length).toBeLessThanOrEqual(47)
+    }
+  })
+
+  it('is reproducible from its seed, and another seed holds out other groups', () => {
+    const a = groupHoldOut(labels, groups, 0.2, 7)
+    expect(groupHoldOut(labels, groups, 0.2, 7)).toEqual(a)
+    expect(groupHoldOut(labels, groups, 0.2, 8).test).not.toEqual(a.test)
+  })
+
+  it('balances classes as far as the groups allow', () => {
+    // Ten one-class groups of class 0 and ten of class 1: the test side takes some of each.
+    const g = Array.from({ length: 200 }, (_, i) => `g${Math.floor(i / 10)}`)
+    const y = Array.from({ length: 200 }, (_, i) => (Math.floor(i / 10) < 10 ? 0 : 1))
+    for (const seed of [0, 5, 9]) {
+      const fold = groupHoldOut(y, g, 0.2, seed)
+      expectGroupsWhole(fold, g)
+      expect(count(fold.test, y, 0)).toBe(20)
+      expect(count(fold.test, y, 1)).toBe(20)
+    }
+  })
+
+  it('tests one group when every group alone is more than the share, and refuses a single group', () => {
+    // fsdd-like: three speakers of equal size, 20% asked: one speaker is held out.
+    const g = Array.from({ length: 30 }, (_, i) => ['george', 'jackson', 'lucas'][i % 3] as string)
+    const y = Array.from({ length: 30 }, (_, i) => Math.floor(i / 3) % 2)
+    const fold = groupHoldOut(y, g, 0.2, 1)
+    expect(new Set(fold.test.map((r) => g[r])).size).toBe(1)
+    expect(fold.test).toHaveLength(10)
+    // Two halves and 20% asked: still one group tested, one trained on.
+    const halves = groupHoldOut([0, 1, 0, 1], ['a', 'a', 'b', 'b'], 0.2, 0)
+    expect(halves.test).toHaveLength(2)
+    expect(() => groupHoldOut([0, 1], ['a', 'a'], 0.2, 0)).toThrow(/at least 2 groups; there is 1/)
+    expect(() => groupHoldOut([0, 1], ['a', 'b'], 1, 0)).toThrow(/between 0 and 1/)
+  })
+})
+
+describe('stratified group k-fold', () => {
+  it('keeps groups whole, tests every row once and spreads classes', () => {
+    const g = Array.from({ length: 120 }, (_, i) => `g${Math.floor(i / 6)}`)
+    // Groups lean to a class: group n has 5 of class n % 3 and 1 of class (n + 1) % 3.
+    const y = Array.from({ length: 120 }, (_, i) => {
+      const n = Math.floor(i / 6)
+      return i % 6 === 5 ? (n + 1) % 3 : n % 3
+    })
+    const folds = stratifiedGroupKFold(y, g, 4, 2)
+    expectPartition(folds, y.length)
+    for (const fold of folds) {
+      expectGroupsWhole(fold, g)
+      for (const k of [0, 1, 2]) {
+        const share = count(fold.test, y, k) / y.filter((v) => v === k).length
+        expect(share).toBeGreaterThan(0.15)
+        expect(share).toBeLessThan(0.35)
+      }
+    }
+    expect(stratifiedGroupKFold(y, g, 4, 2)).toEqual(folds)
+    expect(() => stratifiedGroupKFold([0, 1, 0], ['a', 'a', 'b'], 3, 0)).toThrow(/at least 3 groups; there are 2/)
+  })
+})
+
+describe('the run split policy', () => {
+  const speakers = ['george', 'jackson', 'lucas', 'nicolas', 'theo']
+  const groups = Array.from({ length: 50 }, (_, i) => speakers[i % 5] as string)
+  const labels = Array.from({ length: 50 }, (_, i) => Math.floor(i / 5) % 2)
+  const none = groups.map(() => null)
+
+  it('holds out whole groups when clips carry groups and no split', () => {
+    const s = catalogSplit(none, labels, 3, 0.2, groups)
+    expect(s.policy).toBe('group')
+    expectGroupsWhole(s, groups)
+    expect(s.test).toHaveLength(10)
+    expect(s.method).toMatch(/whole groups held out to test, about 20%.*\(seed 3\): 1 of 5 groups in test/)
+  })
+
+  it('draws at random without groups, and says why when there is only one group', () => {
+    expect(catalogSplit(none, labels, 3, 0.2).policy).toBe('random')
+    const one = catalogSplit(
+      none,
+      labels,
+      3,
+      0.2,
+      groups.map(() => 'george'),
+    )
+    expect(one.policy).toBe('random')
+    expect(one.test).toHaveLength(10)
+    expect(one.method).toMatch(/every clip is in one group \(george\), so no group can be held out/)
+  })
+
+  it('keeps the column, and puts undrawn clips of a group on the side its other clips are on', () => {
+    // George's first clip is in test through the column; his other clips follow it there.
+    const splits = groups.map((g, i) => (g === 'george' && i === 0 ? 'test' : g === 'jackson' ? 'train' : null))
+    const s = catalogSplit(splits, labels, 3, 0.2, groups)
+    const georgeRows = groups.flatMap((g, i) => (g === 'george' ? [i] : []))
+    expect(s.test).toEqual(expect.arrayContaining(georgeRows))
+    expectGroupsWhole(s, groups)
+    expect(s.policy).toBe('group')
+    expect(s.method).toMatch(/^the catalog split column for 11 clips; 9 clips join their group's side of the column; /)
+    const all = catalogSplit(
+      groups.map(() => 'train' as const),
+      labels,
+      3,
+      0.2,
+      groups,
+    )
+    expect(all.policy).toBe('column')
+    expect(all.method).toBe('the catalog split column')
   })
 })

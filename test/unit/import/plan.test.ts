@@ -1,9 +1,10 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { planImport, previewOf } from '../../../src/main/core/import/plan'
+import { planImport, previewOf, screenPlan } from '../../../src/main/core/import/plan'
 import { scanFolder } from '../../../src/main/core/import/scan'
 import { tempDir } from '../../helpers/temp'
+import { encodeWav, tone } from '../../helpers/wav-writer'
 
 function tree(root: string, files: string[]): void {
   for (const file of files) {
@@ -189,5 +190,24 @@ describe('planImport', () => {
     writeFileSync(join(root, 'bad.csv'), 'file,label\na.wav,dog\n')
     await expect(planImport(join(root, 'bad.csv'), { kind: 'csv' })).rejects.toThrow(/no "path" column/)
     await expect(planImport(root, { kind: 'csv' })).rejects.toThrow(/No manifest/)
+  })
+
+  it('names empty and non-audio files before anything is written, and counts only what will import', async () => {
+    const root = tempDir()
+    mkdirSync(join(root, 'dog'))
+    writeFileSync(join(root, 'dog', 'good.wav'), encodeWav([tone(0.05, 8000)], 8000))
+    writeFileSync(join(root, 'dog', 'empty.wav'), '')
+    writeFileSync(join(root, 'dog', 'notes.wav'), 'recorded in the garden, 6 am\n')
+    writeFileSync(join(root, 'dog', 'cut.wav'), 'RIFF')
+    const plan = await screenPlan(await planImport(root, { kind: 'folder' }))
+    expect(plan.rows.map((r) => r.path)).toEqual([join(root, 'dog', 'good.wav')])
+    expect(plan.problems).toEqual([
+      { path: join(root, 'dog', 'cut.wav'), reason: expect.stringMatching(/truncated header/) },
+      { path: join(root, 'dog', 'empty.wav'), reason: 'empty file (0 bytes)' },
+      { path: join(root, 'dog', 'notes.wav'), reason: 'not audio: the file is text' },
+    ])
+    const preview = previewOf(plan, 10, 0)
+    expect(preview.total).toBe(1)
+    expect(preview.problems).toHaveLength(3)
   })
 })

@@ -34,6 +34,7 @@ function context(signal = new AbortController().signal) {
     progress: () => undefined,
     log: (_level, message) => logs.push(message),
     metrics: () => undefined,
+    engine: () => undefined,
   }
   return { ctx, logs }
 }

@@ -70,7 +70,7 @@ describe('label interchange', () => {
       [{ name: 'x.csv', text: 'path,label\n/elsewhere/z.wav,dog\n' }],
       stamp,
     )
-    expect(summary).toEqual({ clipsLabelled: 0, regionsAdded: 0, unknownClips: ['/elsewhere/z.wav'] })
+    expect(summary).toEqual({ clipsLabelled: 0, regionsAdded: 0, clipsSplit: 0, unknownClips: ['/elsewhere/z.wav'] })
     expect(() =>
       importLabels(fresh.db, 'audacity', [{ name: 'c000.wav.txt', text: 'abc\tdef\tdog\n' }], stamp),
     ).toThrow(/not an Audacity label line/)

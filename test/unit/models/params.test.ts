@@ -30,7 +30,7 @@ describe('tree hyperparameters', () => {
     })
   })
 
-  it('use the names of issue 7, each with a line of documentation', () => {
+  it('use the documented names, each with a line of documentation', () => {
     expect(Object.keys(treeParamsSchemas.rf.shape).sort()).toEqual(
       ['classWeight', 'maxDepth', 'maxFeatures', 'minSamplesLeaf', 'seed', 'trees'].sort(),
     )

@@ -43,6 +43,7 @@ describe('stored predictions of unlabeled clips', () => {
       seed: 0,
       labels: ['a', 'b', 'c'],
       splitMethod: '',
+      splitPolicy: 'column',
       jobId: null,
     })
     const [c1, c2, c3, c4] = clipIds as [number, number, number, number]

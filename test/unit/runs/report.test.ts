@@ -54,10 +54,18 @@ function handMadeReport(): RunReport {
     params: { trees: 25, maxDepth: null, seed: 3 },
     featureConfig: {},
     featureHash: '0123456789abcdef',
+    featureSet: {
+      name: 'default',
+      paramsHash: 'fedcba9876543210',
+      pipeline: [],
+      config: {},
+      input: { kind: 'summary' },
+    },
     seed: 3,
     labels,
     clipCounts: { train: 20, test: 6 },
     splitMethod: 'catalog split column',
+    splitPolicy: 'column',
     accuracy: metrics.accuracy,
     macroF1: metrics.macro.f1,
     modelPath: null,
@@ -162,6 +170,41 @@ describe('run reports', () => {
     )
     expect(svg).toMatch(
       /data-true="bird" data-predicted="&#60;img[^"]*"><title>[^<]*<\/title><rect[^>]*fill="rgb\(255,255,255\)"/,
+    )
+  })
+
+  it('report.html names the split policy, and carries the leakage warning when anything leaks', () => {
+    const clean = reportHtml(
+      {
+        ...handMadeReport(),
+        leakage: {
+          groups: [],
+          duplicates: [],
+          leakingTestClips: 0,
+          summary: 'no group and no recording is on both sides',
+        },
+      },
+      new Date(),
+    )
+    expect(clean).toContain('<dd data-testid="report-split-policy">column: the catalog split column</dd>')
+    expect(clean).not.toContain('report-leakage')
+    const report = handMadeReport()
+    const leaky = reportHtml(
+      {
+        ...report,
+        run: { ...report.run, splitPolicy: 'random' },
+        leakage: {
+          groups: [{ group: 'ann <b>', train: 3, test: 2, labels: ['bird'] }],
+          duplicates: [],
+          leakingTestClips: 2,
+          summary: '1 group has clips in both training and test (ann <b>) — scores will be optimistic',
+        },
+      },
+      new Date(),
+    )
+    expect(leaky).toContain('random: a stratified random draw')
+    expect(leaky).toMatch(
+      /data-testid="report-leakage"><strong>Leakage:<\/strong> 1 group has clips in both training and test \(ann &#60;b&#62;\) — scores will be optimistic \(2 test clips affected\)/,
     )
   })
 })

@@ -57,9 +57,30 @@ async function project(labels: string, prepare?: (audio: string) => void) {
 }
 
 describe('split leakage of runs and planned runs', { timeout: 180_000 }, () => {
-  it('lists the speakers a random split puts on both sides, before training and in the run', async () => {
+  it('holds whole speakers out by default, and lists the speakers a random split puts on both sides', async () => {
     const { call, service } = await project(withoutSplit)
+    // No split column, and clips carry speakers: the default split holds out whole speakers.
+    const byGroup = await call<SplitCheck>('train:check', { model: 'rf', seed: 4 })
+    expect(byGroup.counts).toEqual({ train: 24, val: 0, test: 8 })
+    expect(byGroup.method).toMatch(/whole groups held out to test.*1 of 4 groups in test/)
+    expect(byGroup.leakage.groups).toEqual([])
+    expect(byGroup.leakage.summary).toBe('no group and no recording is on both sides of the split')
+    // Deep models keep the test speaker out; with 3 speakers left, validation is drawn by class
+    // (a whole speaker would take a third of training), and validation counts as training.
+    const deepByGroup = await call<SplitCheck>('train:check', { model: 'cnn', seed: 4 })
+    expect(deepByGroup.counts.test).toBe(8)
+    expect(deepByGroup.counts.train + deepByGroup.counts.val).toBe(24)
+    expect(deepByGroup.method).toContain("of each class's training clips held out for validation")
+    expect(deepByGroup.leakage.groups).toEqual([])
+    // With validation asked at a third, whole speakers are held out for it.
+    const third = await call<SplitCheck>('train:check', { model: 'cnn', seed: 4, validationFraction: 0.34 })
+    expect(third.counts).toEqual({ train: 16, val: 8, test: 8 })
+    expect(third.method).toContain('whole groups held out of training for validation')
+
+    // A stratified random split written to the catalog: now the column, and speakers straddle it.
+    await call('splits:set', { by: 'random', testFraction: 0.2, seed: 4 })
     const check = await call<SplitCheck>('train:check', { model: 'rf', seed: 4 })
+    expect(check.method).toBe('the catalog split column')
     expect(check.counts).toEqual({ train: 26, val: 0, test: 6 })
     const leaked = check.leakage.groups.map((g) => g.group).sort()
     // 6 test clips drawn from 4 speakers of 8 clips each: at least one speaker straddles the split.
@@ -73,10 +94,11 @@ describe('split leakage of runs and planned runs', { timeout: 180_000 }, () => {
       ),
     )
 
-    // The run draws exactly the split the check announced.
+    // The run draws exactly the split the check announced, and its summary says what leaked.
     const job = await call<JobInfo>('train:start', { model: 'rf', params: { trees: 5 }, seed: 4 })
     expect((await service.jobs.wait(job.id)).error).toBeNull()
-    const { runId } = (await call<{ result: TrainSummary }>('jobs:get', { id: job.id })).result
+    const { runId, split } = (await call<{ result: TrainSummary }>('jobs:get', { id: job.id })).result
+    expect(split).toEqual({ policy: 'column', train: 26, val: 0, test: 6, leakedGroups: leaked, sharedContent: 0 })
     expect(await call<LeakageReport>('runs:leakage', { id: runId })).toEqual(check.leakage)
 
     // Deep models hold validation out of the training clips; training and test stay as drawn.

@@ -1,4 +1,4 @@
-// Deep-model runs through the service (issue 6): a CNN trained as a job in the training worker, its
+// Deep-model runs through the service: a CNN trained as a job in the training worker, its
 // epochs recorded as they end and streamed as job:metrics events, its predictions and metrics kept
 // like a tree run's; a cancelled run resumes under the same id; a run whose clips changed is refused.
 import { existsSync, readdirSync, rmSync } from 'node:fs'
@@ -53,8 +53,16 @@ describe('deep-model runs', { timeout: 300_000 }, () => {
       labels: ['chirp', 'hum', 'whistle'],
     })
     expect(run.params).toMatchObject({ ...SMALL_CNN, epochs: 8, seed: 2, head: 'timePool' })
-    // The default recipe: log-mels at the clips' rate, at least one second long.
-    expect(run.featureConfig).toMatchObject({ kind: 'logmel', sampleRate: 8000, seconds: 1, nMels: 64 })
+    // The project's default image set: log-mels at the clips' rate, cut or padded to one second.
+    expect(run.featureSet).toMatchObject({
+      name: 'default-image',
+      pipeline: [
+        { step: 'resample', sampleRate: 8000 },
+        { step: 'fixLength', seconds: 1 },
+      ],
+      config: { sampleRate: 8000, nMels: 64, features: ['logmel'] },
+      input: { kind: 'image', feature: 'logmel', frames: 63 },
+    })
     // 48 clips: 20% of each class to test (3 of 16), then 10% of each class's training clips to validation.
     expect(run.clipCounts.test).toBe(9)
     expect(run.clipCounts.val).toBeGreaterThanOrEqual(3)
@@ -150,8 +158,16 @@ describe('deep-model runs', { timeout: 300_000 }, () => {
     expect(finished.error).toBeNull()
     const summary = (await call<{ result: TrainSummary }>('jobs:get', { id: job.id })).result
     const run = await call<RunDetail>('runs:get', { id: summary.runId })
-    // No features given and the base says none: its samples, at 16 kHz, as long as the clips (0.5 s → 1 s).
-    expect(run.featureConfig).toMatchObject({ kind: 'waveform', sampleRate: 16000, seconds: 1 })
+    // No set given and the base says none: its samples, at 16 kHz, as long as the clips (0.5 s → 1 s).
+    expect(run.featureSet).toMatchObject({
+      name: 'default-waveform',
+      pipeline: [
+        { step: 'resample', sampleRate: 16000 },
+        { step: 'fixLength', seconds: 1 },
+      ],
+      config: { sampleRate: 16000 },
+      input: { kind: 'waveform', samples: 16000 },
+    })
     // The frozen graph embeds the training and validation clips once, and says so as it goes.
     expect(logs).toContain('the base model is frozen: each clip is embedded once, then the head trains')
     const embedded = (run.clipCounts.train ?? 0) + (run.clipCounts.val ?? 0)

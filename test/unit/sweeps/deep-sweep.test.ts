@@ -1,4 +1,4 @@
-// Sweeps of deep models (issue 9): successive halving with epochs as the budget, cross-validated on
+// Sweeps of deep models: successive halving with epochs as the budget, cross-validated on
 // the sweep's worker threads, on three tone classes a small CNN separates in a few epochs.
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'

@@ -17,7 +17,7 @@ const spec = (input: Omit<SweepSpecInput, 'model'> & { model?: SweepSpecInput['m
   sweepSpecSchema.parse({ model: 'rf', ...input })
 
 describe('sweep spec', () => {
-  it("accepts the issue's example and fills in the defaults", () => {
+  it('accepts the documented example and fills in the defaults', () => {
     const parsed = spec({
       strategy: 'random',
       trials: 20,

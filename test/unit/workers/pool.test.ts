@@ -2,17 +2,16 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { TaskTimeoutError, WorkerCrashedError, WorkerPool } from '../../../src/main/core/workers/pool'
 import { typescriptWorker } from '../../../src/main/core/workers/script'
+import type { TestWorkerTasks } from '../../helpers/test-worker'
 
-const script = typescriptWorker(join(import.meta.dirname, '..', '..', 'helpers', 'test-worker.ts'))
-let pool: WorkerPool | undefined
+const script = typescriptWorker<TestWorkerTasks>(join(import.meta.dirname, '..', '..', 'helpers', 'test-worker.ts'))
+let pool: WorkerPool<TestWorkerTasks> | undefined
 afterEach(async () => pool?.close())
 
 describe('WorkerPool', () => {
   it('runs tasks on its workers and returns their values', async () => {
     pool = new WorkerPool(script, { size: 2 })
-    await expect(Promise.all([1, 2, 3, 4, 5].map((n) => pool!.run<number>('double', n)))).resolves.toEqual([
-      2, 4, 6, 8, 10,
-    ])
+    await expect(Promise.all([1, 2, 3, 4, 5].map((n) => pool!.run('double', n)))).resolves.toEqual([2, 4, 6, 8, 10])
   })
 
   it('runs tasks in parallel, one per worker', async () => {
@@ -46,6 +45,15 @@ describe('WorkerPool', () => {
     pool = new WorkerPool(script, { size: 1, taskTimeoutMs: 300 })
     await expect(pool.run('hang', null)).rejects.toThrow(TaskTimeoutError)
     await expect(pool.run('double', 6)).resolves.toBe(12)
+  })
+
+  it('gives a task that reports progress its time limit again from each report', async () => {
+    pool = new WorkerPool(script, { size: 1, taskTimeoutMs: 500 })
+    await expect(pool.run('plod', 1500)).resolves.toBe(1500)
+    // Progress for 800 ms, then none: stopped 500 ms after the last report, not at once nor never.
+    const started = Date.now()
+    await expect(pool.run('stall', 800)).rejects.toThrow('no progress for 0.5 s')
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1200)
   })
 
   it('refuses work once closed', async () => {

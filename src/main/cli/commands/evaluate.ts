@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander'
 import { runSplits, type RunSplit } from '@shared/evaluation'
 import type { EvaluationMetrics } from '@shared/report'
+import { plural } from '@shared/plural'
 import { cliContext } from '../context'
 import { printJson } from '../output'
 
@@ -35,7 +36,7 @@ export function registerEvaluate(program: Command): void {
             ? []
             : (await call('runs:report', { id: opts.run, split: opts.split, out: opts.report })).files
         if (written.length > 0)
-          console.error(`Wrote ${written.length} files:\n${written.map((f) => `  ${f}`).join('\n')}`)
+          console.error(`Wrote ${plural(written.length, 'file')}:\n${written.map((f) => `  ${f}`).join('\n')}`)
         if (opts.json) printJson(evaluation)
         else console.log(classificationReport(evaluation, `Run #${opts.run} on its ${opts.split} split`))
       } finally {
@@ -45,7 +46,7 @@ export function registerEvaluate(program: Command): void {
 }
 
 /** A readable report as scikit-learn's classification_report prints it, then the confusion matrix. */
-export function classificationReport(m: EvaluationMetrics, title: string): string {
+function classificationReport(m: EvaluationMetrics, title: string): string {
   const count = m.confusion.flat().reduce((a, b) => a + b, 0)
   const nameWidth = Math.max(12, ...m.labels.map((l) => l.length))
   const num = (v: number) => v.toFixed(4).padStart(10)

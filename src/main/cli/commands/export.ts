@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { plural } from '@shared/plural'
 import { cliContext } from '../context'
 import { printJson } from '../output'
 
@@ -18,7 +19,7 @@ export function registerExport(program: Command): void {
       try {
         const { files } = await call('runs:export', { id: opts.run, out: opts.out })
         if (opts.json) printJson({ files })
-        else console.log(`Wrote ${files.length} files:\n${files.map((f) => `  ${f}`).join('\n')}`)
+        else console.log(`Wrote ${plural(files.length, 'file')}:\n${files.map((f) => `  ${f}`).join('\n')}`)
       } finally {
         await service.close()
       }

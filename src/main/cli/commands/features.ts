@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { InvalidArgumentError, type Command } from 'commander'
 import type { FeatureComputeSummary, FeatureSetInfo } from '@shared/feature-sets'
+import { plural } from '@shared/plural'
 import { loadAudio } from '../../core/audio'
 import { featureClips } from '../../core/catalog/feature-sets'
 import { loadFeatureMatrix, writeSummaryCsv } from '../../core/feature-sets'
@@ -116,11 +117,11 @@ async function computeProjectSet(context: CliContext, name: string, opts: Featur
     return
   }
   const lines = [
-    `Computed ${summary.computed} clips, ${summary.cached} already cached, ${summary.rows} rows in ${summary.seconds.toFixed(1)} s`,
+    `Computed ${plural(summary.computed, 'clip')}, ${summary.cached} already cached, ${plural(summary.rows, 'row')} in ${summary.seconds.toFixed(1)} s`,
   ]
-  if (csv) lines.push(`Wrote ${csv.rows} rows x ${csv.columns} features to ${csv.path}`)
+  if (csv) lines.push(`Wrote ${plural(csv.rows, 'row')} x ${plural(csv.columns, 'feature')} to ${csv.path}`)
   if (summary.failed.length) {
-    lines.push(`Could not compute ${summary.failed.length} clips:`)
+    lines.push(`Could not compute ${plural(summary.failed.length, 'clip')}:`)
     for (const f of summary.failed.slice(0, 50)) lines.push(`  ${f.path}: ${f.reason}`)
   }
   console.log(lines.join('\n'))

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander'
 import type { ImportSummary, LabelSource } from '@shared/domain'
+import { plural } from '@shared/plural'
 import { cliContext } from '../context'
 import { printJson } from '../output'
 import { showJobProgress } from '../progress'
@@ -38,7 +39,7 @@ export function registerImport(program: Command): void {
           if (opts.json) printJson(summary)
           else printSummary(summary, finished.state === 'cancelled')
           // Non-zero only when nothing could be imported: a re-import that finds only duplicates is fine.
-          if (summary.added + summary.duplicates + summary.relocated === 0) process.exitCode = 1
+          if (summary.added + summary.duplicates + summary.relocated + summary.updated === 0) process.exitCode = 1
         } finally {
           await service.close()
         }
@@ -54,18 +55,19 @@ function parseLabelSource(value: string): LabelSource {
 
 function printSummary(s: ImportSummary, cancelled: boolean): void {
   const lines = [
-    `${cancelled ? 'Cancelled after adding' : 'Added'} ${s.added} clips in ${s.seconds.toFixed(1)} s` +
+    `${cancelled ? 'Cancelled after adding' : 'Added'} ${plural(s.added, 'clip')} in ${s.seconds.toFixed(1)} s` +
       (s.duplicates ? `; ${s.duplicates} already in the project` : '') +
-      (s.relocated ? `; ${s.relocated} moved files found again` : ''),
+      (s.updated ? `; updated the label, group, split or fold of ${s.updated}` : '') +
+      (s.relocated ? `; ${plural(s.relocated, 'moved file')} found again` : ''),
     `Classes: ${s.classes.length ? s.classes.join(', ') : 'none (unlabeled)'}`,
   ]
   if (s.failed.length) {
-    lines.push(`Could not import ${s.failed.length} files:`)
+    lines.push(`Could not import ${plural(s.failed.length, 'file')}:`)
     for (const f of s.failed.slice(0, 50)) lines.push(`  ${f.path}: ${f.reason}`)
     if (s.failed.length > 50) lines.push(`  … and ${s.failed.length - 50} more (see --json)`)
   }
   if (s.warnings.length) {
-    lines.push(`Imported ${s.warnings.length} files with a warning:`)
+    lines.push(`Imported ${plural(s.warnings.length, 'file')} with a warning:`)
     for (const f of s.warnings.slice(0, 50)) lines.push(`  ${f.path}: ${f.reason}`)
     if (s.warnings.length > 50) lines.push(`  … and ${s.warnings.length - 50} more (see --json)`)
   }

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander'
 import { labelFormats } from '@shared/contract'
+import { plural } from '@shared/plural'
 import { cliContext } from '../context'
 import { printJson } from '../output'
 
@@ -20,7 +21,7 @@ export function registerLabels(program: Command): void {
       try {
         const result = await call('labels:export', { format: opts.format, out: opts.out })
         if (opts.json) printJson(result)
-        else console.log(`Wrote ${result.files.length} files to ${opts.out}`)
+        else console.log(`Wrote ${plural(result.files.length, 'file')} to ${opts.out}`)
       } finally {
         await service.close()
       }
@@ -40,7 +41,10 @@ export function registerLabels(program: Command): void {
           const result = await call('labels:import', { format: opts.format, paths: files })
           if (opts.json) printJson(result)
           else {
-            console.log(`Labelled ${result.clipsLabelled} clips, added ${result.regionsAdded} regions`)
+            console.log(
+              `Labelled ${plural(result.clipsLabelled, 'clip')}, added ${plural(result.regionsAdded, 'region')}` +
+                (result.clipsSplit ? `, set the split, group or fold of ${plural(result.clipsSplit, 'clip')}` : ''),
+            )
             if (result.unknownClips.length) console.log(`Not in the project: ${result.unknownClips.join(', ')}`)
           }
         } finally {

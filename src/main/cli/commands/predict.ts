@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { stringify } from 'csv-stringify/sync'
+import { csvText } from '../../core/csv'
 import { predictFiles, type PredictResult } from '../../core/runs'
 import { printJson } from '../output'
 
@@ -24,11 +24,11 @@ export function registerPredict(program: Command): void {
 function toCsv(result: PredictResult): string {
   const rows = result.predictions.map((p) => [
     p.path,
-    p.predicted ?? '',
-    ...result.labels.map((label) => (p.probabilities[label] === undefined ? '' : String(p.probabilities[label]))),
-    p.error ?? '',
+    p.predicted,
+    ...result.labels.map((label) => p.probabilities[label] ?? null),
+    p.error ?? null,
   ])
-  return stringify([['path', 'predicted', ...result.labels, 'error'], ...rows])
+  return csvText([['path', 'predicted', ...result.labels, 'error'], ...rows])
 }
 
 function toText(result: PredictResult): string {

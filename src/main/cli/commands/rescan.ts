@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { plural } from '@shared/plural'
 import { cliContext } from '../context'
 import { printJson } from '../output'
 
@@ -16,7 +17,7 @@ export function registerRescan(program: Command): void {
         if (opts.json) printJson(result)
         else
           console.log(
-            `Checked ${result.checked} clips: ${result.missing} missing` +
+            `Checked ${plural(result.checked, 'clip')}: ${result.missing} missing` +
               (result.restored ? `, ${result.restored} back where they were` : ''),
           )
       } finally {

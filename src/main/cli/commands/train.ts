@@ -3,6 +3,7 @@ import { InvalidArgumentError, type Command } from 'commander'
 import { SingleBar } from 'cli-progress'
 import type { JobProgressEvent } from '@shared/contract'
 import { runModels, type RunModel, type TrainSummary } from '@shared/evaluation'
+import { plural } from '@shared/plural'
 import type { StudioService } from '../../core/service'
 import { cliContext } from '../context'
 import { printJson } from '../output'
@@ -12,6 +13,7 @@ interface TrainOptions {
   resume?: number
   param: Record<string, unknown>
   seed?: number
+  set?: string
   features?: string
   testFraction?: number
   json?: boolean
@@ -40,12 +42,16 @@ export function registerTrain(program: Command): void {
     )
     .option('--seed <n>', 'seed of the split (clips without one) and of the model', parseWhole)
     .option(
+      '--set <name>',
+      "the project's feature set to train from (see `earmark features`; default: the project's default set for the model, created from its clips)",
+    )
+    .option(
       '--features <file>',
-      'feature configuration as a JSON file (default: trees 20 MFCCs and spectral statistics; cnn/crnn log-mel images; lstm MFCC + delta sequences)',
+      'a feature configuration (trees) or input recipe (deep models) as a JSON file, instead of a set',
     )
     .option(
       '--test-fraction <f>',
-      'share of each class tested among clips without a split (default 0.2)',
+      'share tested among clips without a split (default 0.2): in whole groups when clips carry groups, else of each class',
       parseFraction,
     )
     .option('--json', 'print the run summary as one JSON object on the last line')
@@ -74,6 +80,7 @@ export function registerTrain(program: Command): void {
                 params: opts.param,
                 ...(opts.seed === undefined ? {} : { seed: opts.seed }),
                 ...(opts.testFraction === undefined ? {} : { testFraction: opts.testFraction }),
+                ...(opts.set === undefined ? {} : { set: opts.set }),
                 ...(features === undefined ? {} : { features }),
               })
         const hideProgress = showTrainingProgress(service, job.id)
@@ -92,11 +99,12 @@ export function registerTrain(program: Command): void {
           const pct = (v: number | null) => (v === null ? 'n/a' : `${(100 * v).toFixed(2)}%`)
           console.log(
             [
-              `Run ${summary.runId}: ${summary.model} (${summary.engine}) in ${summary.seconds.toFixed(1)} s${summary.epochs === null ? '' : `, ${summary.epochs} epochs`}`,
+              `Run ${summary.runId}: ${summary.model} (${summary.engine}) in ${summary.seconds.toFixed(1)} s${summary.epochs === null ? '' : `, ${plural(summary.epochs, 'epoch')}`}`,
               `  test accuracy ${pct(summary.metrics.accuracy)}, macro-F1 ${summary.metrics.macroF1?.toFixed(4) ?? 'n/a'}`,
               `  clips: ${Object.entries(run.clipCounts)
                 .map(([split, n]) => `${n} ${split}`)
-                .join(', ')} (split by ${run.splitMethod})`,
+                .join(', ')} (${run.splitPolicy} split: ${run.splitMethod})`,
+              `  features: ${run.featureSet.name ?? 'given inline'} (${run.featureSet.paramsHash})`,
               `  model: ${run.modelPath ?? 'not saved'}`,
             ].join('\n'),
           )
@@ -116,7 +124,7 @@ function parseModel(value: string): RunModel {
  * `name=value`: the value as JSON where it reads as JSON (300, 0.1, true, null, {"dog": 2}), else
  * as text (sqrt, balanced).
  */
-export function collectParam(pair: string, into: Record<string, unknown>): Record<string, unknown> {
+function collectParam(pair: string, into: Record<string, unknown>): Record<string, unknown> {
   const at = pair.indexOf('=')
   if (at < 1) throw new InvalidArgumentError('write a hyperparameter as name=value, e.g. trees=300')
   const name = pair.slice(0, at).trim()

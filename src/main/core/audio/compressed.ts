@@ -3,9 +3,12 @@
 // music-metadata: no reason to write either by hand. The per-codec packages are used directly,
 // not audio-decode's wrapper, because only they report the frames they could not decode.
 import { createReadStream } from 'node:fs'
-import { parseBuffer, parseFile, type IAudioMetadata } from 'music-metadata'
+import { stat } from 'node:fs/promises'
+import { parseBuffer, parseStream, type IAudioMetadata } from 'music-metadata'
+import { beat } from '../heartbeat'
 import { AudioFileError, checkFormat } from './errors'
 import { oggCodec } from './sniff'
+import { streamEnd } from './stream-length'
 import { assertDecodable } from './wav'
 import type { AudioContainer, AudioInfo } from './types'
 
@@ -19,6 +22,113 @@ function decoderFor(container: CompressedContainer, head: Uint8Array): { decoder
   if (codec === 'Vorbis') return { decoder: 'oga', codec }
   if (codec === 'Opus') return { decoder: 'opus', codec }
   throw new AudioFileError(codec ? `unsupported codec: Ogg ${codec}` : 'corrupt Ogg stream: no Vorbis or Opus header')
+}
+
+/**
+ * A compressed file's header, with what its length is worth. A header's length is a claim (a
+ * bogus STREAMINFO or Xing count can promise days); `knownFrames` is the length read from the
+ * stream itself (FLAC's last frame header, Ogg's last page), or an MP3 claim the file's size can
+ * hold, and is what a decode may be refused on before it starts.
+ */
+export interface CompressedInfo extends AudioInfo {
+  /** The header's own length claim (STREAMINFO, Xing), to tell a truncated file by. */
+  claimedFrames: number
+  /** Frames the stream really holds, when they could be read without decoding. */
+  knownFrames?: number
+  /** Bytes after the stream's last whole Ogg page: the file was cut. */
+  cutShort?: boolean
+}
+
+/** The MIME type that makes music-metadata parse a container whatever the file is named. */
+const MIME_TYPES: Record<CompressedContainer, string> = {
+  flac: 'audio/flac',
+  mp3: 'audio/mpeg',
+  ogg: 'audio/ogg',
+}
+
+/**
+ * music-metadata's reading of the header. The parser is chosen by the content we sniffed, never by
+ * the file name (its parseFile would read an MP3 named .wav as a WAV and find no channels).
+ */
+async function parseHeader(
+  input: { path: string } | { bytes: Uint8Array },
+  container: CompressedContainer,
+  size: number,
+): Promise<IAudioMetadata> {
+  const fileInfo = { mimeType: MIME_TYPES[container], size }
+  const options = { duration: container === 'mp3', skipCovers: true }
+  if ('bytes' in input) return parseBuffer(input.bytes, fileInfo, options)
+  const stream = createReadStream(input.path, { highWaterMark: 1 << 16 })
+  try {
+    return await parseStream(stream, fileInfo, options)
+  } finally {
+    stream.destroy()
+  }
+}
+
+/** A parser that ran off the end of the bytes it was given: the header is cut short. */
+function isEndOfData(error: unknown): boolean {
+  if (error instanceof RangeError) return true
+  const message = error instanceof Error ? `${error.name} ${error.message}` : String(error)
+  return /outside the bounds|end.of.stream|unexpected end|beyond the end/i.test(message)
+}
+
+/** The first MPEG frame after an ID3v2 tag is whole (its length by the frame header's fields). */
+function firstMpegFrameIsWhole(head: Uint8Array, size: number): boolean {
+  let at = 0
+  if (head[0] === 0x49 && head[1] === 0x44 && head[2] === 0x33 && head.length >= 10) {
+    const syncsafe = (((head[6] ?? 0) & 0x7f) << 21) | (((head[7] ?? 0) & 0x7f) << 14) | (((head[8] ?? 0) & 0x7f) << 7)
+    at = 10 + (syncsafe | ((head[9] ?? 0) & 0x7f)) + ((head[5] ?? 0) & 0x10 ? 10 : 0)
+  }
+  for (; at + 4 <= Math.min(size, head.length); at++) {
+    const length = mpegFrameLength(head, at)
+    if (length !== undefined) return at + length <= size
+  }
+  // Past the bytes sniffed but not past the file's end: nothing says the file was cut.
+  return at + 4 <= size
+}
+
+const MPEG_BIT_RATES: Record<string, number[]> = {
+  // kbit/s by bit-rate index, per MPEG version (1, or 2 and 2.5) and layer.
+  '1-1': [0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448],
+  '1-2': [0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384],
+  '1-3': [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320],
+  '2-1': [0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256],
+  '2-2': [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
+  '2-3': [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
+}
+const MPEG_RATES: Record<number, number[]> = {
+  3: [44100, 48000, 32000],
+  2: [22050, 24000, 16000],
+  0: [11025, 12000, 8000],
+}
+
+/** The byte length of the MPEG audio frame whose header is at `at`, or undefined if none is. */
+function mpegFrameLength(bytes: Uint8Array, at: number): number | undefined {
+  const [b0, b1, b2] = [bytes[at] ?? 0, bytes[at + 1] ?? 0, bytes[at + 2] ?? 0]
+  if (b0 !== 0xff || (b1 & 0xe0) !== 0xe0) return undefined
+  const version = (b1 >> 3) & 3
+  const layer = 4 - ((b1 >> 1) & 3)
+  const rate = MPEG_RATES[version]?.[(b2 >> 2) & 3]
+  const kbps = MPEG_BIT_RATES[`${version === 3 ? 1 : 2}-${layer}`]?.[b2 >> 4]
+  if (!rate || !kbps || layer > 3) return undefined
+  const padding = (b2 >> 1) & 1
+  if (layer === 1) return (Math.floor((12 * kbps * 1000) / rate) + padding) * 4
+  const perFrame = layer === 3 && version !== 3 ? 72 : 144
+  return Math.floor((perFrame * kbps * 1000) / rate) + padding
+}
+
+/**
+ * Why a header gave no format. music-metadata reports a cut-short header as a format with no
+ * channels or as a DataView range error; the user should read "truncated header" for both.
+ */
+function headerProblem(codec: string, container: CompressedContainer, head: Uint8Array, size: number): string {
+  // fLaC, then STREAMINFO's 4-byte block header and 34-byte body.
+  if (container === 'flac' && size < 42) return `truncated header: only ${size} bytes, a FLAC header needs 42`
+  if (container === 'mp3' && !firstMpegFrameIsWhole(head, size)) {
+    return `truncated header: no whole MP3 frame in ${size} bytes`
+  }
+  return `corrupt ${codec} header: it declares no audio channels`
 }
 
 function infoFrom(meta: IAudioMetadata, container: CompressedContainer, codec: string): AudioInfo {
@@ -42,20 +152,50 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
+/**
+ * The most samples an MP3 of `size` bytes can decode to: no MPEG audio frame averages under
+ * 8 kbit/s (MPEG-2 layer III's lowest rate), so a second of audio takes at least 1,000 bytes.
+ */
+function mp3MostFrames(size: number, sampleRate: number): number {
+  return Math.ceil((size / 1000) * sampleRate) + 4 * 1152
+}
+
 export async function probeCompressed(
   input: { path: string } | { bytes: Uint8Array },
   container: CompressedContainer,
   head: Uint8Array,
-): Promise<AudioInfo> {
+): Promise<CompressedInfo> {
   const { codec } = decoderFor(container, head)
+  const size = 'bytes' in input ? input.bytes.length : (await stat(input.path)).size
   let meta: IAudioMetadata
   try {
-    const options = { duration: container === 'mp3', skipCovers: true }
-    meta = 'path' in input ? await parseFile(input.path, options) : await parseBuffer(input.bytes, undefined, options)
+    meta = await parseHeader(input, container, size)
   } catch (error) {
+    if (isEndOfData(error)) {
+      throw new AudioFileError(`truncated header: the ${codec} header is cut short (${size} bytes)`, { cause: error })
+    }
     throw new AudioFileError(`corrupt ${codec} header: ${describe(error)}`, { cause: error })
   }
-  return infoFrom(meta, container, codec)
+  if (!meta.format.numberOfChannels || !meta.format.sampleRate) {
+    throw new AudioFileError(headerProblem(codec, container, head, size))
+  }
+  const info = infoFrom(meta, container, codec)
+  const end = await streamEnd(input, container, head, size)
+  const claimedFrames = info.frames
+  let knownFrames = end?.frames
+  if (container === 'mp3' && claimedFrames <= mp3MostFrames(size, info.sampleRate)) knownFrames = claimedFrames
+  // FLAC's STREAMINFO, when it is not 0 (unknown), bounds its last frame's number from above.
+  if (container === 'flac' && knownFrames !== undefined && claimedFrames > 0) {
+    knownFrames = Math.min(knownFrames, claimedFrames)
+  }
+  return {
+    ...info,
+    frames: knownFrames ?? claimedFrames,
+    duration: (knownFrames ?? claimedFrames) / info.sampleRate,
+    claimedFrames,
+    ...(knownFrames === undefined ? {} : { knownFrames }),
+    ...(end?.cutShort ? { cutShort: true } : {}),
+  }
 }
 
 /** Appends decoded blocks into channels that grow by doubling, so a long file is held once. */
@@ -91,6 +231,39 @@ class ChannelAccumulator {
   result(): Float32Array[] {
     return this.channels.map((c) => c.subarray(0, this.frames))
   }
+}
+
+/** Bytes a FLAC frame header can span: sync, codes, a 7-byte number, block size, rate, CRC-8. */
+const FLAC_HEADER_SPAN = 17
+
+/**
+ * Re-cuts a FLAC byte stream so that no chunk ends inside a possible frame header. The FLAC
+ * package's frame splitter looks for the next frame's sync only where the whole header is in its
+ * buffer; a sync in a chunk's last bytes went unseen, two frames were handed to the decoder as one,
+ * and the second was lost (a 30 s stereo file decoded 504 samples short, a 5 min one 5,040).
+ */
+async function* flacChunks(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  let carry = new Uint8Array(0)
+  for await (const chunk of chunks) {
+    const buffer = carry.length === 0 ? chunk : concat(carry, chunk)
+    let cut = buffer.length
+    for (let i = Math.max(0, buffer.length - FLAC_HEADER_SPAN); i < buffer.length; i++) {
+      if (buffer[i] === 0xff && (i + 1 >= buffer.length || ((buffer[i + 1] as number) & 0xfe) === 0xf8)) {
+        cut = i
+        break
+      }
+    }
+    if (cut > 0) yield buffer.subarray(0, cut)
+    carry = buffer.slice(cut)
+  }
+  if (carry.length > 0) yield carry
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const joined = new Uint8Array(a.length + b.length)
+  joined.set(a)
+  joined.set(b, a.length)
+  return joined
 }
 
 async function* chunksOf(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
@@ -180,7 +353,9 @@ export async function streamCompressed(
   sink: (block: Float32Array[]) => void,
 ): Promise<{ sampleRate: number; channels: number; frames: number; warnings: string[] }> {
   const { decoder, codec } = decoderFor(container, head)
-  const source = 'path' in input ? createReadStream(input.path, { highWaterMark: 1 << 16 }) : chunksOf(input.bytes)
+  const stream = 'path' in input ? createReadStream(input.path, { highWaterMark: 1 << 16 }) : undefined
+  const raw = stream ?? chunksOf((input as { bytes: Uint8Array }).bytes)
+  const source = container === 'flac' ? flacChunks(raw as AsyncIterable<Uint8Array>) : raw
   // mpg123 always decodes to stereo; a mono MP3 comes back as two equal channels.
   const monoMp3 = container === 'mp3' && expected.channels === 1
   const flacBits = container === 'flac' ? expected.bitDepth : undefined
@@ -209,14 +384,17 @@ export async function streamCompressed(
   }
   const codecInstance = await openCodec(decoder)
   try {
-    for await (const chunk of source) take(quietly(() => codecInstance.decode(chunk as Uint8Array)))
+    for await (const chunk of source) {
+      take(quietly(() => codecInstance.decode(chunk as Uint8Array)))
+      beat()
+    }
     if (codecInstance.flush) take(quietly(() => codecInstance.flush?.() as CodecOutput))
   } catch (error) {
     if (error instanceof AudioFileError) throw error
     throw new AudioFileError(`corrupt ${codec} stream: ${describe(error)}`, { cause: error })
   } finally {
     codecInstance.free()
-    if ('destroy' in source) source.destroy()
+    stream?.destroy()
   }
   if (frames === 0) throw new AudioFileError(`no audio: the ${codec} stream decodes to nothing`)
   const warnings: string[] = []

@@ -13,10 +13,10 @@ export class AudioFileError extends Error {
 }
 
 /** Sample rates outside this range are a corrupt header, not a recording. */
-export const MIN_SAMPLE_RATE = 1000
-export const MAX_SAMPLE_RATE = 768_000
+const MIN_SAMPLE_RATE = 1000
+const MAX_SAMPLE_RATE = 768_000
 /** More channels than this is a corrupt header (ambisonics tops out near 64). */
-export const MAX_CHANNELS = 256
+const MAX_CHANNELS = 256
 
 export function checkFormat(sampleRate: number, channels: number): void {
   if (channels === 0) throw new AudioFileError('no channels: the header declares zero audio channels')

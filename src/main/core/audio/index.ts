@@ -1,13 +1,7 @@
 export type { AudioContainer, AudioInfo, DecodedAudio } from './types'
+export type { AudioCheck } from './decode'
 export { AudioFileError } from './errors'
-export {
-  decodeAudio,
-  decodeAudioBytes,
-  decodeAudioFileBytes,
-  probeAudio,
-  probeAudioWithWarnings,
-  readSmallFile,
-} from './decode'
+export { checkAudio, decodeAudio, decodeAudioBytes, probeAudio, probeAudioWithWarnings, readSmallFile } from './decode'
 export { sniffContainer } from './sniff'
 export { toMono } from './mix'
 export { resample, type ResampleQuality } from './resample'

@@ -2,6 +2,7 @@
 // second copy as floats; this one reads the header with a few small reads and converts the data
 // chunk in fixed blocks straight into the output channels, so an hour of 48 kHz stereo needs
 // its float output and 1 MiB more, and a header-only probe of a 2 GB file costs microseconds.
+import { beat } from '../heartbeat'
 import type { ByteSource } from './byte-source'
 import { AudioFileError, checkFormat } from './errors'
 import type { AudioInfo } from './types'
@@ -198,6 +199,7 @@ export async function readWavSamples(source: ByteSource, layout: WavLayout): Pro
     const count = Math.min(framesPerBlock, frames - first)
     const block = await source.read(layout.dataOffset + first * layout.blockAlign, count * layout.blockAlign)
     convertBlock(block, layout, channels, first, Math.floor(block.length / layout.blockAlign))
+    beat()
   }
   return channels
 }

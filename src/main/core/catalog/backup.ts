@@ -5,6 +5,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, s
 import { basename, dirname, extname, join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { EarmarkError } from '../errors'
+import { claimForRestore } from './presence'
 
 /** A backup written, or found on disk. */
 export interface BackupInfo {
@@ -14,10 +15,10 @@ export interface BackupInfo {
 }
 
 /** Backups kept in the default folder; older ones are removed after a new one is written. */
-export const KEEP_BACKUPS = 10
+const KEEP_BACKUPS = 10
 
 /** Where a project's backups go by default: `<project>.backups/` beside the project file. */
-export const backupFolder = (projectPath: string): string => `${resolve(projectPath)}.backups`
+const backupFolder = (projectPath: string): string => `${resolve(projectPath)}.backups`
 
 const stampOf = (date: Date): string => date.toISOString().replace(/[:.]/g, '-')
 
@@ -81,10 +82,25 @@ function pruneBackups(projectPath: string): void {
 /**
  * Puts a backup in place of a (damaged) project: the backup is checked first; the old project
  * file and its -wal/-shm are kept beside it as `<project>.damaged-<time>`, never deleted.
- * The project must not be open.
+ * Refuses while any process has the project open (naming it): that process would go on writing
+ * to the file moved aside, and what it acknowledged would be lost from the project.
  */
 export function restoreBackup(projectPath: string, backupPath: string, now = new Date()): { movedAside?: string } {
   const project = resolve(projectPath)
+  const backup = resolve(backupPath)
+  if (backup === project || ['-wal', '-shm'].some((suffix) => backup === project + suffix)) {
+    throw new EarmarkError('invalid-input', `${backupPath} is the project itself, not a backup of it.`)
+  }
+  if (!existsSync(backup)) throw new EarmarkError('not-found', `No backup at ${backup}.`)
+  const release = claimForRestore(project)
+  try {
+    return replaceWithBackup(project, backup, now)
+  } finally {
+    release()
+  }
+}
+
+function replaceWithBackup(project: string, backupPath: string, now: Date): { movedAside?: string } {
   const check = (() => {
     let copy: Database.Database | undefined
     try {

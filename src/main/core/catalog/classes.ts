@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import type { ClassInfo } from '@shared/domain'
+import { nameKey, nameProblem, normalizeName, printable } from '@shared/names'
 import { EarmarkError, notFound } from '../errors'
 
 /** Tableau 10: distinct colours that stay readable on light and dark backgrounds. */
@@ -49,10 +50,29 @@ export function getClass(db: Database, id: number): ClassInfo {
   return toClassInfo(row)
 }
 
-/** One class by name (case-insensitive), or undefined. */
-export function findClassByName(db: Database, name: string): ClassInfo | undefined {
-  const row = db.prepare(`${SELECT_CLASSES} WHERE c.name = ?`).get(name) as ClassRow | undefined
-  return row && toClassInfo(row)
+/**
+ * One class by name, or undefined: compared after NFC normalisation and case-insensitively in
+ * every script (the column's NOCASE folds only A-Z). Classes are few, so they are compared here.
+ */
+function findClassByName(db: Database, name: string): ClassInfo | undefined {
+  const key = nameKey(name)
+  const rows = db.prepare('SELECT id, name FROM classes').all() as { id: number; name: string }[]
+  const match = rows.find((r) => nameKey(r.name) === key)
+  return match && getClass(db, match.id)
+}
+
+/**
+ * A class name as it is stored, whichever path it came by (the studio, an import manifest, a
+ * label file): normalised to NFC, or refused as invalid input saying why.
+ */
+function checkedClassName(raw: string): string {
+  const name = normalizeName(raw)
+  const problem = nameProblem(name)
+  if (problem) {
+    const shown = name.length > 60 ? `${name.slice(0, 60)}…` : name
+    throw new EarmarkError('invalid-input', `The class name "${printable(shown)}" ${problem}.`)
+  }
+  return name
 }
 
 /** What a new class needs; colour and hotkey are picked when left out. */
@@ -67,17 +87,18 @@ export interface NewClass {
 export function addClass(db: Database, input: NewClass, now: Date = new Date()): ClassInfo {
   return db
     .transaction(() => {
-      assertNameFree(db, input.name)
+      const name = checkedClassName(input.name)
+      assertNameFree(db, name)
       if (input.hotkey) assertHotkeyFree(db, input.hotkey)
       const count = db.prepare('SELECT COUNT(*) AS n, MAX(position) AS last FROM classes').get() as {
         n: number
         last: number | null
       }
       const color = input.color ?? PALETTE[count.n % PALETTE.length] ?? '#4e79a7'
-      const hotkey = input.hotkey === undefined ? nextFreeHotkey(db) : input.hotkey
+      const hotkey = input.hotkey === undefined ? nextFreeHotkey(db, name) : input.hotkey
       const info = db
         .prepare('INSERT INTO classes (name, color, hotkey, position, created_at) VALUES (?, ?, ?, ?, ?)')
-        .run(input.name, color, hotkey, (count.last ?? -1) + 1, now.toISOString())
+        .run(name, color, hotkey, (count.last ?? -1) + 1, now.toISOString())
       return getClass(db, Number(info.lastInsertRowid))
     })
     .immediate()
@@ -88,6 +109,8 @@ export interface ClassChanges {
   name?: string
   color?: string
   hotkey?: string | null
+  /** When `hotkey` is another class's: that class takes this one's old key (or none) instead of a refusal. */
+  swapHotkey?: boolean
 }
 
 /** Renames, recolours or re-keys a class. */
@@ -95,12 +118,18 @@ export function updateClass(db: Database, id: number, changes: ClassChanges): Cl
   return db
     .transaction(() => {
       const current = getClass(db, id)
-      if (changes.name !== undefined && changes.name.toLowerCase() !== current.name.toLowerCase()) {
-        assertNameFree(db, changes.name)
+      const name = changes.name === undefined ? undefined : checkedClassName(changes.name)
+      if (name !== undefined && nameKey(name) !== nameKey(current.name)) assertNameFree(db, name)
+      if (changes.hotkey && changes.hotkey !== current.hotkey) {
+        const holder = changes.swapHotkey ? hotkeyHolder(db, changes.hotkey) : undefined
+        // The key is unique: the holder lets go of it before this class takes it, then takes the old one.
+        if (holder) db.prepare('UPDATE classes SET hotkey = NULL WHERE id = ?').run(holder.id)
+        else assertHotkeyFree(db, changes.hotkey)
+        db.prepare('UPDATE classes SET hotkey = ? WHERE id = ?').run(changes.hotkey, id)
+        if (holder) db.prepare('UPDATE classes SET hotkey = ? WHERE id = ?').run(current.hotkey, holder.id)
       }
-      if (changes.hotkey && changes.hotkey !== current.hotkey) assertHotkeyFree(db, changes.hotkey)
       db.prepare('UPDATE classes SET name = ?, color = ?, hotkey = ? WHERE id = ?').run(
-        changes.name ?? current.name,
+        name ?? current.name,
         changes.color ?? current.color,
         changes.hotkey === undefined ? current.hotkey : changes.hotkey,
         id,
@@ -128,23 +157,38 @@ function assertNameFree(db: Database, name: string): void {
   }
 }
 
+function hotkeyHolder(db: Database, hotkey: string): { id: number; name: string } | undefined {
+  return db.prepare('SELECT id, name FROM classes WHERE hotkey = ?').get(hotkey) as
+    { id: number; name: string } | undefined
+}
+
 function assertHotkeyFree(db: Database, hotkey: string): void {
-  const holder = db.prepare('SELECT name FROM classes WHERE hotkey = ?').get(hotkey) as { name: string } | undefined
+  const holder = hotkeyHolder(db, hotkey)
   if (holder) throw new EarmarkError('conflict', `Key "${hotkey}" already labels "${holder.name}".`)
 }
 
-function nextFreeHotkey(db: Database): string | null {
+/** Letters the Explore queue walks and opens clips with: a class gets one only when asked. */
+const COMMAND_KEYS = new Set(['j', 'k', 'o'])
+
+/**
+ * The key a new class gets: a one-character name is its own key when free (class "3" on key 3,
+ * class "a" on key a), so digits and letters label as they read; otherwise the first free of 1-9, 0.
+ */
+function nextFreeHotkey(db: Database, name: string): string | null {
   const taken = new Set(
     (db.prepare('SELECT hotkey FROM classes WHERE hotkey IS NOT NULL').all() as { hotkey: string }[]).map(
       (r) => r.hotkey,
     ),
   )
+  const own = name.toLowerCase()
+  if (/^[0-9a-z]$/.test(own) && !taken.has(own) && !COMMAND_KEYS.has(own)) return own
   return DEFAULT_HOTKEYS.find((k) => !taken.has(k)) ?? null
 }
 
 /** The id of the class with this name, adding the class when the project does not have it yet. */
 export function ensureClass(db: Database, name: string, now: Date = new Date()): number {
-  return findClassByName(db, name)?.id ?? addClass(db, { name }, now).id
+  const checked = checkedClassName(name)
+  return findClassByName(db, checked)?.id ?? addClass(db, { name: checked }, now).id
 }
 
 /** Puts the classes in the given order (every class id exactly once). */

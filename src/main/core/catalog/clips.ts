@@ -1,3 +1,4 @@
+import { basename } from 'node:path'
 import type { Database } from 'better-sqlite3'
 
 /** Clip counts for the project summary. */
@@ -87,8 +88,11 @@ export function relocateClip(db: Database, id: number, path: string): void {
   db.prepare('UPDATE clips SET path = ?, name = ?, missing = 0 WHERE id = ?').run(path, fileName(path), id)
 }
 
-/** The last part of a path, whatever the separator. */
-const fileName = (path: string): string => path.split(/[/\\]/).pop() ?? path
+/**
+ * The last part of a path, by this platform's separators: a backslash is one on Windows, but on
+ * Linux and macOS it is an ordinary character of a name (`back\slash.wav`).
+ */
+const fileName = (path: string): string => basename(path)
 
 /** Flags or clears a clip's missing flag. */
 export function setClipMissing(db: Database, id: number, missing: boolean): void {
@@ -104,4 +108,30 @@ export function allClipPaths(db: Database): { id: number; path: string; missing:
       missing: number
     }[]
   ).map((r) => ({ id: r.id, path: r.path, missing: r.missing === 1 }))
+}
+
+/** What serving or checking a clip's file needs: where it is, what it is, how long. */
+export interface ClipFileFacts {
+  id: number
+  path: string
+  name: string
+  contentHash: string
+  codec: string | null
+  duration: number
+  sampleRate: number
+  group: string | null
+  split: string | null
+}
+
+const FILE_FACTS = `SELECT id, path, name, content_hash AS contentHash, codec, duration, sample_rate AS sampleRate,
+  group_name AS "group", split FROM clips`
+
+/** One clip's file facts, or undefined when the id is unknown. */
+export function clipFileFacts(db: Database, id: number): ClipFileFacts | undefined {
+  return db.prepare(`${FILE_FACTS} WHERE id = ?`).get(id) as ClipFileFacts | undefined
+}
+
+/** Every clip's file facts, in path order. */
+export function allClipFileFacts(db: Database): ClipFileFacts[] {
+  return db.prepare(`${FILE_FACTS} ORDER BY path`).all() as ClipFileFacts[]
 }

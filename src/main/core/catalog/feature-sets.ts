@@ -111,3 +111,50 @@ export function featureClipsById(db: Database, ids: readonly number[]): FeatureC
     return row
   })
 }
+
+/**
+ * What the project's default feature sets are made from, over every present, readable clip: the
+ * most common sample rate (the highest on a tie; undefined without clips) and the durations in
+ * seconds, shortest first.
+ */
+export function clipRateAndDurations(db: Database): { commonRate: number | undefined; durations: number[] } {
+  const commonRate = db
+    .prepare(
+      `SELECT sample_rate FROM clips WHERE missing = 0 AND bad_audio = 0
+       GROUP BY sample_rate ORDER BY COUNT(*) DESC, sample_rate DESC LIMIT 1`,
+    )
+    .pluck()
+    .get() as number | undefined
+  const durations = db
+    .prepare('SELECT duration FROM clips WHERE missing = 0 AND bad_audio = 0 ORDER BY duration')
+    .pluck()
+    .all() as number[]
+  return { commonRate, durations }
+}
+
+/** A clip as the map shows it: its file and its class names now (joined by ' + '; null without). */
+export interface MapClip {
+  id: number
+  path: string
+  label: string | null
+}
+
+/** Every clip whose audio can be read, with its class names now, in clip order. */
+export function mapClips(db: Database): MapClip[] {
+  return db
+    .prepare(
+      `SELECT c.id, c.path,
+              (SELECT GROUP_CONCAT(name, ' + ') FROM
+                 (SELECT k.name FROM clip_labels l JOIN classes k ON k.id = l.class_id
+                  WHERE l.clip_id = c.id ORDER BY k.position)) AS label
+       FROM clips c WHERE c.missing = 0 AND c.bad_audio = 0 ORDER BY c.id`,
+    )
+    .all() as MapClip[]
+}
+
+/** A clip's duration in seconds, as imported. */
+export function clipDuration(db: Database, clipId: number): number {
+  const duration = db.prepare('SELECT duration FROM clips WHERE id = ?').pluck().get(clipId) as number | undefined
+  if (duration === undefined) throw notFound(`Clip ${clipId}`)
+  return duration
+}

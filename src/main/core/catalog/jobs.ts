@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import type { JobInfo, JobKind, JobState } from '@shared/domain'
+import type { JobDetail, JobParamsByKind, ListedJob } from '@shared/jobs'
 import { notFound } from '../errors'
 
 interface JobRow {
@@ -13,6 +14,8 @@ interface JobRow {
   created_at: string
   started_at: string | null
   finished_at: string | null
+  run_id: number | null
+  sweep_id: number | null
 }
 
 const toJobInfo = (r: JobRow): JobInfo => ({
@@ -26,16 +29,64 @@ const toJobInfo = (r: JobRow): JobInfo => ({
   createdAt: r.created_at,
   startedAt: r.started_at,
   finishedAt: r.finished_at,
+  runId: r.run_id,
+  sweepId: r.sweep_id,
 })
 
-const COLUMNS = 'id, kind, state, done, total, message, error, created_at, started_at, finished_at'
+// A training job's run is the one that names the job (a resumed run names its latest job), else
+// the run a resumption was asked for; a sweep job's sweep is in its parameters.
+const COLUMNS = `id, kind, state, done, total, message, error, created_at, started_at, finished_at,
+  CASE WHEN kind = 'train' THEN COALESCE(
+    (SELECT r.id FROM runs r WHERE r.job_id = jobs.id ORDER BY r.id DESC LIMIT 1),
+    json_extract(params, '$.resumeRun')) END AS run_id,
+  CASE WHEN kind = 'sweep' THEN json_extract(params, '$.sweepId') END AS sweep_id`
 
-/** Queues a job and returns it. */
-export function createJob(db: Database, kind: JobKind, params: unknown, now = new Date()): JobInfo {
+/**
+ * Queues a job and returns it. An idempotency key, when given, is kept with it (and unique); the
+ * owner is the process that runs it, as `host:pid`.
+ */
+export function createJob(
+  db: Database,
+  kind: JobKind,
+  params: unknown,
+  now = new Date(),
+  options: { idempotencyKey?: string | undefined; owner?: string } = {},
+): JobInfo {
   const info = db
-    .prepare("INSERT INTO jobs (kind, state, params, created_at) VALUES (?, 'queued', ?, ?)")
-    .run(kind, JSON.stringify(params ?? {}), now.toISOString())
+    .prepare(
+      "INSERT INTO jobs (kind, state, params, created_at, idempotency_key, owner) VALUES (?, 'queued', ?, ?, ?, ?)",
+    )
+    .run(kind, JSON.stringify(params ?? {}), now.toISOString(), options.idempotencyKey ?? null, options.owner ?? null)
   return getJob(db, Number(info.lastInsertRowid))
+}
+
+/** Why a job whose process died is ended by whoever finds it. */
+const ORPHANED_JOB_ERROR = 'interrupted: the process running it ended'
+
+/**
+ * Ends the queued and running jobs of this host whose process is gone: they would read as running
+ * forever, with a Cancel nobody hears. Jobs of other hosts (a shared folder) and of live processes
+ * are left alone. Returns the jobs ended.
+ */
+export function endOrphanedJobs(
+  db: Database,
+  host: string,
+  isAlive: (pid: number) => boolean,
+  now = new Date(),
+): JobInfo[] {
+  const rows = db
+    .prepare("SELECT id, owner FROM jobs WHERE state IN ('queued', 'running') AND owner IS NOT NULL")
+    .all() as { id: number; owner: string }[]
+  return rows
+    .filter((r) => r.owner.startsWith(`${host}:`) && !isAlive(Number(r.owner.slice(host.length + 1))))
+    .map((r) => finishJob(db, r.id, 'failed', { error: ORPHANED_JOB_ERROR }, now))
+}
+
+/** The job a start with this idempotency key made, if any. */
+export function findJobByKey(db: Database, idempotencyKey: string): JobInfo | undefined {
+  const row = db.prepare(`SELECT ${COLUMNS} FROM jobs WHERE idempotency_key = ?`).get(idempotencyKey) as
+    JobRow | undefined
+  return row && toJobInfo(row)
 }
 
 /** One job by id. */
@@ -52,10 +103,25 @@ export function getJobParams(db: Database, id: number): unknown {
   return JSON.parse(row.params)
 }
 
-/** Recent jobs, newest first. */
-export function listJobs(db: Database, limit = 50): JobInfo[] {
-  return (db.prepare(`SELECT ${COLUMNS} FROM jobs ORDER BY id DESC LIMIT ?`).all(limit) as JobRow[]).map(toJobInfo)
+/** Recent jobs, newest first, with their parameters; `active` keeps the queued and running ones only. */
+export function listJobs(db: Database, limit = 50, active = false): ListedJob[] {
+  const where = active ? "WHERE state IN ('queued', 'running')" : ''
+  const rows = db
+    .prepare(`SELECT ${COLUMNS}, params FROM jobs ${where} ORDER BY id DESC LIMIT ?`)
+    .all(limit) as (JobRow & { params: string })[]
+  return rows.map((r) => withParams(toJobInfo(r), r.params))
 }
+
+/** One job with its parameters and stored result (null until it has one). */
+export function getJobDetail(db: Database, id: number): JobDetail {
+  const job = withParams(getJob(db, id), JSON.stringify(getJobParams(db, id)))
+  // The catalog holds what the job's own code stored for its kind.
+  return { ...job, result: getJobResult(db, id) } as JobDetail
+}
+
+// The catalog holds what the job's start recorded for its kind.
+const withParams = (job: JobInfo, params: string): ListedJob =>
+  ({ ...job, params: JSON.parse(params) as JobParamsByKind[JobKind] }) as ListedJob
 
 /** Marks a queued job as running. */
 export function startJob(db: Database, id: number, now = new Date()): JobInfo {

@@ -11,7 +11,7 @@ export function addClipLabel(db: Database, clipId: number, classId: number, auth
 }
 
 /** Takes a class off a clip; returns whether it had it. */
-export function removeClipLabel(db: Database, clipId: number, classId: number): boolean {
+function removeClipLabel(db: Database, clipId: number, classId: number): boolean {
   return db.prepare('DELETE FROM clip_labels WHERE clip_id = ? AND class_id = ?').run(clipId, classId).changes > 0
 }
 

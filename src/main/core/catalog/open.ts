@@ -4,6 +4,7 @@ import Database from 'better-sqlite3'
 import { EarmarkError } from '../errors'
 import { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from './migrations'
 import { backupAdvice, latestBackup } from './backup'
+import { announceSession } from './presence'
 import { setSetting } from './settings'
 
 /** An open project catalog. */
@@ -49,10 +50,13 @@ export function openCatalog(file: string, options: OpenCatalogOptions = {}): Cat
     mkdirSync(dirname(path), { recursive: true })
   }
 
+  // Announced before the file is opened, so a restore that starts now sees this process.
+  const leave = announceSession(path)
   let db: Database.Database
   try {
     db = new Database(path, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {})
   } catch (error) {
+    leave()
     throw classifySqliteError(error, path)
   }
   try {
@@ -72,6 +76,7 @@ export function openCatalog(file: string, options: OpenCatalogOptions = {}): Cat
     }
   } catch (error) {
     db.close()
+    leave()
     throw classifySqliteError(error, path)
   }
   return {
@@ -79,6 +84,7 @@ export function openCatalog(file: string, options: OpenCatalogOptions = {}): Cat
     path,
     close: () => {
       if (db.open) db.close()
+      leave()
     },
   }
 }
@@ -129,7 +135,7 @@ function assertLooksLikeSqlite(path: string): void {
 }
 
 /** Sorts SQLite's errors into the API's few codes; passes others through. */
-export function classifySqliteError(error: unknown, path: string): unknown {
+function classifySqliteError(error: unknown, path: string): unknown {
   if (!(error instanceof Database.SqliteError)) return error
   if (error.code === 'SQLITE_CORRUPT' || error.code === 'SQLITE_NOTADB' || error.code.startsWith('SQLITE_CORRUPT_')) {
     return new EarmarkError('corrupt', `The project file ${path} is damaged: ${error.message}. ${backupAdvice(path)}`, {

@@ -32,7 +32,7 @@ export function listRegions(db: Database, clipId: number): Region[] {
 }
 
 /** One region, or undefined. */
-export function findRegion(db: Database, id: number): Region | undefined {
+function findRegion(db: Database, id: number): Region | undefined {
   const row = db.prepare(`SELECT ${COLUMNS} FROM region_labels WHERE id = ?`).get(id) as RegionRow | undefined
   return row && toRegion(row)
 }

@@ -5,11 +5,14 @@ import type {
   RunDetail,
   RunImportances,
   RunInfo,
+  RunFeatureSet,
   RunPrediction,
   RunSplit,
   RunState,
+  SplitPolicy,
 } from '@shared/evaluation'
 import { notFound } from '../errors'
+import { legacyRecipe, recipeRecord } from '../feature-sets/recipe'
 
 /** A labelled clip a run can train or be evaluated on. */
 export interface TrainingClip {
@@ -95,15 +98,18 @@ export interface NewRun {
   seed: number
   labels: readonly string[]
   splitMethod: string
+  splitPolicy: SplitPolicy
   jobId: number | null
+  /** The feature set it trains from (every run made now has one). */
+  featureSet?: RunFeatureSet
 }
 
 /** Records a run in the running state; returns its id. */
 export function insertRun(db: Database, run: NewRun, now = new Date()): number {
   const info = db
     .prepare(
-      `INSERT INTO runs (model, engine, state, params, feature_config, feature_hash, seed, labels, split_method, job_id, created_at)
-       VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO runs (model, engine, state, params, feature_config, feature_hash, seed, labels, split_method, split_policy, job_id, created_at)
+       VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .run(
       run.model,
@@ -114,10 +120,13 @@ export function insertRun(db: Database, run: NewRun, now = new Date()): number {
       run.seed,
       JSON.stringify(run.labels),
       run.splitMethod,
+      run.splitPolicy,
       run.jobId,
       now.toISOString(),
     )
-  return Number(info.lastInsertRowid)
+  const id = Number(info.lastInsertRowid)
+  if (run.featureSet) db.prepare('UPDATE runs SET feature_set = ? WHERE id = ?').run(JSON.stringify(run.featureSet), id)
+  return id
 }
 
 /** A clip of a run: the split it is in, its label and label version at training time. */
@@ -135,7 +144,7 @@ export function insertRunClips(db: Database, runId: number, clips: readonly RunC
   )
   db.transaction(() => {
     for (const c of clips) insert.run(runId, c.clipId, c.split, c.label, c.labelVersion)
-  })()
+  }).immediate()
 }
 
 /** Records a run's prediction for some of its clips: the class name and every class's probability. */
@@ -149,7 +158,7 @@ export function setRunPredictions(
     for (const p of predictions) {
       update.run(p.predicted, JSON.stringify(Array.from(p.probabilities)), runId, p.clipId)
     }
-  })()
+  }).immediate()
 }
 
 /** Stores a run's metrics on one split (replacing earlier ones). */
@@ -216,6 +225,8 @@ interface RunRow {
   seed: number
   labels: string
   split_method: string
+  feature_set: string | null
+  split_policy: SplitPolicy
   model_path: string | null
   error: string | null
   job_id: number | null
@@ -251,6 +262,7 @@ function toRunInfo(db: Database, r: RunRow): RunInfo {
     labels: JSON.parse(r.labels) as string[],
     clipCounts: Object.fromEntries(counts.map((c) => [c.split, c.n])),
     splitMethod: r.split_method,
+    splitPolicy: r.split_policy,
     accuracy: testMetrics?.accuracy ?? null,
     macroF1: testMetrics?.macro.f1 ?? null,
     modelPath: r.model_path,
@@ -264,7 +276,7 @@ function toRunInfo(db: Database, r: RunRow): RunInfo {
 }
 
 /** How many of a run's clips carry another label now than when it trained (or none, or were removed). */
-export function outdatedLabelCount(db: Database, runId: number): number {
+function outdatedLabelCount(db: Database, runId: number): number {
   return db
     .prepare(`SELECT COUNT(*) FROM run_clips rc WHERE rc.run_id = ? AND ${CURRENT_LABEL} IS NOT rc.label`)
     .pluck()
@@ -294,6 +306,19 @@ export function getRun(db: Database, id: number): RunDetail {
     history: epochs.map((e) => ({ epoch: e.epoch, values: JSON.parse(e.values) as Record<string, number> })),
     featureNames: JSON.parse(row.feature_names) as string[],
     importances: JSON.parse(row.importances) as RunImportances,
+    featureSet: runFeatureSet(row),
+  }
+}
+
+/** A run's recorded feature set; a run recorded before runs kept one reads as its configuration under an empty pipeline. */
+function runFeatureSet(row: Pick<RunRow, 'feature_set' | 'feature_config'>): RunFeatureSet {
+  if (row.feature_set !== null) return JSON.parse(row.feature_set) as RunFeatureSet
+  const config = JSON.parse(row.feature_config) as Record<string, unknown>
+  try {
+    return recipeRecord(legacyRecipe(config))
+  } catch {
+    // A configuration this Earmark no longer accepts still shows as recorded.
+    return { name: null, paramsHash: '', pipeline: [], config, input: { kind: 'summary' } }
   }
 }
 
@@ -455,5 +480,5 @@ export function removeRunClips(db: Database, runId: number, clipIds: readonly nu
   const remove = db.prepare('DELETE FROM run_clips WHERE run_id = ? AND clip_id = ?')
   db.transaction(() => {
     for (const id of clipIds) remove.run(runId, id)
-  })()
+  }).immediate()
 }

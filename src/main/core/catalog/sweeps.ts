@@ -1,7 +1,10 @@
 import type { Database } from 'better-sqlite3'
 import type { ParamValue, SweepSpec } from '@shared/sweep-spec'
 import type { SweepInfo, SweepState, SweepTrial } from '@shared/sweeps'
+import { plural } from '@shared/plural'
 import { EarmarkError, notFound } from '../errors'
+import { gridPoints } from '../sweeps/grid'
+import { orderedDimensions } from '../sweeps/space'
 
 interface TrialRow {
   id: number
@@ -31,8 +34,36 @@ const toTrial = (row: TrialRow): SweepTrial => ({
   attempts: row.attempts,
 })
 
+const STRATEGY_NAMES: Record<SweepSpec['strategy'], string> = {
+  grid: 'grid',
+  random: 'random',
+  tpe: 'TPE',
+  halving: 'successive halving',
+}
+
+/**
+ * What a sweep without a name of its own is called: what it searches, read from its spec
+ * ("cnn · TPE · 20 trials"), so a list of sweeps tells them apart.
+ */
+export function sweepNameOf(spec: SweepSpec): string {
+  const set = spec.set ?? spec.features
+  return [spec.model, STRATEGY_NAMES[spec.strategy], plural(plannedTrials(spec), 'trial'), ...(set ? [set] : [])].join(
+    ' · ',
+  )
+}
+
+/** Trials a sweep plans: `trials`, or fewer for a grid with fewer points (a bad space is refused later). */
+function plannedTrials(spec: SweepSpec): number {
+  if (spec.strategy !== 'grid') return spec.trials
+  try {
+    return Math.min(spec.trials, gridPoints(orderedDimensions(spec.space), spec.fixed).length)
+  } catch {
+    return spec.trials
+  }
+}
+
 export function createSweep(db: Database, spec: SweepSpec, now = new Date()): number {
-  const name = spec.name ?? `${spec.model} ${spec.strategy} sweep`
+  const name = spec.name ?? sweepNameOf(spec)
   return Number(
     db
       .prepare("INSERT INTO sweeps (name, spec, state, created_at) VALUES (?, ?, 'queued', ?)")
@@ -53,7 +84,7 @@ export function listTrials(db: Database, sweepId: number): SweepTrial[] {
 }
 
 /** The best finished trial: highest score in the highest rung that has a finished trial. */
-export function bestTrial(trials: readonly SweepTrial[]): SweepTrial | null {
+function bestTrial(trials: readonly SweepTrial[]): SweepTrial | null {
   const done = trials.filter((t) => t.state === 'done' && t.score !== null)
   const top = Math.max(...done.map((t) => t.rung))
   return (
@@ -130,11 +161,11 @@ export function queueTrials(
   )
   db.transaction(() => {
     for (const t of trials) insert.run(sweepId, t.number, t.rung ?? 0, JSON.stringify(t.params))
-  })()
+  }).immediate()
 }
 
 /** The error a trial cancelled on its own carries; trials cancelled with their sweep carry none. */
-export const TRIAL_CANCELLED_BY_USER = 'cancelled by the user'
+const TRIAL_CANCELLED_BY_USER = 'cancelled by the user'
 
 /**
  * Trials left running by a process that died, or stopped with their cancelled sweep, go back to

@@ -46,7 +46,7 @@ export function replaceUnlabeledPredictions(
     db.prepare('DELETE FROM run_unlabeled_predictions WHERE run_id = ?').run(runId)
     for (const r of rows)
       insert.run(runId, r.clipId, r.predicted, JSON.stringify(r.probabilities), r.margin, r.entropy, at)
-  })()
+  }).immediate()
 }
 
 const ORDER_BY: Record<UncertaintyOrder, string> = {

@@ -1,4 +1,4 @@
-// Evaluation (issue 8) and cross-validation splits (issue 9): plain functions on class indices
+// Evaluation and cross-validation splits: plain functions on class indices
 // and probability matrices, with scikit-learn's definitions.
 export {
   accuracy,
@@ -19,9 +19,11 @@ export { findLabelIssues, perClassThresholds, type LabelIssue } from './label-is
 export { rankByUncertainty, uncertainties, type Uncertainty, type UncertaintyMeasure } from './uncertainty'
 export {
   catalogSplit,
+  groupHoldOut,
   groupKFold,
   holdOut,
   predefinedFolds,
+  stratifiedGroupKFold,
   stratifiedKFold,
   type Fold,
   type RunSplitAssignment,

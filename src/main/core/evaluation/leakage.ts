@@ -1,4 +1,5 @@
 import type { DuplicateAudio, LeakageReport, LeakingGroup } from '@shared/leakage'
+import { plural } from '@shared/plural'
 
 /** One clip of a split, as leakage needs it. */
 export interface LeakageClip {
@@ -70,14 +71,16 @@ function summaryLine(groups: readonly LeakingGroup[], duplicates: readonly Dupli
   if (duplicates.length > 0) {
     parts.push(`${plural(duplicates.length, 'recording is', 'recordings are')} identical on both sides`)
   }
-  const advice = groups.length > 0 ? 'give clips a split by group' : "keep each recording's copies on one side"
+  const advice =
+    groups.length > 0
+      ? 'hold whole groups out to test (the Split editor, or earmark split --by group)'
+      : "keep each recording's copies on one side"
   return `${parts.join('; ')} — scores will be optimistic; ${advice}`
 }
 
 const isTest = (clip: LeakageClip): boolean => clip.side === 'test'
 const ids = (clips: readonly LeakageClip[]): number[] => clips.map((c) => c.id).sort((a, b) => a - b)
 const labelsOf = (clips: readonly LeakageClip[]): string[] => [...new Set(clips.map((c) => c.label))].sort()
-const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key)

@@ -1,11 +1,13 @@
 import type { Database } from 'better-sqlite3'
 import type { ClipMap, MapMethod, MapPoint } from '@shared/explorer'
+import { plural } from '@shared/plural'
+import { mapClips, type MapClip } from '../catalog/feature-sets'
 import { getRun } from '../catalog/runs'
 import type { JobContext } from '../jobs/runner'
-import { loadSummaryFeatures } from '../runs/features'
+import { defaultFeatureSet, recipeOf } from '../feature-sets/recipe'
+import { loadSummaryFeatures, type LoadFeaturesOptions } from '../runs/features'
 import { predictClipProbabilities } from '../runs/predict-clips'
 import { runModelPath } from '../runs/predict-unlabeled'
-import { defaultSummaryConfig } from '../runs/summary'
 import { pca2, standardize, umap2 } from './projection'
 
 /** What a map is asked for. */
@@ -16,61 +18,33 @@ export interface ClipMapRequest {
   runId?: number
 }
 
-interface MapClip {
-  id: number
-  path: string
-  label: string | null
-}
-
-/** Every clip whose audio can be read, with its class names now, in clip order. */
-function mapClips(db: Database): MapClip[] {
-  return db
-    .prepare(
-      `SELECT c.id, c.path,
-              (SELECT GROUP_CONCAT(name, ' + ') FROM
-                 (SELECT k.name FROM clip_labels l JOIN classes k ON k.id = l.class_id
-                  WHERE l.clip_id = c.id ORDER BY k.position)) AS label
-       FROM clips c WHERE c.missing = 0 AND c.bad_audio = 0 ORDER BY c.id`,
-    )
-    .all() as MapClip[]
-}
-
-/** The sample rate most clips have (the highest on a tie), as training picks its default features. */
-function commonSampleRate(db: Database): number {
-  const rate = db
-    .prepare(
-      `SELECT sample_rate FROM clips WHERE missing = 0 AND bad_audio = 0
-       GROUP BY sample_rate ORDER BY COUNT(*) DESC, sample_rate DESC LIMIT 1`,
-    )
-    .pluck()
-    .get() as number | undefined
-  return rate ?? 22050
-}
-
 /**
- * A 2-D map of the project's clips: the default summary features that trees train on (computed
- * on worker threads), standardised, then projected by PCA or UMAP with a seed. With a run, each
- * point also carries the run's prediction, from the run's own model and features.
+ * A 2-D map of the project's clips: the summary vectors of the project's default set (the one
+ * trees train on by default), read from the feature cache, standardised, then projected by PCA or
+ * UMAP with a seed. With a run, each point also carries the run's prediction, from the run's own
+ * model and feature set.
  */
 export async function buildClipMap(
   db: Database,
   request: ClipMapRequest,
   context: Pick<JobContext, 'signal' | 'progress' | 'log'>,
-  options: { workers: number },
+  options: { projectPath: string; workers: number; compute?: LoadFeaturesOptions['compute'] },
 ): Promise<ClipMap> {
   const started = performance.now()
   const run = request.runId === undefined ? null : getRun(db, request.runId)
   const modelPath = run ? runModelPath(run) : null
   const clips = mapClips(db)
-  const paths = clips.map((c) => c.path)
-  const config = defaultSummaryConfig(commonSampleRate(db))
-  const matrix = await loadSummaryFeatures(paths, config, {
+  const source = { db, projectPath: options.projectPath, clipIds: clips.map((c) => c.id) }
+  const set = defaultFeatureSet(db, 'summary')
+  const compute = options.compute ? { compute: options.compute } : {}
+  const matrix = await loadSummaryFeatures(source, recipeOf(set.name, set.params, { kind: 'summary' }), {
+    ...compute,
     workers: options.workers,
     signal: context.signal,
     onProgress: (done, total) => context.progress(done, total, 'computing features'),
   })
   const data = standardize({ x: matrix.x, nRows: matrix.rows.length, nCols: matrix.names.length })
-  context.progress(0, null, `projecting ${data.nRows} clips (${request.method})`)
+  context.progress(0, null, `projecting ${plural(data.nRows, 'clip')} (${request.method})`)
   const xy =
     request.method === 'pca'
       ? pca2(data)
@@ -82,7 +56,11 @@ export async function buildClipMap(
   const predicted = new Map<number, string>()
   if (run && modelPath) {
     context.progress(0, null, `predicting with run ${run.id}`)
-    const p = await predictClipProbabilities(modelPath, paths, { workers: options.workers, signal: context.signal })
+    const p = await predictClipProbabilities(modelPath, source, {
+      ...compute,
+      workers: options.workers,
+      signal: context.signal,
+    })
     const n = p.labels.length
     p.rows.forEach((index, r) => {
       let best = 0

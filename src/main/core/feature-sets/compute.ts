@@ -22,7 +22,7 @@ import {
   writeCached,
   type CachedPiece,
 } from './cache'
-import { frameKey, pipelineKey, summaryKey } from './keys'
+import { frameKey, pipelineKey, summaryKey, waveformKey } from './keys'
 import { encodePcm16Wav } from './wav'
 
 /** One clip's share of a feature set's computation: what a worker is asked to do. */
@@ -37,6 +37,8 @@ export interface ClipFeatureTask {
   frames?: FeatureName[]
   /** Features whose summary vectors to have in the cache (default: every feature). */
   summaries?: FeatureName[]
+  /** Also have the preprocessed samples themselves in the cache (a model that takes audio reads them). */
+  waveform?: boolean
 }
 
 /** What a clip's computation did. */
@@ -88,6 +90,7 @@ export async function computeClipFeatures(task: ClipFeatureTask): Promise<ClipFe
     cachePath(task.cacheRoot, 'features', frameKey(pipeline, c, f), task.contentHash)
   const summaryPath = (f: FeatureName) =>
     cachePath(task.cacheRoot, 'summary', summaryKey(pipeline, c, f), task.contentHash)
+  const wavePath = cachePath(task.cacheRoot, 'features', waveformKey(pipeline, c.sampleRate), task.contentHash)
 
   const frames = new Map<FeatureName, CachedPiece[]>()
   const cachedFrames = async (f: FeatureName): Promise<CachedPiece[] | undefined> => {
@@ -110,12 +113,24 @@ export async function computeClipFeatures(task: ClipFeatureTask): Promise<ClipFe
     if (!(await exists(framesPath(f))) || (missingSummaries.includes(f) && !(await cachedFrames(f)))) toExtract.push(f)
   }
 
+  const wantWave = task.waveform === true && !(await exists(wavePath))
+
   let pieceCount = [...frames.values()][0]?.length ?? -1
-  if (toExtract.length > 0) {
+  if (toExtract.length > 0 || wantWave) {
     const pieces = await preprocessClip(task.path, pipeline, c.sampleRate, task.contentHash)
     pieceCount = pieces.length
-    const subset = resolveFeatureConfig({ ...c, features: toExtract })
-    const extracted = pieces.map((p) => extractFeatures(p.channels[0] as Float32Array, c.sampleRate, subset))
+    if (wantWave) {
+      // The samples as one-value frames, so the frames' format (pieces with their times) holds them.
+      const samples = pieces.map((p) => {
+        const data = p.channels[0] as Float32Array
+        return { start: p.start, end: p.end, matrix: { data, nFrames: data.length, nValues: 1 } }
+      })
+      await writeCached(wavePath, encodeFrames(samples, 1))
+    }
+    const subset = toExtract.length > 0 ? resolveFeatureConfig({ ...c, features: toExtract }) : undefined
+    const extracted = subset
+      ? pieces.map((p) => extractFeatures(p.channels[0] as Float32Array, c.sampleRate, subset))
+      : []
     for (const f of toExtract) {
       const cached = pieces.map((p, i) => ({
         start: p.start,
@@ -140,7 +155,7 @@ export async function computeClipFeatures(task: ClipFeatureTask): Promise<ClipFe
     const bytes = first ? await readCached(wantSummaries[0] ? summaryPath(first) : framesPath(first)) : undefined
     pieceCount = bytes && bytes.byteLength >= 8 ? new DataView(bytes.buffer, bytes.byteOffset, 8).getUint32(4, true) : 0
   }
-  return { computed: toExtract.length > 0 || missingSummaries.length > 0, pieces: pieceCount }
+  return { computed: toExtract.length > 0 || missingSummaries.length > 0 || wantWave, pieces: pieceCount }
 }
 
 /** The image kinds a clip view draws, as features. */
@@ -218,7 +233,7 @@ export async function computeClipView(task: ClipFeatureTask): Promise<ClipViewFa
 }
 
 /** Peaks as media.ts caches them: f64 duration, then float32 bucket maxima of |sample|. */
-export function encodePeaks(samples: Float32Array, sampleRate: number): Uint8Array {
+function encodePeaks(samples: Float32Array, sampleRate: number): Uint8Array {
   const duration = samples.length / sampleRate
   const buckets = Math.max(1, Math.min(samples.length, Math.max(MIN_PEAKS, Math.ceil(duration * PEAKS_PER_SECOND))))
   const peaks = new Float32Array(buckets)

@@ -2,13 +2,8 @@ import { createWriteStream } from 'node:fs'
 import { once } from 'node:events'
 import type { Catalog } from '../catalog/open'
 import { featureClipsById } from '../catalog/feature-sets'
-import { escapeCell } from '../interchange/formats'
+import { csvText, type CsvCell } from '../csv'
 import type { SummaryMatrix } from './matrix'
-
-/** A CSV field: quoted (JSON-style double quotes doubled) when it holds a comma, quote or newline. */
-function field(value: string): string {
-  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value
-}
 
 /**
  * Writes a summary matrix as CSV: `path,label,split`, then the named feature columns
@@ -23,21 +18,15 @@ export async function writeSummaryCsv(catalog: Catalog, matrix: SummaryMatrix, o
   for (const id of matrix.rowClipIds) counts.set(id, (counts.get(id) ?? 0) + 1)
   const segmented = [...counts.values()].some((n) => n > 1) || matrix.nRows !== ids.length
   const stream = createWriteStream(out)
-  const write = async (line: string) => {
-    if (!stream.write(`${line}\n`)) await once(stream, 'drain')
+  const write = async (cells: CsvCell[]) => {
+    if (!stream.write(csvText([cells]))) await once(stream, 'drain')
   }
-  await write(['path', 'label', 'split', ...(segmented ? ['start', 'end'] : []), ...matrix.names].join(','))
+  await write(['path', 'label', 'split', ...(segmented ? ['start', 'end'] : []), ...matrix.names])
   for (let r = 0; r < matrix.nRows; r++) {
     const clip = clips.get(matrix.rowClipIds[r] as number)
-    const values: string[] = []
-    for (let j = 0; j < matrix.nCols; j++) {
-      const v = matrix.data[r * matrix.nCols + j] as number
-      values.push(Number.isNaN(v) ? '' : String(v))
-    }
-    const times = segmented ? [String(matrix.rowStarts[r]), String(matrix.rowEnds[r])] : []
-    // Paths and labels are the user's text: a leading = + - @ must not become a spreadsheet formula.
-    const text = (value: string) => field(escapeCell(value))
-    await write([text(clip?.path ?? ''), text(clip?.label ?? ''), clip?.split ?? '', ...times, ...values].join(','))
+    const values = Array.from(matrix.data.subarray(r * matrix.nCols, (r + 1) * matrix.nCols))
+    const times = segmented ? [matrix.rowStarts[r] as number, matrix.rowEnds[r] as number] : []
+    await write([clip?.path ?? '', clip?.label ?? '', clip?.split ?? '', ...times, ...values])
   }
   stream.end()
   await once(stream, 'finish')

@@ -1,4 +1,4 @@
-// Feature sets (issue 5): a named pipeline + feature configuration in the catalog, its features
+// Feature sets: a named pipeline + feature configuration in the catalog, its features
 // cached on disk by clip content and parameter hashes, and the matrices training reads.
 export {
   cachePath,
@@ -21,16 +21,31 @@ export {
 } from './compute'
 export { writeSummaryCsv } from './csv'
 export { computeFeatureSet, type ComputeFeatureSetOptions } from './job'
-export { canonicalJson, FEATURE_DEPENDS, frameKey, paramsHash, pipelineKey, stableHash, summaryKey } from './keys'
+export {
+  canonicalJson,
+  FEATURE_DEPENDS,
+  frameKey,
+  paramsHash,
+  pipelineKey,
+  stableHash,
+  summaryKey,
+  waveformKey,
+} from './keys'
 export {
   ensureComputed,
+  featureSetParamsOf,
   loadFeatureMatrix,
+  loadFileFeatureMatrix,
+  matrixOfClips,
   type FeatureMatrix,
   type ImageMatrix,
   type LoadFeatureMatrixOptions,
+  type MatrixClip,
   type MatrixKind,
+  type MatrixOfKind,
   type SequenceMatrix,
   type SummaryMatrix,
+  type WaveformMatrix,
 } from './matrix'
 export {
   assertComputable,

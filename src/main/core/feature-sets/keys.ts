@@ -6,7 +6,7 @@ import type { FeatureConfig, FeatureName } from '../features'
  * Bumped when a change to preprocessing or feature code changes numbers already cached, so that
  * old cache entries are never read as current ones.
  */
-export const FEATURE_CACHE_VERSION = 1
+const FEATURE_CACHE_VERSION = 1
 
 /** JSON with object keys sorted, so that equal values give equal text. */
 export function canonicalJson(value: unknown): string {
@@ -54,6 +54,11 @@ export function pipelineKey(pipeline: Pipeline, sampleRate: number): string {
 export function frameKey(pipeline: Pipeline, config: FeatureConfig, feature: FeatureName): string {
   const params = Object.fromEntries(FEATURE_DEPENDS[feature].map((k) => [k, config[k]]))
   return stableHash({ pipeline: pipelineKey(pipeline, config.sampleRate), feature, params })
+}
+
+/** The hash of a clip's preprocessed samples (mono at the feature rate), for models that take audio. */
+export function waveformKey(pipeline: Pipeline, sampleRate: number): string {
+  return stableHash({ pipeline: pipelineKey(pipeline, sampleRate), feature: 'waveform' })
 }
 
 /** The hash of one feature's summary statistics: its frames and the statistics asked for. */

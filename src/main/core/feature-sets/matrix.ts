@@ -1,15 +1,26 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Database } from 'better-sqlite3'
 import type { Pipeline } from '@shared/preprocess'
+import { contentHash } from '../audio/hash'
 import { featureClipsById, type FeatureClip } from '../catalog/feature-sets'
 import type { Catalog } from '../catalog/open'
 import { EarmarkError } from '../errors'
 import { featureRows, SCALAR_FEATURES, summaryNames, type FeatureConfig, type FeatureName } from '../features'
 import { cachePath, cacheRoot, decodeFrames, decodeSummary, readCached, type CachedPiece } from './cache'
 import { computeClipFeatures, type ClipFeatureResult, type ClipFeatureTask } from './compute'
-import { frameKey, summaryKey } from './keys'
+import { frameKey, summaryKey, waveformKey } from './keys'
 import { getFeatureSet, resolveFeatureSetParams, type FeatureSetParams } from './sets'
 
-/** What a matrix holds per row: a summary vector, the frame sequence, or a fixed-size image. */
-export type MatrixKind = 'summary' | 'sequence' | 'image'
+/**
+ * What a matrix holds per row: a summary vector, the frame sequence, a fixed-size image, or the
+ * preprocessed samples themselves (for a base model that takes audio).
+ */
+export type MatrixKind = 'summary' | 'sequence' | 'image' | 'waveform'
+
+/** A clip as a matrix needs it: an id for its rows, its file, and its content (the cache's key). */
+export type MatrixClip = Pick<FeatureClip, 'id' | 'path' | 'contentHash'>
 
 /** Rows are pieces of clips: one per clip, or several when the pipeline segments. */
 interface Rows {
@@ -58,8 +69,27 @@ export interface ImageMatrix extends Rows {
   data: Float32Array
 }
 
-/** A feature matrix of one of the three kinds. */
-export type FeatureMatrix = SummaryMatrix | SequenceMatrix | ImageMatrix
+/**
+ * Each row's preprocessed samples, mono at the configuration's rate, cut or zero-padded at the end
+ * to `nSamples`: row r's sample i at `data[r * nSamples + i]`.
+ */
+export interface WaveformMatrix extends Rows {
+  kind: 'waveform'
+  sampleRate: number
+  nSamples: number
+  data: Float32Array
+}
+
+/** A feature matrix of one of the four kinds. */
+export type FeatureMatrix = SummaryMatrix | SequenceMatrix | ImageMatrix | WaveformMatrix
+
+/** The matrix type of each kind. */
+export interface MatrixOfKind {
+  summary: SummaryMatrix
+  sequence: SequenceMatrix
+  image: ImageMatrix
+  waveform: WaveformMatrix
+}
 
 /** How `loadFeatureMatrix` computes what is missing and reports. */
 export interface LoadFeatureMatrixOptions {
@@ -72,8 +102,13 @@ export interface LoadFeatureMatrixOptions {
   onProgress?: (done: number, total: number) => void
   /** For 'image': the feature drawn (default 'logmel', which the set must compute). */
   feature?: FeatureName
-  /** For 'image': frames per image (default: the longest row's). */
+  /**
+   * For 'image': frames per image (default: the longest row's). For 'sequence': every row cut or
+   * padded with zero frames to this many, so that rows line up (default: each row as long as it is).
+   */
   frames?: number
+  /** For 'waveform': samples per row (default: the longest row's). */
+  samples?: number
   /** Where the cache is (default: beside the project file). */
   cacheRoot?: string
 }
@@ -90,47 +125,103 @@ export interface LoadFeatureMatrixOptions {
  *   const m = await loadFeatureMatrix(catalog, 'mfcc-20', clipIds, 'summary')
  *   // m.data (Float64Array, m.nRows x m.nCols), m.names ('mfcc_0_mean', …), m.rowClipIds
  */
-export async function loadFeatureMatrix(
+export async function loadFeatureMatrix<K extends MatrixKind>(
   catalog: Catalog,
   set: number | string | { pipeline?: unknown; config?: unknown },
   clipIds: readonly number[],
-  kind: MatrixKind,
+  kind: K,
   options: LoadFeatureMatrixOptions = {},
-): Promise<FeatureMatrix> {
-  const params =
-    typeof set === 'object'
-      ? resolveFeatureSetParams(set.pipeline as never, set.config as never)
-      : (() => {
-          const info = getFeatureSet(catalog.db, set)
-          return resolveFeatureSetParams(info.pipeline, info.config)
-        })()
+): Promise<MatrixOfKind[K]> {
+  const params = featureSetParamsOf(catalog.db, set)
   const clips = featureClipsById(catalog.db, clipIds)
-  const root = options.cacheRoot ?? cacheRoot(catalog.path)
+  return matrixOfClips(clips, params, kind, options.cacheRoot ?? cacheRoot(catalog.path), options)
+}
+
+/** The resolved parameters of a set given by id, by name, or directly. */
+export function featureSetParamsOf(
+  db: Database,
+  set: number | string | { pipeline?: unknown; config?: unknown },
+): FeatureSetParams {
+  if (typeof set === 'object') return resolveFeatureSetParams(set.pipeline as never, set.config as never)
+  const info = getFeatureSet(db, set)
+  return resolveFeatureSetParams(info.pipeline, info.config)
+}
+
+/**
+ * The feature matrix of audio files outside any project under a pipeline and configuration, by
+ * the same code as `loadFeatureMatrix` (the same preprocessing, cache entries and readers), so a
+ * file is seen exactly as a clip with its content would be. Row clip ids are indices into `paths`.
+ * The entries go to `cacheRoot` when given, else to a temporary folder removed afterwards.
+ */
+export async function loadFileFeatureMatrix<K extends MatrixKind>(
+  paths: readonly string[],
+  params: FeatureSetParams,
+  kind: K,
+  options: LoadFeatureMatrixOptions = {},
+): Promise<MatrixOfKind[K]> {
+  const clips: MatrixClip[] = []
+  const unreadable: Rows['failed'] = []
+  for (const [id, path] of paths.entries()) {
+    try {
+      clips.push({ id, path, contentHash: await contentHash(path) })
+    } catch (error) {
+      unreadable.push({ clipId: id, path, reason: error instanceof Error ? error.message : String(error) })
+    }
+  }
+  const root = options.cacheRoot ?? (await mkdtemp(join(tmpdir(), 'earmark-features-')))
+  try {
+    const matrix = await matrixOfClips(clips, params, kind, root, options)
+    matrix.failed.push(...unreadable)
+    matrix.failed.sort((a, b) => a.clipId - b.clipId)
+    return matrix
+  } finally {
+    if (options.cacheRoot === undefined) await rm(root, { recursive: true, force: true })
+  }
+}
+
+/** The matrix of these clips under resolved parameters, with the cache at `root`. */
+export async function matrixOfClips<K extends MatrixKind>(
+  clips: readonly MatrixClip[],
+  params: FeatureSetParams,
+  kind: K,
+  root: string,
+  options: LoadFeatureMatrixOptions = {},
+): Promise<MatrixOfKind[K]> {
   const { pipeline, config } = params
   const imageFeature = options.feature ?? 'logmel'
   if (kind === 'image' && !config.features.includes(imageFeature)) {
     throw new EarmarkError('invalid-input', `this feature set does not compute ${imageFeature}`)
   }
   const frameFeatures: FeatureName[] =
-    kind === 'summary' ? [] : kind === 'image' ? [imageFeature] : [...config.features]
+    kind === 'image' ? [imageFeature] : kind === 'sequence' ? [...config.features] : []
   const summaryFeatures: FeatureName[] = kind === 'summary' ? [...config.features] : []
-  const failed = await ensureComputed(clips, params, root, frameFeatures, summaryFeatures, options)
+  const failed = await ensureComputed(clips, params, root, frameFeatures, summaryFeatures, {
+    ...options,
+    waveform: kind === 'waveform',
+  })
   const failedIds = new Set(failed.map((f) => f.clipId))
   const ok = clips.filter((c) => !failedIds.has(c.id))
-  if (kind === 'summary') return readSummaries(ok, params, root, failed)
-  if (kind === 'sequence') return readSequences(ok, pipeline, config, root, failed)
-  return readImages(ok, pipeline, config, root, imageFeature, options.frames, failed)
+  const read: { [k in MatrixKind]: () => Promise<FeatureMatrix> } = {
+    summary: () => readSummaries(ok, params, root, failed),
+    sequence: () => readSequences(ok, pipeline, config, root, options.frames, failed),
+    image: () => readImages(ok, pipeline, config, root, imageFeature, options.frames, failed),
+    waveform: () => readWaveforms(ok, pipeline, config.sampleRate, root, options.samples, failed),
+  }
+  return (await read[kind]()) as MatrixOfKind[K]
 }
 
 /** Computes the missing cache entries of these clips; returns the clips that failed. */
-export async function ensureComputed(
-  clips: readonly FeatureClip[],
+export async function ensureComputed<C extends MatrixClip>(
+  clips: readonly C[],
   params: FeatureSetParams,
   root: string,
   frames: FeatureName[],
   summaries: FeatureName[],
-  options: Pick<LoadFeatureMatrixOptions, 'compute' | 'concurrency' | 'signal' | 'onProgress'>,
-  onClip?: (clip: FeatureClip, result: ClipFeatureResult | Error) => void,
+  options: Pick<LoadFeatureMatrixOptions, 'compute' | 'concurrency' | 'signal' | 'onProgress'> & {
+    /** Have the preprocessed samples cached too. */
+    waveform?: boolean
+  },
+  onClip?: (clip: C, result: ClipFeatureResult | Error) => void,
 ): Promise<Rows['failed']> {
   const compute = options.compute ?? computeClipFeatures
   const failed: Rows['failed'] = []
@@ -153,6 +244,7 @@ export async function ensureComputed(
           ...plain,
           frames,
           summaries,
+          ...(options.waveform ? { waveform: true } : {}),
         })
         onClip?.(clip, result)
       } catch (error) {
@@ -169,14 +261,14 @@ export async function ensureComputed(
 }
 
 async function readSummaries(
-  clips: readonly FeatureClip[],
+  clips: readonly MatrixClip[],
   { pipeline, config }: FeatureSetParams,
   root: string,
   failed: Rows['failed'],
 ): Promise<SummaryMatrix> {
   const names = summaryNames(config)
   const nCols = names.length
-  const perClip: { clip: FeatureClip; rows: number; parts: Float64Array[] }[] = []
+  const perClip: { clip: MatrixClip; rows: number; parts: Float64Array[] }[] = []
   for (const clip of clips) {
     const parts: Float64Array[] = []
     let rows = -1
@@ -209,17 +301,18 @@ async function readSummaries(
 }
 
 async function readSequences(
-  clips: readonly FeatureClip[],
+  clips: readonly MatrixClip[],
   pipeline: Pipeline,
   config: FeatureConfig,
   root: string,
+  frames: number | undefined,
   failed: Rows['failed'],
 ): Promise<SequenceMatrix> {
   const names = config.features.flatMap((f) =>
     SCALAR_FEATURES.has(f) ? [f] : Array.from({ length: featureRows(f, config) }, (_, i) => `${f}_${i}`),
   )
   const nCols = names.length
-  const perClip: { clip: FeatureClip; features: CachedPiece[][] }[] = []
+  const perClip: { clip: MatrixClip; features: CachedPiece[][] }[] = []
   for (const clip of clips) {
     const features: CachedPiece[][] = []
     for (const f of config.features) features.push(await framesOf(clip, pipeline, config, f, root))
@@ -230,9 +323,11 @@ async function readSequences(
   const offsets = new Int32Array(nRows + 1)
   let r = 0
   let totalFrames = 0
+  // Every row `frames` long when asked (cut at the end, or padded with zero frames: the data is zero-filled).
+  const lengthOf = (piece: CachedPiece): number => frames ?? piece.matrix.nFrames
   for (const { features } of perClip) {
     for (const piece of features[0] ?? []) {
-      totalFrames += piece.matrix.nFrames
+      totalFrames += lengthOf(piece)
       offsets[++r] = totalFrames
     }
   }
@@ -245,7 +340,8 @@ async function readSequences(
       let col = 0
       for (const feature of features) {
         const m = (feature[p] as CachedPiece).matrix
-        for (let t = 0; t < m.nFrames; t++) {
+        const kept = Math.min(m.nFrames, lengthOf(piece))
+        for (let t = 0; t < kept; t++) {
           data.set(m.data.subarray(t * m.nValues, (t + 1) * m.nValues), (base + t) * nCols + col)
         }
         col += m.nValues
@@ -258,7 +354,7 @@ async function readSequences(
 }
 
 async function readImages(
-  clips: readonly FeatureClip[],
+  clips: readonly MatrixClip[],
   pipeline: Pipeline,
   config: FeatureConfig,
   root: string,
@@ -266,7 +362,7 @@ async function readImages(
   frames: number | undefined,
   failed: Rows['failed'],
 ): Promise<ImageMatrix> {
-  const perClip: { clip: FeatureClip; pieces: CachedPiece[] }[] = []
+  const perClip: { clip: MatrixClip; pieces: CachedPiece[] }[] = []
   for (const clip of clips) perClip.push({ clip, pieces: await framesOf(clip, pipeline, config, feature, root) })
   const all = perClip.flatMap((c) => c.pieces)
   const nValues = featureRows(feature, config)
@@ -292,8 +388,38 @@ async function readImages(
   return { kind: 'image', feature, nFrames, nValues, data, failed, ...rows }
 }
 
+async function readWaveforms(
+  clips: readonly MatrixClip[],
+  pipeline: Pipeline,
+  sampleRate: number,
+  root: string,
+  samples: number | undefined,
+  failed: Rows['failed'],
+): Promise<WaveformMatrix> {
+  const key = waveformKey(pipeline, sampleRate)
+  const perClip: { clip: MatrixClip; pieces: CachedPiece[] }[] = []
+  for (const clip of clips) {
+    const bytes = await readCached(cachePath(root, 'features', key, clip.contentHash))
+    if (!bytes) throw new EarmarkError('internal', `the samples of ${clip.path} are missing from the cache`)
+    perClip.push({ clip, pieces: decodeFrames(bytes) })
+  }
+  const all = perClip.flatMap((c) => c.pieces)
+  const nSamples = samples ?? all.reduce((n, p) => Math.max(n, p.matrix.nFrames), 0)
+  const data = new Float32Array(all.length * nSamples)
+  const rows = rowArrays(all.length)
+  let r = 0
+  for (const { clip, pieces } of perClip) {
+    for (const piece of pieces) {
+      data.set(piece.matrix.data.subarray(0, Math.min(nSamples, piece.matrix.nFrames)), r * nSamples)
+      setRow(rows, r, clip.id, piece)
+      r++
+    }
+  }
+  return { kind: 'waveform', sampleRate, nSamples, data, failed, ...rows }
+}
+
 async function framesOf(
-  clip: FeatureClip,
+  clip: MatrixClip,
   pipeline: Pipeline,
   config: FeatureConfig,
   feature: FeatureName,
@@ -306,7 +432,7 @@ async function framesOf(
 
 /** The pieces' times, from the first feature's frames when cached (summaries alone do not keep them). */
 async function piecesOf(
-  clip: FeatureClip,
+  clip: MatrixClip,
   pipeline: Pipeline,
   config: FeatureConfig,
   feature: FeatureName,

@@ -1,5 +1,5 @@
 import { FEATURE_IMAGE_KINDS, type FeatureClipView, type FeatureImageKind } from '@shared/feature-sets'
-import { featureClipsById } from '../catalog/feature-sets'
+import { clipDuration, featureClipsById } from '../catalog/feature-sets'
 import type { Catalog } from '../catalog/open'
 import { EarmarkError } from '../errors'
 import type { MediaResponse } from '../media/media'
@@ -20,7 +20,7 @@ function taskFor(catalog: Catalog, clipId: number, setId: number): ClipFeatureTa
   if (!clip) throw new EarmarkError('not-found', `Clip ${clipId} not found`)
   const info = getFeatureSet(catalog.db, setId)
   const { pipeline, config } = resolveFeatureSetParams(info.pipeline, info.config)
-  const duration = catalog.db.prepare('SELECT duration FROM clips WHERE id = ?').pluck().get(clipId) as number
+  const duration = clipDuration(catalog.db, clipId)
   return {
     path: clip.path,
     contentHash: clip.contentHash,

@@ -119,7 +119,7 @@ export function chromaStft(power: FrameMatrix, sr: number, nFft: number, options
 }
 
 /** The p-norm of a vector (Infinity: largest absolute value), as `librosa.util.normalize` measures it. */
-export function pNorm(values: Float64Array, p: number): number {
+function pNorm(values: Float64Array, p: number): number {
   if (p === Infinity) {
     let max = 0
     for (const v of values) max = Math.max(max, Math.abs(v))

@@ -124,7 +124,7 @@ function lnOf(v: number): number {
 }
 
 /** ln(v) for a float32 value `v > 0` whose IEEE bits are `bits`. */
-export function lnOfFloat32(v: number, bits: number): number {
+function lnOfFloat32(v: number, bits: number): number {
   const biased = (bits >>> 23) & 0xff
   // Subnormals, infinity and NaN are rare: leave them to Math.log.
   if (biased === 0 || biased === 0xff) return Math.log(v)

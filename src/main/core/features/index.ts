@@ -1,4 +1,4 @@
-// Feature extraction with librosa's numerics (issue 5): pure functions on Float32Array samples.
+// Feature extraction with librosa's numerics: pure functions on Float32Array samples.
 export { planRealFft, ComplexFft, isPowerOfTwo, type RealFft } from './fft'
 export { frameMatrix, fromRows, toRows, valueOverFrames, type FrameMatrix } from './frames'
 export { getWindow, padCenter, WINDOW_NAMES, type WindowName } from './windows'

@@ -1,4 +1,5 @@
 import { TaskTimeoutError, WorkerCrashedError, type WorkerPool } from '../workers/pool'
+import type { TasksOf } from '../workers/script'
 import type { Inspection } from './inspect'
 
 /**
@@ -6,9 +7,9 @@ import type { Inspection } from './inspect'
  * heap limit) or is stopped for hanging costs that file alone, reported in one line as
  * "decoder crashed: …" or "decoder hung: …"; the pool replaces the worker and the import goes on.
  */
-export async function inspectOnPool(pool: WorkerPool, path: string): Promise<Inspection> {
+export async function inspectOnPool(pool: WorkerPool<TasksOf<'audio-worker'>>, path: string): Promise<Inspection> {
   try {
-    return await pool.run<Inspection>('inspect', path)
+    return await pool.run('inspect', path)
   } catch (error) {
     if (error instanceof WorkerCrashedError) {
       throw new Error(`decoder crashed: ${error.message.replace(/^worker crashed: /, '')}`, { cause: error })

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises'
+import { open, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import {
   splits,
@@ -9,9 +9,12 @@ import {
   type LabelSource,
   type Split,
 } from '@shared/domain'
+import { AudioFileError, sniffContainer } from '../audio'
+import { nameProblem, normalizeName, printable } from '@shared/names'
 import { EarmarkError } from '../errors'
 import { readManifest } from './csv-manifest'
 import { describeFsError, scanFolder } from './scan'
+import type { ClipUpdate } from './updates'
 
 /** Every file an import would add, with its labels, and what cannot be imported. */
 export interface ImportPlan {
@@ -33,7 +36,7 @@ export async function planImport(sourcePath: string, labelsFrom: LabelSource): P
   const info = await stat(source).catch((error: unknown) => {
     throw new EarmarkError('not-found', `Cannot read ${source}: ${describeFsError(error)}.`)
   })
-  if (labelsFrom.kind === 'csv') return planFromManifest(source, info.isDirectory())
+  if (labelsFrom.kind === 'csv') return withCheckedLabels(await planFromManifest(source, info.isDirectory()))
   if (!info.isDirectory()) {
     throw new EarmarkError(
       'invalid-input',
@@ -67,7 +70,25 @@ export async function planImport(sourcePath: string, labelsFrom: LabelSource): P
     rows.push(row)
   }
   const layout: ImportLayout = labelsFrom.kind === 'none' ? 'unlabeled' : labelsFrom.kind
-  return { source, layout, rows, problems }
+  return withCheckedLabels({ source, layout, rows, problems })
+}
+
+/**
+ * Labels become class names, so they follow the class-name rule: normalised to NFC, and a row
+ * whose label the rule refuses (a terminal escape, a 5,000-character cell) is a problem the
+ * preview names rather than a class the import creates.
+ */
+function withCheckedLabels(plan: ImportPlan): ImportPlan {
+  const problems = [...plan.problems]
+  const rows = plan.rows.flatMap((row) => {
+    if (row.label === null) return [row]
+    const label = normalizeName(row.label)
+    const problem = nameProblem(label)
+    if (!problem) return [{ ...row, label }]
+    problems.push({ path: row.path, reason: `the label "${printable(label.slice(0, 60))}" ${problem}; not imported` })
+    return []
+  })
+  return { ...plan, rows, problems }
 }
 
 async function planFromManifest(source: string, isFolder: boolean): Promise<ImportPlan> {
@@ -97,8 +118,58 @@ async function planFromManifest(source: string, isFolder: boolean): Promise<Impo
   return { source: csv, layout: manifest.layout, rows, problems: [...manifest.problems, ...missing] }
 }
 
+/** How many leading bytes screening reads of each file: enough to tell audio from text. */
+const SCREEN_BYTES = 1024
+/** Files screened at once: enough to hide the latency of a network share, few enough not to hog handles. */
+const SCREEN_CONCURRENCY = 16
+
+/**
+ * The plan without the files its import would fail on at once (empty, or not audio by their
+ * first bytes), which move to its problems: the preview names them before anything is written,
+ * and counts only what will import. Reads a kilobyte of each file; decoding waits for the import.
+ */
+export async function screenPlan(plan: ImportPlan): Promise<ImportPlan> {
+  const reasons: (string | null)[] = new Array(plan.rows.length).fill(null)
+  let next = 0
+  const screenNext = async (): Promise<void> => {
+    while (next < plan.rows.length) {
+      const index = next++
+      reasons[index] = await screenFile((plan.rows[index] as ImportRow).path)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(SCREEN_CONCURRENCY, plan.rows.length) }, screenNext))
+  const rows = plan.rows.filter((_, i) => reasons[i] === null)
+  const problems = plan.rows.flatMap((row, i) => {
+    const reason = reasons[i]
+    return reason === null || reason === undefined ? [] : [{ path: row.path, reason }]
+  })
+  return { ...plan, rows, problems: [...plan.problems, ...problems] }
+}
+
+/** Why a file cannot be imported, judged by its first bytes, or null when it may be audio. */
+async function screenFile(path: string): Promise<string | null> {
+  let handle
+  try {
+    handle = await open(path, 'r')
+    const head = new Uint8Array(SCREEN_BYTES)
+    const { bytesRead } = await handle.read(head, 0, SCREEN_BYTES, 0)
+    sniffContainer(head.subarray(0, bytesRead))
+    return null
+  } catch (error) {
+    if (error instanceof AudioFileError) return error.reason
+    return describeFsError(error)
+  } finally {
+    await handle?.close()
+  }
+}
+
 /** What the preview screen shows of a plan: the first rows, classes and counts, problems. */
-export function previewOf(plan: ImportPlan, limit: number, alreadyInProject: number): ImportPreview {
+export function previewOf(
+  plan: ImportPlan,
+  limit: number,
+  alreadyInProject: number,
+  updates: readonly ClipUpdate[] = [],
+): ImportPreview {
   const classes = new Map<string, number>()
   const groups = new Set<string>()
   const splitCounts: Partial<Record<Split, number>> = {}
@@ -122,6 +193,13 @@ export function previewOf(plan: ImportPlan, limit: number, alreadyInProject: num
     splits: splitCounts,
     folds: [...folds].sort((a, b) => a - b),
     alreadyInProject,
+    updates: {
+      clips: updates.length,
+      label: updates.filter((u) => u.label !== undefined).length,
+      group: updates.filter((u) => u.group !== undefined).length,
+      split: updates.filter((u) => u.split !== undefined).length,
+      fold: updates.filter((u) => u.fold !== undefined).length,
+    },
     problems: plan.problems,
   }
 }

@@ -28,6 +28,6 @@ export function rescanClips(db: Database): RescanResult {
         if (present) result.restored++
       }
     }
-  })()
+  }).immediate()
   return result
 }

@@ -1,6 +1,5 @@
-import { copyFile, mkdir, stat } from 'node:fs/promises'
-import { basename, extname, join } from 'node:path'
 import type { ImportProblem, ImportRow, ImportSummary } from '@shared/domain'
+import { plural } from '@shared/plural'
 import { ensureClass } from '../catalog/classes'
 import { clipsByHash, insertClip, knownPaths, relocateClip } from '../catalog/clips'
 import { addClipLabel } from '../catalog/labels'
@@ -8,7 +7,8 @@ import type { Catalog } from '../catalog/open'
 import { JobCancelledError, type JobContext } from '../jobs/runner'
 import type { Inspection } from './inspect'
 import type { ImportPlan } from './plan'
-import { describeFsError } from './scan'
+import { openProjectCopies } from './copy'
+import { applyUpdates, plannedUpdates } from './updates'
 
 /** What an import needs besides its plan. */
 export interface ImportOptions {
@@ -32,7 +32,8 @@ interface Inspected {
 }
 
 /**
- * Imports a plan into the catalog. Files already in the project (same path) are skipped at once;
+ * Imports a plan into the catalog. Files already in the project (same path) are not added again;
+ * a manifest's rows for them update their label, group, split and fold (`plannedUpdates`);
  * the rest are inspected in parallel and written in batches, each batch one transaction, so a
  * cancel or a crash leaves the catalog consistent and a re-run completes the rest. A file whose
  * content is already in the project is a duplicate, unless the clip that holds it lost its file:
@@ -56,11 +57,14 @@ export async function runImport(
     added: 0,
     duplicates: known.size,
     relocated: 0,
+    updated: 0,
     failed: [],
     warnings: [],
     classes: [...new Set(plan.rows.flatMap((r) => (r.label ? [r.label] : [])))].sort(),
     seconds: 0,
   }
+  // Rows for clips already here update them (a manifest imported again), before anything is added.
+  summary.updated = applyUpdates(db, plannedUpdates(db, plan), options.author, now())
   const total = plan.rows.length
   let done = known.size
   let pending: Inspected[] = []
@@ -125,6 +129,9 @@ export async function runImport(
   }
 
   const copied = new Set<string>()
+  // Copies go through a journal, so what an interrupted import copied is reused or removed now.
+  const copies = options.copyInto ? await openProjectCopies(db, options.copyInto) : undefined
+  if (copies?.partial) context.log('info', `removed ${copies.partial} partial copies left by an interrupted import`)
   const importOne = async (row: ImportRow): Promise<Inspected | null> => {
     const inspection = await options.inspect(row.path)
     for (const warning of inspection.warnings) {
@@ -132,7 +139,7 @@ export async function runImport(
       context.log('warn', `${row.path}: ${warning}`)
     }
     let path = row.path
-    if (options.copyInto) {
+    if (copies) {
       // Copy only what the project lacks, so a re-import leaves no stray copies.
       const present = clipsByHash(db, inspection.hash).some((c) => !c.missing)
       if (present || copied.has(inspection.hash)) {
@@ -140,7 +147,7 @@ export async function runImport(
         return null
       }
       copied.add(inspection.hash)
-      path = await copyIntoProject(row, options.copyInto, inspection.hash)
+      path = await copies.copy(row.path, row.label, inspection.hash)
     }
     return { row: { ...row, path }, inspection }
   }
@@ -157,34 +164,23 @@ export async function runImport(
         settle(index, null)
       }
       done++
-      context.progress(done, total, `${done} of ${total} files`)
+      context.progress(done, total, `${done} of ${plural(total, 'file')}`)
     }
   }
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker))
-  writePending()
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker))
+    writePending()
+  } finally {
+    const removed = await copies?.close()
+    if (removed) {
+      context.log(
+        'info',
+        `removed ${removed} copies no clip records (an interrupted import's, or duplicates found late)`,
+      )
+    }
+  }
   summary.seconds = (Date.now() - started) / 1000
   if (context.signal.aborted) throw new JobCancelledError(summary)
-  context.progress(total, total, `imported ${summary.added} files`)
+  context.progress(total, total, `imported ${plural(summary.added, 'file')}`)
   return summary
-}
-
-/**
- * Copies a file into the project's audio folder, under its label. A different file of the same
- * name gets the first 8 hex digits of its hash appended, so nothing is overwritten.
- */
-async function copyIntoProject(row: ImportRow, folder: string, hash: string): Promise<string> {
-  const dir = join(folder, row.label ?? '_unlabeled')
-  await mkdir(dir, { recursive: true })
-  let target = join(dir, basename(row.path))
-  const existing = await stat(target).catch(() => undefined)
-  if (existing) {
-    const ext = extname(target)
-    target = `${target.slice(0, target.length - ext.length)}-${hash.slice(0, 8)}${ext}`
-  }
-  try {
-    await copyFile(row.path, target)
-  } catch (error) {
-    throw new Error(`cannot copy into the project: ${describeFsError(error)}`, { cause: error })
-  }
-  return target
 }

@@ -3,10 +3,10 @@ import { extname, join } from 'node:path'
 import type { ImportProblem } from '@shared/domain'
 
 /** File extensions Earmark imports, lower case. */
-export const AUDIO_EXTENSIONS = new Set(['.wav', '.wave', '.flac', '.mp3', '.ogg', '.oga', '.opus'])
+const AUDIO_EXTENSIONS = new Set(['.wav', '.wave', '.flac', '.mp3', '.ogg', '.oga', '.opus'])
 
 /** Whether a file name looks like audio Earmark can import. */
-export const isAudioFileName = (name: string): boolean => AUDIO_EXTENSIONS.has(extname(name).toLowerCase())
+const isAudioFileName = (name: string): boolean => AUDIO_EXTENSIONS.has(extname(name).toLowerCase())
 
 /** Audio files found under a folder, and what could not be read. */
 export interface ScanResult {

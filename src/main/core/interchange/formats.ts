@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync'
-import { stringify } from 'csv-stringify/sync'
+import { csvText, unescapeCell } from '../csv'
 import type { ClipLabels, RegionLabel } from './model'
 
 /** A file of a label export: its name and its text. */
@@ -12,16 +12,15 @@ export interface LabelFile {
 export interface ParsedLabels {
   clip: string
   labels?: Pick<ClipLabels, 'classes' | 'unsure' | 'badAudio' | 'note'>
+  /**
+   * CSV only: the clip's split, group and fold as the cells give them (a column left out: not
+   * given; an empty cell: none), with the row's place for error messages.
+   */
+  splitFields?: { split?: string; group?: string; fold?: string; line: number }
   regions?: RegionLabel[]
 }
 
-/**
- * Spreadsheets run cells that begin with = + - @ as formulas (CSV injection); such cells are
- * written with a leading apostrophe, which spreadsheets hide and import here removes again.
- */
-export const escapeCell = (value: string): string => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value)
-/** Undoes escapeCell. */
-export const unescapeCell = (value: string): string => (/^'[=+\-@\t\r]/.test(value) ? value.slice(1) : value)
+export { escapeCell, unescapeCell } from '../csv'
 
 // --- CSV: one row per clip -------------------------------------------------------------------
 
@@ -29,18 +28,16 @@ const CSV_COLUMNS = ['path', 'label', 'group', 'split', 'unsure', 'bad_audio', '
 
 /** Clip labels as CSV: `path,label,group,split,unsure,bad_audio,note`; several labels joined by `;`. */
 export function toCsv(clips: ClipLabels[]): LabelFile[] {
-  const rows = clips.map((c) =>
-    [
-      c.path,
-      c.classes.join(';'),
-      c.group ?? '',
-      c.split ?? '',
-      c.unsure ? '1' : '0',
-      c.badAudio ? '1' : '0',
-      c.note,
-    ].map(escapeCell),
-  )
-  return [{ name: 'labels.csv', text: stringify([CSV_COLUMNS, ...rows]) }]
+  const rows = clips.map((c) => [
+    c.path,
+    c.classes.join(';'),
+    c.group ?? '',
+    c.split ?? '',
+    c.unsure ? '1' : '0',
+    c.badAudio ? '1' : '0',
+    c.note,
+  ])
+  return [{ name: 'labels.csv', text: csvText([CSV_COLUMNS, ...rows]) }]
 }
 
 /** Reads clip labels from CSV with at least `path,label`. */
@@ -49,10 +46,15 @@ export function fromCsv(text: string): ParsedLabels[] {
     string,
     string | undefined
   >[]
-  return records.map((r) => {
+  const columns = new Set(Object.keys(records[0] ?? {}))
+  const fields = (['split', 'group', 'fold'] as const).filter((c) => columns.has(c))
+  return records.map((r, i) => {
     const cell = (key: string) => unescapeCell(r[key] ?? '')
     return {
       clip: cell('path'),
+      ...(fields.length === 0
+        ? {}
+        : { splitFields: { ...Object.fromEntries(fields.map((f) => [f, cell(f)])), line: i + 2 } }),
       labels: {
         classes: cell('label')
           .split(';')
@@ -92,30 +94,38 @@ export function toAudacity(clips: ClipLabels[]): LabelFile[] {
 /** Reads an Audacity label track; the clip is named by the file name (`<clip>.txt`). */
 export function fromAudacity(fileName: string, text: string): ParsedLabels[] {
   const regions: RegionLabel[] = []
-  for (const line of text.split(/\r?\n/)) {
-    if (!line.trim()) continue
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (!line.trim()) return
+    const where = `${fileName} line ${i + 1}`
     const parts = line.split('\t')
     if (parts[0] === '\\') {
       const last = regions[regions.length - 1]
-      if (last) {
-        last.lowFreq = Number(parts[1])
-        last.highFreq = Number(parts[2])
+      const [low, high] = [decimal(parts[1]), decimal(parts[2])]
+      if (!last || low === undefined || high === undefined) {
+        throw new Error(`${where}: not an Audacity frequency line: ${JSON.stringify(line.slice(0, 80))}`)
       }
-      continue
+      last.lowFreq = low
+      last.highFreq = high
+      return
     }
-    const [start, end, ...label] = parts
-    if (start === undefined || end === undefined || Number.isNaN(Number(start)) || Number.isNaN(Number(end))) {
-      throw new Error(`${fileName}: not an Audacity label line: ${JSON.stringify(line.slice(0, 80))}`)
+    const [startText, endText, ...label] = parts
+    const [start, end] = [decimal(startText), decimal(endText)]
+    if (start === undefined || end === undefined) {
+      throw new Error(`${where}: not an Audacity label line: ${JSON.stringify(line.slice(0, 80))}`)
     }
-    regions.push({
-      label: label.join('\t') || null,
-      start: Number(start),
-      end: Number(end),
-      lowFreq: null,
-      highFreq: null,
-    })
-  }
+    regions.push({ label: label.join('\t') || null, start, end, lowFreq: null, highFreq: null, where })
+  })
   return [{ clip: fileName.replace(/\.txt$/i, ''), regions }]
+}
+
+/**
+ * A decimal number as label tools write it, or undefined: stricter than `Number`, which reads an
+ * empty cell as 0 and "1e400" as Infinity.
+ */
+function decimal(text: string | undefined): number | undefined {
+  if (text === undefined || !/^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i.test(text)) return undefined
+  const value = Number(text)
+  return Number.isFinite(value) ? value : undefined
 }
 
 // --- Raven selection tables: one file per clip -------------------------------------------------
@@ -181,18 +191,26 @@ export function fromRaven(
   }
   const clip = fileName.replace(/\.Table\.\d+\.selections\.txt$/i, '').replace(/\.txt$/i, '')
   const nyquist = (sampleRateOf(clip) ?? Number.NaN) / 2
-  const regions = lines.map((line) => {
+  const regions = lines.map((line, i) => {
     const cells = line.split('\t')
     const at = (i: number | undefined) => (i === undefined || i < 0 ? '' : (cells[i] ?? ''))
-    const lowFreq = at(low) === '' ? null : Number(at(low))
-    const highFreq = at(high) === '' ? null : Number(at(high))
+    const where = `${fileName} line ${i + 2}`
+    const number = (column: number | undefined, what: string): number => {
+      const value = decimal(at(column))
+      if (value === undefined)
+        throw new Error(`${where}: ${what} ${JSON.stringify(at(column).slice(0, 40))} is not a number`)
+      return value
+    }
+    const lowFreq = at(low) === '' ? null : number(low, 'Low Freq (Hz)')
+    const highFreq = at(high) === '' ? null : number(high, 'High Freq (Hz)')
     const fullBand = lowFreq === 0 && highFreq !== null && Math.abs(highFreq - nyquist) < 1e-3
     return {
       label: at(note) || null,
-      start: Number(at(begin)),
-      end: Number(at(end)),
+      start: number(begin, 'Begin Time (s)'),
+      end: number(end, 'End Time (s)'),
       lowFreq: fullBand ? null : lowFreq,
       highFreq: fullBand ? null : highFreq,
+      where,
     }
   })
   return [{ clip, regions }]
@@ -256,17 +274,19 @@ export function toLabelStudio(clips: ClipLabels[]): LabelFile[] {
 export function fromLabelStudio(text: string): ParsedLabels[] {
   const tasks = JSON.parse(text) as LabelStudioTask[]
   if (!Array.isArray(tasks)) throw new Error('not a Label Studio export: expected a JSON array of tasks')
-  return tasks.map((task) => {
+  return tasks.map((task, t) => {
     const results = task.annotations?.[0]?.result ?? []
     const classes = results.filter((r) => r.type === 'choices').flatMap((r) => r.value.choices ?? [])
     const regions = results
       .filter((r) => r.type === 'labels')
-      .map((r) => ({
+      .map((r, j) => ({
         label: r.value.labels?.[0] ?? null,
-        start: r.value.start ?? 0,
-        end: r.value.end ?? 0,
+        // Left as read: a string or a missing time is refused, naming the task, when stored.
+        start: r.value.start as number,
+        end: r.value.end as number,
         lowFreq: null,
         highFreq: null,
+        where: `task ${t + 1} (${String(task.data?.audio)}) region ${j + 1}`,
       }))
     return {
       clip: task.data.audio,

@@ -1,8 +1,10 @@
 import type { Database } from 'better-sqlite3'
 import type { Region } from '@shared/domain'
 import { ensureClass, listClasses } from '../catalog/classes'
+import { allClipFileFacts, clipFileFacts } from '../catalog/clips'
 import { getLabelState, setLabelState } from '../catalog/labels'
 import { listRegions, nextRegionId, putRegion } from '../catalog/regions'
+import { EarmarkError, notFound } from '../errors'
 import type { Stamp } from '../labeling'
 
 /** A clip's labels as every interchange format sees them: names, not ids. */
@@ -26,26 +28,40 @@ export interface RegionLabel {
   end: number
   lowFreq: number | null
   highFreq: number | null
+  /** Where a read region came from (`file.txt line 3`), for the message that refuses it. */
+  where?: string
+}
+
+/**
+ * Names for per-clip files that no two clips share: each path below the deepest folder every clip
+ * is in (`a/x.wav` and `b/x.wav`, not `x.wav` twice; just `x.wav` when all clips sit in one folder).
+ */
+function uniqueNames(paths: readonly string[]): string[] {
+  if (paths.length === 0) return []
+  const parts = paths.map((p) => p.split('/'))
+  let shared = Math.min(...parts.map((p) => p.length - 1))
+  const first = parts[0] as string[]
+  for (let i = 0; i < shared; i++) {
+    if (!parts.every((p) => p[i] === first[i])) {
+      shared = i
+      break
+    }
+  }
+  return parts.map((p) => p.slice(shared).join('/'))
 }
 
 /** Every clip's labels and regions, in path order. */
 export function readAllLabels(db: Database): ClipLabels[] {
   const names = new Map(listClasses(db).map((c) => [c.id, c.name]))
-  const clips = db.prepare('SELECT id, path, name, sample_rate, group_name, split FROM clips ORDER BY path').all() as {
-    id: number
-    path: string
-    name: string
-    sample_rate: number
-    group_name: string | null
-    split: string | null
-  }[]
-  return clips.map((c) => {
+  const clips = allClipFileFacts(db)
+  const fileNames = uniqueNames(clips.map((c) => c.path))
+  return clips.map((c, i) => {
     const state = getLabelState(db, c.id)
     return {
       path: c.path,
-      name: c.name,
-      sampleRate: c.sample_rate,
-      group: c.group_name,
+      name: fileNames[i] as string,
+      sampleRate: c.sampleRate,
+      group: c.group,
       split: c.split,
       classes: state.classIds.map((id) => names.get(id) ?? String(id)).sort(),
       unsure: state.unsure,
@@ -64,11 +80,30 @@ export function readAllLabels(db: Database): ClipLabels[] {
 
 /** Finds clips by full path, or by file name where that is unique in the project. */
 export function clipFinder(db: Database): (pathOrName: string) => number | undefined {
-  const rows = db.prepare('SELECT id, path, name FROM clips').all() as { id: number; path: string; name: string }[]
+  const rows = allClipFileFacts(db)
   const byPath = new Map(rows.map((r) => [r.path, r.id]))
-  const byName = new Map<string, number | null>()
-  for (const r of rows) byName.set(r.name, byName.has(r.name) ? null : r.id)
-  return (key) => byPath.get(key) ?? byName.get(key.split(/[/\\]/).pop() ?? key) ?? undefined
+  // Every trailing part of every path (`x.wav`, `a/x.wav`, …), with the clip it names, or null
+  // where two clips share it.
+  const bySuffix = new Map<string, number | null>()
+  for (const r of rows) {
+    const parts = r.path.split('/')
+    for (let i = parts.length - 1; i >= 1; i--) {
+      const suffix = parts.slice(i).join('/')
+      bySuffix.set(suffix, bySuffix.has(suffix) ? null : r.id)
+    }
+  }
+  // The longest trailing part of the key that some clip's path ends with decides: the clip, when
+  // only one has it; none, when several do (a shorter part could only be more ambiguous).
+  return (key) => {
+    const exact = byPath.get(key)
+    if (exact !== undefined) return exact
+    const parts = key.split(/[/\\]/)
+    for (let i = 0; i < parts.length; i++) {
+      const found = bySuffix.get(parts.slice(i).join('/'))
+      if (found !== undefined) return found ?? undefined
+    }
+    return undefined
+  }
 }
 
 /** Sets a clip's whole-clip labels from names, creating classes the project lacks. */
@@ -95,8 +130,12 @@ export function applyClipLabels(
 /** Adds regions to a clip, skipping any the clip already has (same span, class and box). */
 export function addRegions(db: Database, clipId: number, regions: RegionLabel[], stamp: Stamp): number {
   const existing = listRegions(db, clipId)
+  const clip = clipFileFacts(db, clipId)
+  if (!clip) throw notFound(`Clip ${clipId}`)
   let added = 0
   for (const r of regions) {
+    const problem = regionProblem(r, clip)
+    if (problem) throw new EarmarkError('invalid-input', `${r.where ?? clip.path}: ${problem}; nothing was imported.`)
     const classId = r.label ? ensureClass(db, r.label, stamp.now) : null
     const same = (e: Region) =>
       e.classId === classId &&
@@ -117,3 +156,33 @@ export function addRegions(db: Database, clipId: number, regions: RegionLabel[],
 }
 
 const near = (a: number, b: number) => Math.abs(a - b) < 1e-6
+
+/** How far past a clip's end a region may reach: label tools round times to the millisecond. */
+const END_TOLERANCE_S = 0.001
+
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
+const showSeconds = (v: number) => `${Number(v.toPrecision(6))} s`
+
+/**
+ * Why a read region cannot be stored on this clip, or undefined: times must be numbers within the
+ * clip, end after start; a box's band must lie between 0 Hz and the clip's Nyquist frequency.
+ */
+function regionProblem(r: RegionLabel, clip: { duration: number; sampleRate: number }): string | undefined {
+  if (!isNumber(r.start)) return `the start time ${JSON.stringify(r.start)} is not a number of seconds`
+  if (!isNumber(r.end)) return `the end time ${JSON.stringify(r.end)} is not a number of seconds`
+  if (r.start < 0) return `the start time ${showSeconds(r.start)} is before the clip starts`
+  if (r.end <= r.start) return `the end time ${showSeconds(r.end)} is not after the start (${showSeconds(r.start)})`
+  if (r.start >= clip.duration) {
+    return `the start time ${showSeconds(r.start)} is past the clip's end (${showSeconds(clip.duration)})`
+  }
+  if (r.end > clip.duration + END_TOLERANCE_S) {
+    return `the end time ${showSeconds(r.end)} is past the clip's end (${showSeconds(clip.duration)})`
+  }
+  if (r.lowFreq === null && r.highFreq === null) return undefined
+  const nyquist = clip.sampleRate / 2
+  if (!isNumber(r.lowFreq) || !isNumber(r.highFreq)) return 'a box needs both a low and a high frequency in Hz'
+  if (r.lowFreq < 0) return `the low frequency ${r.lowFreq} Hz is below 0`
+  if (r.highFreq <= r.lowFreq) return `the high frequency ${r.highFreq} Hz is not above the low (${r.lowFreq} Hz)`
+  if (r.highFreq > nyquist + 1) return `the high frequency ${r.highFreq} Hz is above the clip's Nyquist (${nyquist} Hz)`
+  return undefined
+}

@@ -1,7 +1,16 @@
 import type { Database } from 'better-sqlite3'
+import { hostname } from 'node:os'
 import type { ApiEvents } from '@shared/contract'
 import type { JobInfo, JobKind } from '@shared/domain'
-import { createJob, finishJob, getJob, isCancelRequested, recordJobProgress, startJob } from '../catalog/jobs'
+import {
+  createJob,
+  endOrphanedJobs,
+  finishJob,
+  getJob,
+  isCancelRequested,
+  recordJobProgress,
+  startJob,
+} from '../catalog/jobs'
 import type { TypedEmitter } from '../events'
 
 /** What a job's work gets: a cancel signal and ways to report. */
@@ -12,6 +21,16 @@ export interface JobContext {
   progress(done: number, total: number | null, message?: string): void
   log(level: 'info' | 'warn' | 'error', message: string): void
   metrics(step: number, values: Record<string, number>): void
+  /** Says which engine a training run trains on, once the worker has chosen it. */
+  engine(runId: number, engine: string, description: string): void
+}
+
+/** How a start is told apart from others: the client's key for one click, and what it asked for. */
+export interface StartIdentity {
+  /** Kept with the job in the catalog: a later start with this key gets this job back. */
+  idempotencyKey?: string
+  /** The method and its input: while the job runs, an identical start gets this job back. */
+  fingerprint?: string
 }
 
 /** Thrown by work that stopped because it was cancelled, carrying what it had done by then. */
@@ -32,7 +51,13 @@ const STORE_EVERY_MS = 500
  * catalog's flag), and ends as done, failed or cancelled with its result or error stored.
  */
 export class JobRunner {
-  private readonly running = new Map<number, { controller: AbortController; done: Promise<unknown> }>()
+  private readonly running = new Map<
+    number,
+    { controller: AbortController; done: Promise<unknown>; fingerprint: string | undefined }
+  >()
+
+  /** This process, as the jobs it runs record it: `host:pid`. */
+  private readonly owner = `${hostname()}:${process.pid}`
 
   constructor(
     private readonly db: () => Database,
@@ -40,10 +65,24 @@ export class JobRunner {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Starts work as a job and returns the job at once. */
-  start<T>(kind: JobKind, params: unknown, work: (context: JobContext) => Promise<T>): JobInfo {
+  /**
+   * Ends the jobs of this host whose process has died (a crash, a kill), announcing each, so that
+   * no page or CLI waits on them; called before jobs are listed.
+   */
+  endOrphans(): void {
     const db = this.db()
-    const job = createJob(db, kind, params, this.now())
+    for (const job of endOrphanedJobs(db, hostname(), processIsAlive, this.now())) this.events.emit('job:state', job)
+  }
+
+  /** Starts work as a job and returns the job at once. */
+  start<T>(
+    kind: JobKind,
+    params: unknown,
+    work: (context: JobContext) => Promise<T>,
+    identity: StartIdentity = {},
+  ): JobInfo {
+    const db = this.db()
+    const job = createJob(db, kind, params, this.now(), { idempotencyKey: identity.idempotencyKey, owner: this.owner })
     const controller = new AbortController()
     const context = this.context(db, job.id, controller)
     this.events.emit('job:state', startJob(db, job.id, this.now()))
@@ -60,8 +99,14 @@ export class JobRunner {
         }
       },
     )
-    this.running.set(job.id, { controller, done })
+    this.running.set(job.id, { controller, done, fingerprint: identity.fingerprint })
     return getJob(db, job.id)
+  }
+
+  /** The job of this process still running for a start with this fingerprint, if any. */
+  runningWith(fingerprint: string): number | undefined {
+    for (const [id, job] of this.running) if (job.fingerprint === fingerprint) return id
+    return undefined
   }
 
   /** Asks a job of this process to stop; false when it is not running here. */
@@ -69,6 +114,11 @@ export class JobRunner {
     const job = this.running.get(id)
     job?.controller.abort()
     return job !== undefined
+  }
+
+  /** One job as the catalog has it now. */
+  job(id: number): JobInfo {
+    return getJob(this.db(), id)
   }
 
   /** Whether a job runs in this process now. */
@@ -128,11 +178,18 @@ export class JobRunner {
       },
       log: (level, message) => this.events.emit('job:log', { jobId, level, message, at: this.now().toISOString() }),
       metrics: (step, values) => this.events.emit('job:metrics', { jobId, step, values }),
+      engine: (runId, engine, description) => this.events.emit('job:engine', { jobId, runId, engine, description }),
     }
   }
 }
 
-/** Throws JobCancelledError when the signal says stop. */
-export function throwIfCancelled(signal: AbortSignal, partialResult?: unknown): void {
-  if (signal.aborted) throw new JobCancelledError(partialResult)
+/** Whether a process of this host still runs (one that exists but is not ours counts as running). */
+function processIsAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return true
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
 }

@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { extname, join } from 'node:path'
 import { parseSpectrogramQuery, type SpectrogramRequest } from '@shared/spectrogram'
-import { clipPath } from '../catalog/clips'
+import { clipFileFacts } from '../catalog/clips'
 import type { Catalog } from '../catalog/open'
 
 /** What a media request resolves to: a file to stream (with range support), bytes, or nothing. */
@@ -55,15 +55,16 @@ export async function resolveMedia(source: MediaSource, pathname: string): Promi
   if (!match) return { kind: 'not-found' }
   const [, kind, id] = match
   const catalog = source.catalog()
-  const path = clipPath(catalog.db, Number(id))
-  if (!path) return { kind: 'not-found' }
+  const clip = clipFileFacts(catalog.db, Number(id))
+  if (!clip) return { kind: 'not-found' }
+  const path = clip.path
   if (kind === 'clip') {
     // The type comes from the codec import found in the bytes, not from the name (an MP3 saved as
     // .wav is served as audio/mpeg); the extension is the fallback for rows without a codec.
-    const codec = catalog.db.prepare('SELECT codec FROM clips WHERE id = ?').pluck().get(Number(id)) as
-      string | undefined
     const contentType =
-      contentTypeOfCodec(codec) ?? CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream'
+      contentTypeOfCodec(clip.codec ?? undefined) ??
+      CONTENT_TYPES[extname(path).toLowerCase()] ??
+      'application/octet-stream'
     return { kind: 'file', path, contentType }
   }
   if (kind === 'features' || kind === 'preprocessed') {
@@ -76,8 +77,7 @@ export async function resolveMedia(source: MediaSource, pathname: string): Promi
     if ('error' in request) return { kind: 'bad-request', message: `Bad spectrogram request: ${request.error}.` }
     return { kind: 'bytes', body: await source.spectrogram(path, request), contentType: 'application/octet-stream' }
   }
-  const hash = catalog.db.prepare('SELECT content_hash FROM clips WHERE id = ?').pluck().get(Number(id)) as string
-  const body = await cachedPeaks(catalog.path, hash, () => source.peaks(path))
+  const body = await cachedPeaks(catalog.path, clip.contentHash, () => source.peaks(path))
   return { kind: 'bytes', body, contentType: 'application/octet-stream' }
 }
 

@@ -1,4 +1,5 @@
 import { loadAudio } from '../audio'
+import { beat } from '../heartbeat'
 import { fileSource } from '../audio/byte-source'
 import { probeCompressed, streamCompressed } from '../audio/compressed'
 import { AudioFileError } from '../audio/errors'
@@ -105,6 +106,7 @@ async function streamWavPeaks(
       for (let i = 0; i < count; i++) (mono[i] as number) /= nChannels
     }
     add(mono, first, count)
+    beat()
     if (count < wanted) break
   }
   return { peaks, duration: frames / sampleRate }
@@ -126,7 +128,9 @@ async function streamDecodedPeaks(
   info: AudioInfo,
 ): Promise<{ peaks: Float32Array; duration: number }> {
   const fineSize = Math.max(1, Math.floor(info.sampleRate / FINE_PER_SECOND))
-  let fine = new Float32Array(Math.ceil(info.frames / fineSize) + 16)
+  // Sized by the header's length, but no larger than an hour's worth to start with: a header's
+  // length can be a lie, and the buckets grow with the frames that really decode.
+  let fine = new Float32Array(Math.min(Math.ceil(info.frames / fineSize) + 16, 3600 * FINE_PER_SECOND))
   let position = 0
   let width = 0
   const sink = (block: Float32Array[]) => {

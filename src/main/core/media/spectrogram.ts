@@ -15,7 +15,7 @@ import { powerToDbInto } from '../features/db'
 import { getWindow } from '../features/windows'
 
 /** Most STFT frames averaged into one column when a column spans much more than one FFT. */
-export const MAX_FRAMES_PER_COLUMN = 8
+const MAX_FRAMES_PER_COLUMN = 8
 
 /**
  * Mono samples of a clip by position: only what is asked is read, so a window of a one-hour WAV

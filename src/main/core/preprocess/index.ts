@@ -1,4 +1,4 @@
-// Preprocessing (issue 5): resample, mono, normalise, trim, pad/crop, segment and denoise, as an
+// Preprocessing: resample, mono, normalise, trim, pad/crop, segment and denoise, as an
 // ordered pipeline of optional steps (schema in @shared/preprocess). Plain functions on Float32Array audio.
 export { lengthOf, monoOf, nonSilentFrames, type Audio } from './levels'
 export { normalize } from './normalize'

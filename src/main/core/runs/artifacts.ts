@@ -3,10 +3,11 @@ import { copyFile, cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs
 import { basename, dirname, extname, join } from 'node:path'
 import { z } from 'zod'
 import { EarmarkError } from '../errors'
-import { resolveFeatureConfig, summaryNames, type FeatureConfig, type FeatureConfigInput } from '../features'
+import type { RunFeatureSet } from '@shared/evaluation'
+import { legacyRecipe, recipeFromRecord, recipeHash, recipeRecord, type Recipe } from '../feature-sets/recipe'
+import { summaryNames, type FeatureConfigInput } from '../features'
 import { loadTreeModel, type TreeModel } from '../models/trees'
 import { DEEP_METADATA_FILE, GRAPH_BASE_DIR } from '../training/files'
-import { featureConfigHash } from './summary'
 
 /*
  * A run's files, the same in the project's runs folder and in an export, so that `earmark predict`
@@ -14,8 +15,11 @@ import { featureConfigHash } from './summary'
  *
  *   model.json     the trained model (for trees, the plain JSON document of models/trees/serialize.ts)
  *   labels.json    the class names, in the order of the model's outputs
- *   features.json  {"config": {...}, "hash": "...", "names": [...]}: how to compute the model's
- *                  input from audio (the features module's configuration, complete) and its columns
+ *   features.json  {"config": {...}, "hash": "...", "names": [...], "recipe": {...}}: how to compute
+ *                  the model's input from audio: the feature set it trained from (name, hash,
+ *                  pipeline, configuration, how the model reads it; `recipe`), its configuration
+ *                  alone and its columns. Files written before runs kept sets have no `recipe`:
+ *                  their configuration is read under an empty pipeline.
  *   run.json       what the run was: model, hyperparameters, split, metrics (export only)
  */
 
@@ -36,20 +40,42 @@ export function projectRunsFolder(projectPath: string): string {
 export const runFolder = (projectPath: string, runId: number): string =>
   join(projectRunsFolder(projectPath), `run-${runId}`)
 
-/** Writes a run's model, labels and feature configuration into a folder; returns the model's path. */
+/** Writes a run's model, labels and feature set into a folder; returns the model's path. */
 export async function writeRunFiles(
   dir: string,
   model: TreeModel,
   modelDocument: string,
-  config: FeatureConfig,
+  recipe: Recipe,
 ): Promise<string> {
   await mkdir(dir, { recursive: true })
   const modelPath = join(dir, RUN_FILES.model)
   await writeFile(modelPath, modelDocument)
   await writeFile(join(dir, RUN_FILES.labels), `${JSON.stringify(model.classes)}\n`)
-  const features = { config, hash: featureConfigHash(config), names: model.featureNames }
-  await writeFile(join(dir, RUN_FILES.features), `${JSON.stringify(features, null, 2)}\n`)
+  await writeFeaturesFile(dir, recipe, model.featureNames)
   return modelPath
+}
+
+/** Writes features.json: the run's feature set, its configuration and the model's columns. */
+export async function writeFeaturesFile(dir: string, recipe: Recipe, names: readonly string[]): Promise<void> {
+  const features = { config: recipe.config, hash: recipeHash(recipe), names, recipe: recipeRecord(recipe) }
+  await writeFile(join(dir, RUN_FILES.features), `${JSON.stringify(features, null, 2)}\n`)
+}
+
+/**
+ * The recipe a run folder's features.json records, or null when it has none (a deep run saved
+ * before runs kept sets says its inputs in its metadata instead).
+ */
+export async function readRecipe(dir: string): Promise<Recipe | null> {
+  const path = join(dir, RUN_FILES.features)
+  let raw: unknown
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8'))
+  } catch {
+    return null
+  }
+  const parsed = featuresFileSchema.safeParse(raw)
+  if (!parsed.success || parsed.data.recipe === undefined) return null
+  return recipeFromRecord(parsed.data.recipe as RunFeatureSet)
 }
 
 /** Copies a run's files into `out` and adds run.json; returns the files written. */
@@ -80,12 +106,22 @@ const featuresFileSchema = z.object({
   config: z.record(z.string(), z.unknown()),
   hash: z.string(),
   names: z.array(z.string()),
+  recipe: z
+    .object({
+      name: z.string().nullable(),
+      paramsHash: z.string(),
+      pipeline: z.array(z.record(z.string(), z.unknown())),
+      config: z.record(z.string(), z.unknown()),
+      input: z.object({ kind: z.enum(['summary', 'image', 'sequence', 'waveform']) }).loose(),
+    })
+    .optional(),
 })
 
 /** A model with everything needed to predict from audio. */
 export interface PredictableModel {
   model: TreeModel
-  config: FeatureConfig
+  /** The feature set it trained from (a configuration alone: under an empty pipeline). */
+  recipe: Recipe
   modelPath: string
 }
 
@@ -115,13 +151,17 @@ export async function loadPredictableModel(path: string): Promise<PredictableMod
   const parsed = featuresFileSchema.safeParse(raw)
   if (!parsed.success)
     throw new EarmarkError('corrupt', `${featuresPath} is not a feature description: ${z.prettifyError(parsed.error)}`)
-  const config = resolveFeatureConfig(parsed.data.config as FeatureConfigInput)
-  const names = summaryNames(config)
+  const recipe = parsed.data.recipe
+    ? recipeFromRecord(parsed.data.recipe as RunFeatureSet)
+    : legacyRecipe(parsed.data.config as FeatureConfigInput as Record<string, unknown>)
+  if (recipe.input.kind !== 'summary')
+    throw new EarmarkError('corrupt', `${featuresPath} does not describe summary features`)
+  const names = summaryNames(recipe.config)
   if (names.join('\n') !== model.featureNames.join('\n')) {
     throw new EarmarkError(
       'corrupt',
       `${featuresPath} describes other features than the ${model.featureNames.length} the model reads`,
     )
   }
-  return { model, config, modelPath }
+  return { model, recipe, modelPath }
 }

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import type { PredictionOrder, RunLabelIssue, RunPrediction, RunSplit, RunSplitEvaluation } from '@shared/evaluation'
+import { clipPath } from '../catalog/clips'
 import { getRun, runLabels, runPredictions, runSplitPredictions, type PredictionQuery } from '../catalog/runs'
 import { EarmarkError } from '../errors'
 import { findLabelIssues, precisionRecallCurves, rankByUncertainty, type Probabilities } from '../evaluation'
@@ -21,6 +22,8 @@ export function runSplitEvaluation(db: Database, runId: number, split: RunSplit)
     usable.length > 0
       ? findLabelIssues(truth, probabilities).map((issue) => ({
           clipId: (usable[issue.index] as (typeof usable)[number]).clipId,
+          // Named by their files: a person knows 3_lucas_12.wav, not clip 912.
+          path: clipPath(db, (usable[issue.index] as (typeof usable)[number]).clipId) ?? null,
           given: labels[issue.given] as string,
           suggested: labels[issue.suggested] as string,
           selfConfidence: issue.selfConfidence,

@@ -1,23 +1,41 @@
-import { summaryNames, type FeatureConfig } from '../features'
-import { deepFeatureShape, type DeepFeatureConfig } from '../training/features'
+import { existsSync } from 'node:fs'
+import type { Database } from 'better-sqlite3'
+import { featureClipsById } from '../catalog/feature-sets'
+import { cacheRoot } from '../feature-sets/cache'
+import type { ClipFeatureResult, ClipFeatureTask } from '../feature-sets/compute'
+import {
+  loadFileFeatureMatrix,
+  matrixOfClips,
+  type FeatureMatrix,
+  type LoadFeatureMatrixOptions,
+  type MatrixKind,
+} from '../feature-sets/matrix'
+import { assertWholeClips, recipeShape, type Recipe } from '../feature-sets/recipe'
 import { WorkerPool } from '../workers/pool'
-import { workerScript } from '../workers/script'
+import { workerScript, type TasksOf } from '../workers/script'
+
+/*
+ * The one door through which runs get features: a recipe (feature set + how the model reads it)
+ * over the project's clips, read from the project's feature cache and computed where missing, or
+ * over files outside the project, by the same code without the project's cache. Tree training,
+ * deep training, sweeps, the map, active learning and `predict` all come through here.
+ */
 
 /** A clip that could not be read, with why. */
 export interface FailedClip {
+  /** Its index in the clips or files asked for. */
   index: number
   path: string
   reason: string
 }
 
-/** The summary-feature matrix of some clips, row-major, one row per clip that could be read. */
+/** Summary vectors of some clips, row-major, one row per clip that could be read. */
 export interface SummaryMatrix {
   names: string[]
   /** Row r's feature f at `x[r * names.length + f]`. */
   x: Float64Array
-  /** Indices (into the paths asked for) of the rows of `x`, in order. */
+  /** Indices (into the clips asked for) of the rows of `x`, in order. */
   rows: number[]
-  /** Clips whose features could not be computed, with why. */
   failed: FailedClip[]
 }
 
@@ -26,14 +44,23 @@ export interface DeepInputs {
   shape: [frames: number, features: number]
   /** Row r's matrix at `x.subarray(r * frames * features, (r + 1) * frames * features)`, frame-major. */
   x: Float32Array
-  /** Indices (into the paths asked for) of the rows of `x`, in order. */
+  /** Indices (into the clips asked for) of the rows of `x`, in order. */
   rows: number[]
   failed: FailedClip[]
 }
 
-/** How clip features are loaded. */
+/** Where the clips come from: the project's (its cache), or files outside it. */
+export type FeatureSource =
+  { db: Database; projectPath: string; clipIds: readonly number[] } | { files: readonly string[] }
+
+/** How features are loaded. */
 export interface LoadFeaturesOptions {
-  /** Worker threads (default 2). */
+  /**
+   * Computes one clip's missing cache entries (the studio passes its worker pool). Default: a
+   * pool of `workers` threads of the audio worker, for this call.
+   */
+  compute?: (task: ClipFeatureTask) => Promise<ClipFeatureResult>
+  /** Worker threads when no `compute` is given (default 2; 0 computes in this thread). */
   workers?: number
   signal?: AbortSignal
   onProgress?: (done: number, total: number) => void
@@ -42,79 +69,90 @@ export interface LoadFeaturesOptions {
 /** The options of the summary path (the same as every kind's). */
 export type LoadSummaryOptions = LoadFeaturesOptions
 
-/**
- * Summary vectors of these files under one feature configuration, computed on worker threads.
- * The one door through which tree training and prediction get features: a cached feature-set
- * store can replace its body without any caller changing.
- */
+/** Summary vectors of a recipe whose model reads them (trees, the map). */
 export async function loadSummaryFeatures(
-  paths: readonly string[],
-  config: FeatureConfig,
+  source: FeatureSource,
+  recipe: Recipe,
   options: LoadFeaturesOptions = {},
 ): Promise<SummaryMatrix> {
-  const names = summaryNames(config)
-  // A plain, cloneable copy: the resolved configuration is frozen, with frozen arrays.
-  const plain = JSON.parse(JSON.stringify(config)) as FeatureConfig
-  const { values, rows, failed } = await perClip<Float64Array>(
-    paths,
-    'summary',
-    (path) => ({ path, config: plain }),
-    options,
-  )
-  const x = new Float64Array(rows.length * names.length)
-  rows.forEach((index, r) => x.set(values[index] as Float64Array, r * names.length))
-  return { names, x, rows, failed }
+  const m = await loadRecipeMatrix(source, recipe, 'summary', options)
+  if (m.kind !== 'summary') throw new Error('expected summary vectors')
+  return { names: m.names, x: m.data, ...rowsOf(source, m) }
 }
 
-/** Deep-model inputs of these files under one recipe (log-mel images or MFCC sequences), on worker threads. */
+/** Deep-model inputs of a recipe (log-mel images, MFCC sequences or samples), each of one shape. */
 export async function loadDeepInputs(
-  paths: readonly string[],
-  recipe: DeepFeatureConfig,
+  source: FeatureSource,
+  recipe: Recipe,
   options: LoadFeaturesOptions = {},
 ): Promise<DeepInputs> {
-  const shape = deepFeatureShape(recipe)
-  const per = shape[0] * shape[1]
-  const { values, rows, failed } = await perClip<Float32Array>(paths, 'deep', (path) => ({ path, recipe }), options)
-  const x = new Float32Array(rows.length * per)
-  rows.forEach((index, r) => x.set(values[index] as Float32Array, r * per))
-  return { shape, x, rows, failed }
+  const kind = recipe.input.kind
+  if (kind === 'summary') throw new Error('a deep model does not read summary vectors')
+  const m = await loadRecipeMatrix(source, recipe, kind, options)
+  if (m.kind === 'summary') throw new Error('expected frames')
+  return { shape: recipeShape(recipe), x: m.data, ...rowsOf(source, m) }
 }
 
-/**
- * Runs one summary-worker task per path on a pool of worker threads, so decoding and feature
- * extraction use every core and a damaged file costs only itself.
- */
-async function perClip<T>(
-  paths: readonly string[],
-  task: 'summary' | 'deep',
-  input: (path: string) => unknown,
+async function loadRecipeMatrix(
+  source: FeatureSource,
+  recipe: Recipe,
+  kind: MatrixKind,
   options: LoadFeaturesOptions,
-): Promise<{ values: (T | undefined)[]; rows: number[]; failed: FailedClip[] }> {
-  const values: (T | undefined)[] = new Array(paths.length)
-  const failed: FailedClip[] = []
-  const signal = options.signal
-  signal?.throwIfAborted()
-  const pool = new WorkerPool(workerScript('summary-worker'), { size: Math.max(1, options.workers ?? 2) })
-  const abort = (): void => void pool.close()
-  signal?.addEventListener('abort', abort)
-  let done = 0
-  try {
-    await Promise.all(
-      paths.map(async (path, index) => {
-        try {
-          values[index] = await pool.run<T>(task, input(path))
-        } catch (error) {
-          failed.push({ index, path, reason: error instanceof Error ? error.message : String(error) })
-        }
-        options.onProgress?.(++done, paths.length)
-      }),
-    )
-  } finally {
-    signal?.removeEventListener('abort', abort)
-    await pool.close()
+): Promise<FeatureMatrix> {
+  assertWholeClips(recipe)
+  const { input } = recipe
+  const params = { pipeline: recipe.pipeline, config: recipe.config }
+  let pool: WorkerPool<TasksOf<'audio-worker'>> | undefined
+  let compute = options.compute
+  const workers = options.workers ?? 2
+  if (!compute && workers > 0) {
+    const own = new WorkerPool(workerScript('audio-worker'), { size: workers })
+    pool = own
+    compute = (task) => own.run('features', task)
   }
-  signal?.throwIfAborted()
-  failed.sort((a, b) => a.index - b.index)
-  const rows = values.flatMap((v, i) => (v ? [i] : []))
-  return { values, rows, failed }
+  const matrixOptions: LoadFeatureMatrixOptions = {
+    ...(compute ? { compute } : {}),
+    concurrency: Math.max(2, workers * 2),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(input.kind === 'image' ? { feature: input.feature, frames: input.frames } : {}),
+    ...(input.kind === 'sequence' ? { frames: input.frames } : {}),
+    ...(input.kind === 'waveform' ? { samples: input.samples } : {}),
+  }
+  const abort = (): void => void pool?.close()
+  options.signal?.addEventListener('abort', abort)
+  try {
+    if ('files' in source) return await loadFileFeatureMatrix(source.files, params, kind, matrixOptions)
+    // A clip whose file has gone is not read from the cache either: what a run uses is there now.
+    const clips = featureClipsById(source.db, source.clipIds)
+    const gone = clips.filter((c) => !existsSync(c.path))
+    const present = gone.length === 0 ? clips : clips.filter((c) => existsSync(c.path))
+    const m = await matrixOfClips(present, params, kind, cacheRoot(source.projectPath), matrixOptions)
+    if (gone.length > 0) {
+      m.failed.push(...gone.map((c) => ({ clipId: c.id, path: c.path, reason: 'the file is missing' })))
+    }
+    return m
+  } finally {
+    options.signal?.removeEventListener('abort', abort)
+    await pool?.close()
+  }
+}
+
+/** Row indices into the clips asked for, and the failures, from a matrix's clip ids. */
+function rowsOf(source: FeatureSource, m: FeatureMatrix): { rows: number[]; failed: FailedClip[] } {
+  const indexOf =
+    'files' in source
+      ? (id: number) => id
+      : (
+          (map) => (id: number) =>
+            map.get(id) as number
+        )(positions(source.clipIds))
+  return {
+    rows: Array.from(m.rowClipIds, indexOf),
+    failed: m.failed.map((f) => ({ index: indexOf(f.clipId), path: f.path, reason: f.reason })),
+  }
+}
+
+function positions(ids: readonly number[]): Map<number, number> {
+  return new Map(ids.map((id, i) => [id, i]))
 }

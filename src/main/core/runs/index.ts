@@ -1,11 +1,17 @@
-// Training runs (issues 7 and 8): train a model on the project's labelled clips as a job, record
+// Training runs: train a model on the project's labelled clips as a job, record
 // it in the catalog, evaluate it, predict files with it, export it.
 export { exportRunFiles, loadPredictableModel, projectRunsFolder, RUN_FILES, runFolder } from './artifacts'
 export { pageOfPredictions, runSplitEvaluation } from './evaluate'
 export { exportRun, removeRun } from './manage'
-export { loadDeepInputs, loadSummaryFeatures, type DeepInputs, type SummaryMatrix } from './features'
+export {
+  loadDeepInputs,
+  loadSummaryFeatures,
+  type DeepInputs,
+  type FeatureSource,
+  type LoadFeaturesOptions,
+  type SummaryMatrix,
+} from './features'
 export { predictFiles, type FilePrediction, type PredictResult } from './predict'
-export { clipSummary, defaultSummaryConfig, featureConfigHash } from './summary'
 export { runIsLive } from './liveness'
 export {
   describeEngine,

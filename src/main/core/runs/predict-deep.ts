@@ -6,7 +6,9 @@ import { DEEP_METADATA_FILE } from '../training/files'
 import { deepFeatureSchema } from '../training/features'
 import type { DeepModelMetadata } from '../training/saved'
 import { predictInWorker } from '../training/worker-host'
-import { loadDeepInputs, type FailedClip, type LoadFeaturesOptions } from './features'
+import { legacyDeepRecipe, type Recipe } from '../feature-sets/recipe'
+import { readRecipe } from './artifacts'
+import { loadDeepInputs, type FailedClip, type FeatureSource, type LoadFeaturesOptions } from './features'
 
 /** The folder of a saved deep model that `path` (a run folder, an export or its model.json) names; null for other models. */
 export function deepModelFolder(path: string): string | null {
@@ -20,15 +22,12 @@ export function deepModelFolder(path: string): string | null {
 }
 
 /**
- * Class probabilities of audio files under a saved deep model: its own input recipe computed on
- * worker threads, then TensorFlow.js in the training worker, so the caller's thread never blocks
- * on inference. Files that cannot be read get no row.
+ * The feature set a saved deep model reads: the one its features.json records, or for a model
+ * saved before runs kept sets, the input recipe of its metadata as a set.
  */
-export async function predictDeepClips(
-  folder: string,
-  paths: readonly string[],
-  options: LoadFeaturesOptions = {},
-): Promise<{ labels: string[]; rows: number[]; proba: Float64Array; failed: FailedClip[] }> {
+async function deepModelRecipe(folder: string): Promise<Recipe> {
+  const recorded = await readRecipe(folder)
+  if (recorded) return recorded
   const metadata = JSON.parse(await readFile(join(folder, DEEP_METADATA_FILE), 'utf8')) as DeepModelMetadata
   const recipe = deepFeatureSchema.safeParse(metadata.features)
   if (!recipe.success) {
@@ -37,7 +36,21 @@ export async function predictDeepClips(
       `${join(folder, DEEP_METADATA_FILE)} does not say how the model's inputs are computed`,
     )
   }
-  const inputs = await loadDeepInputs(paths, recipe.data, options)
+  return legacyDeepRecipe(recipe.data)
+}
+
+/**
+ * Class probabilities of clips or audio files under a saved deep model: its feature set read
+ * through the feature door (features.ts), then TensorFlow.js in the training worker, so the
+ * caller's thread never blocks on inference. Clips that cannot be read get no row.
+ */
+export async function predictDeepClips(
+  folder: string,
+  source: FeatureSource,
+  options: LoadFeaturesOptions = {},
+): Promise<{ labels: string[]; rows: number[]; proba: Float64Array; failed: FailedClip[] }> {
+  const metadata = JSON.parse(await readFile(join(folder, DEEP_METADATA_FILE), 'utf8')) as DeepModelMetadata
+  const inputs = await loadDeepInputs(source, await deepModelRecipe(folder), options)
   if (inputs.rows.length === 0) {
     return { labels: [...metadata.classes], rows: [], proba: new Float64Array(0), failed: inputs.failed }
   }

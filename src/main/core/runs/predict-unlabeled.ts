@@ -9,6 +9,7 @@ import {
 import { EarmarkError } from '../errors'
 import { uncertainties } from '../evaluation'
 import type { JobContext } from '../jobs/runner'
+import type { LoadFeaturesOptions } from './features'
 import { predictClipProbabilities } from './predict-clips'
 
 /** A run's saved model; a run without one (running, failed, cancelled) is refused. */
@@ -26,7 +27,7 @@ export async function predictUnlabeledClips(
   db: Database,
   runId: number,
   context: Pick<JobContext, 'signal' | 'progress' | 'log'>,
-  options: { workers: number; now: () => Date },
+  options: { projectPath: string; workers: number; now: () => Date; compute?: LoadFeaturesOptions['compute'] },
 ): Promise<UnlabeledSummary> {
   const started = performance.now()
   const modelPath = runModelPath(getRun(db, runId))
@@ -34,8 +35,9 @@ export async function predictUnlabeledClips(
   context.progress(0, clips.length, 'predicting unlabeled clips')
   const result = await predictClipProbabilities(
     modelPath,
-    clips.map((c) => c.path),
+    { db, projectPath: options.projectPath, clipIds: clips.map((c) => c.id) },
     {
+      ...(options.compute ? { compute: options.compute } : {}),
       workers: options.workers,
       signal: context.signal,
       onProgress: (done, total) => context.progress(done, total, 'predicting unlabeled clips'),

@@ -27,8 +27,9 @@ export interface PredictResult {
 
 /**
  * Predicts audio files with a saved model (a run folder, an export, or a model.json with its
- * features.json): their features under the model's own configuration (summary vectors for trees,
- * log-mel or MFCC inputs for deep models), then the model's probabilities. A file that cannot be read gets an error, not a guess.
+ * features.json): the feature set the run recorded (its preprocessing, then summary vectors for
+ * trees, log-mel, MFCC or samples for deep models) computed by the same code as for the project's
+ * clips, then the model's probabilities. A file that cannot be read gets an error, not a guess.
  */
 export async function predictFiles(
   modelPath: string,
@@ -37,7 +38,7 @@ export async function predictFiles(
 ): Promise<PredictResult> {
   const deep = deepModelFolder(modelPath)
   if (deep !== null) {
-    const { labels, rows, proba, failed } = await predictDeepClips(deep, files, options)
+    const { labels, rows, proba, failed } = await predictDeepClips(deep, { files }, options)
     const metadata = JSON.parse(readFileSync(join(deep, DEEP_METADATA_FILE), 'utf8')) as { spec: { model: string } }
     return {
       model: metadata.spec.model,
@@ -46,8 +47,8 @@ export async function predictFiles(
       predictions: filePredictions(files, labels, rows, proba, failed),
     }
   }
-  const { model, config, modelPath: resolved } = await loadPredictableModel(modelPath)
-  const matrix = await loadSummaryFeatures(files, config, options)
+  const { model, recipe, modelPath: resolved } = await loadPredictableModel(modelPath)
+  const matrix = await loadSummaryFeatures({ files }, recipe, options)
   const labels = [...model.classes]
   const nRows = matrix.rows.length
   const proba =

@@ -1,18 +1,27 @@
 /**
- * Reports of a run's evaluation on one split (issue 8): the metrics as JSON and CSV, the
+ * Reports of a run's evaluation on one split: the metrics as JSON and CSV, the
  * predictions as CSV, and one self-contained HTML page (inline CSS, an inline SVG confusion
  * matrix) that opens anywhere without a network or a server.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Database } from 'better-sqlite3'
-import { stringify } from 'csv-stringify/sync'
-import type { ClassificationMetrics, ClassScores, RunDetail, RunPrediction, RunSplit } from '@shared/evaluation'
+import type {
+  ClassificationMetrics,
+  ClassScores,
+  RunDetail,
+  RunPrediction,
+  RunSplit,
+  SplitPolicy,
+} from '@shared/evaluation'
+import type { LeakageReport } from '@shared/leakage'
 import type { AverageScores, EvaluationMetrics, RunEvaluation } from '@shared/report'
+import { plural } from '@shared/plural'
 import { getRun, runPredictions } from '../catalog/runs'
 import { EarmarkError } from '../errors'
 import { classificationMetrics, probabilitiesFromRows } from '../evaluation'
-import { escapeCell } from '../interchange/formats'
+import { csvText, type CsvCell } from '../csv'
+import { runLeakage } from './split-leakage'
 
 /** A run, one of its splits, the split's predictions and the metrics computed from them. */
 export interface RunReport {
@@ -20,10 +29,12 @@ export interface RunReport {
   split: RunSplit
   metrics: ClassificationMetrics
   predictions: RunPrediction[]
+  /** What leaks between the run's training (with validation) and test clips; left out, nothing is said. */
+  leakage?: LeakageReport
 }
 
 /** The files a report folder holds. */
-export const REPORT_FILES = {
+const REPORT_FILES = {
   metricsJson: 'metrics.json',
   metricsCsv: 'metrics.csv',
   predictionsCsv: 'predictions.csv',
@@ -59,13 +70,13 @@ export function loadRunReport(db: Database, runId: number, split: RunSplit): Run
       run.labels.length,
     ),
   )
-  return { run, split, metrics, predictions }
+  return { run, split, metrics, predictions, leakage: runLeakage(db, runId) }
 }
 
 const average = ({ precision, recall, f1 }: ClassScores): AverageScores => ({ precision, recall, f1 })
 
 /** The metrics as `evaluate --json` prints them (without the predictions). */
-export function evaluationMetrics(metrics: ClassificationMetrics): EvaluationMetrics {
+function evaluationMetrics(metrics: ClassificationMetrics): EvaluationMetrics {
   return {
     labels: metrics.labels,
     accuracy: metrics.accuracy,
@@ -109,15 +120,15 @@ export function metricsJson(metrics: ClassificationMetrics): string {
  * "macro avg" keeps a class of that name unambiguous.
  */
 export function metricsCsv(metrics: ClassificationMetrics): string {
-  const row = (kind: string, name: string, s: ClassScores) => [
+  const row = (kind: string, name: string, s: ClassScores): CsvCell[] => [
     kind,
-    escapeCell(name),
-    String(s.precision),
-    String(s.recall),
-    String(s.f1),
-    String(s.support),
+    name,
+    s.precision,
+    s.recall,
+    s.f1,
+    s.support,
   ]
-  return stringify([
+  return csvText([
     ['kind', 'class', 'precision', 'recall', 'f1', 'support'],
     ...metrics.labels.map((name) => row('class', name, metrics.perClass[name] as ClassScores)),
     row('macro', '', metrics.macro),
@@ -127,19 +138,14 @@ export function metricsCsv(metrics: ClassificationMetrics): string {
 
 /** predictions.csv: `path,true,predicted,p_<class>…`, probabilities in the run's class order. */
 export function predictionsCsv(labels: readonly string[], predictions: readonly RunPrediction[]): string {
-  return stringify([
-    ['path', 'true', 'predicted', ...labels.map((name) => escapeCell(`p_${name}`))],
-    ...predictions.map((p) => [
-      escapeCell(p.path),
-      escapeCell(p.true),
-      escapeCell(p.predicted),
-      ...p.probabilities.map(String),
-    ]),
+  return csvText([
+    ['path', 'true', 'predicted', ...labels.map((name) => `p_${name}`)],
+    ...predictions.map((p) => [p.path, p.true, p.predicted, ...p.probabilities]),
   ])
 }
 
 /** Text as HTML text or attribute value. */
-export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
 /** At most `n` characters, with an ellipsis when cut (long class names would crowd the matrix's axes). */
 const clip = (text: string, n: number): string => (text.length > n ? `${text.slice(0, n - 1)}…` : text)
@@ -224,6 +230,7 @@ const STYLE = `
 body { font: 14px/1.45 system-ui, -apple-system, 'Segoe UI', sans-serif; color: #1a1a1a; margin: 2rem auto; max-width: 72rem; padding: 0 1.5rem; }
 h1 { font-size: 1.5rem; margin: 0 0 .25rem; } h2 { font-size: 1.1rem; margin: 2rem 0 .75rem; }
 .muted { color: #5f6670; }
+.warning { background: #fff4e5; border-left: 4px solid #e8a33d; padding: .5rem .75rem; }
 .stats { display: flex; flex-wrap: wrap; gap: 1.5rem; margin: 1.25rem 0; }
 .stat .value { display: block; font-size: 1.6rem; font-weight: 600; }
 dl.run { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0; }
@@ -252,7 +259,7 @@ export function reportHtml(report: RunReport, writtenAt: Date): string {
 <style>${STYLE}</style></head>
 <body>
 <h1>${escapeHtml(title)}</h1>
-<p class="muted">${metrics.count} clips, ${metrics.labels.length} classes</p>
+<p class="muted">${plural(metrics.count, 'clip')}, ${plural(metrics.labels.length, 'class')}</p>
 <div class="stats">
 <div class="stat"><span class="value" data-testid="report-accuracy">${pct(metrics.accuracy)}</span> accuracy</div>
 <div class="stat"><span class="value">${pct(metrics.balancedAccuracy)}</span> balanced accuracy</div>
@@ -264,11 +271,13 @@ ${topK.join('\n')}
 <dt>model</dt><dd>${escapeHtml(run.model)}</dd>
 <dt>engine</dt><dd>${escapeHtml(run.engine)}</dd>
 <dt>split</dt><dd>${escapeHtml(split)} (${escapeHtml(run.splitMethod)})</dd>
+<dt>split policy</dt><dd data-testid="report-split-policy">${escapeHtml(SPLIT_POLICY_WORDS[run.splitPolicy])}</dd>
 <dt>parameters</dt><dd>${escapeHtml(params)}</dd>
 <dt>features</dt><dd>${escapeHtml(run.featureHash)}</dd>
 <dt>trained</dt><dd>${escapeHtml(run.createdAt)}${run.finishedAt ? ` to ${escapeHtml(run.finishedAt)}` : ''}</dd>
 ${run.outdatedLabels > 0 ? `<dt>labels</dt><dd>${run.outdatedLabels} changed since the run trained</dd>` : ''}
 </dl>
+${leakageNote(report.leakage)}
 <h2>Confusion matrix</h2>
 <p class="muted">Counts; the shade is the share of the row (true class), so the diagonal reads as each class's recall.</p>
 ${confusionSvg(metrics)}
@@ -277,6 +286,19 @@ ${metricsTable(metrics)}
 <footer class="muted">Written by Earmark on ${escapeHtml(writtenAt.toISOString())}.</footer>
 </body></html>
 `
+}
+
+/** The split policies as the report names them. */
+const SPLIT_POLICY_WORDS: Record<SplitPolicy, string> = {
+  column: 'column: the catalog split column',
+  group: 'group: whole groups held out to test',
+  random: 'random: a stratified random draw',
+}
+
+/** The leakage warning, when anything leaks: the test score is then optimistic, and the reader must know. */
+function leakageNote(leakage: LeakageReport | undefined): string {
+  if (!leakage || (leakage.groups.length === 0 && leakage.duplicates.length === 0)) return ''
+  return `<p class="warning" data-testid="report-leakage"><strong>Leakage:</strong> ${escapeHtml(leakage.summary)} (${plural(leakage.leakingTestClips, 'test clip')} affected).</p>`
 }
 
 /** Writes metrics.json, metrics.csv, predictions.csv and report.html into `out` (created if needed); returns their paths. */

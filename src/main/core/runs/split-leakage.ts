@@ -1,13 +1,14 @@
 import type { Database } from 'better-sqlite3'
-import { isDeepRunModel, type RunModel } from '@shared/evaluation'
-import type { LeakageReport, SplitCheck } from '@shared/leakage'
+import { isDeepRunModel, type RunModel, type SplitPolicy } from '@shared/evaluation'
+import type { GroupSides, LeakageReport, SplitCheck } from '@shared/leakage'
+import { clipGroupsAndHashes, runExists, runSideClips } from '../catalog/clip-splits'
 import { notFound } from '../errors'
 import { findLeakage, type LeakageClip } from '../evaluation'
 import { labelledSplit } from './train'
 import { prepareDeepTraining } from './train-deep'
 
 /*
- * Split hygiene (issue 8) for runs: what leaked between a run's training and test clips, and what
+ * Split hygiene for runs: what leaked between a run's training and test clips, and what
  * would leak in the split a new run is about to draw.
  */
 
@@ -16,15 +17,8 @@ import { prepareDeepTraining } from './train-deep'
  * deleted from the project since are left out: their group and audio are no longer known.
  */
 export function runLeakage(db: Database, runId: number): LeakageReport {
-  if (db.prepare('SELECT 1 FROM runs WHERE id = ?').get(runId) === undefined) throw notFound(`Run ${runId}`)
-  const rows = db
-    .prepare(
-      `SELECT rc.clip_id AS id, rc.split AS side, c.group_name AS "group", c.content_hash AS contentHash, rc.label
-       FROM run_clips rc JOIN clips c ON c.id = rc.clip_id
-       WHERE rc.run_id = ? AND rc.split IN ('train', 'val', 'test')`,
-    )
-    .all(runId) as LeakageClip[]
-  return findLeakage(rows)
+  if (!runExists(db, runId)) throw notFound(`Run ${runId}`)
+  return findLeakage(runSideClips(db, runId))
 }
 
 /** What `train:check` asks: the split-relevant part of a `train:start` request. */
@@ -38,13 +32,15 @@ export interface SplitCheckRequest {
 }
 
 /**
- * The split a new run would use, drawn exactly as training draws it (the catalog's split, else a
- * seeded stratified draw; deep models also hold validation out), and what would leak in it.
+ * The split a new run would use, drawn exactly as training draws it (the catalog's split column,
+ * else whole groups held out when clips carry groups, else a seeded stratified draw; deep models
+ * also hold validation out), where each group lands, and what would leak in it.
  */
 export async function checkPlannedSplit(db: Database, request: SplitCheckRequest): Promise<SplitCheck> {
   const { model, params, seed, testFraction, validationFraction } = request
   let sides: { clipId: number; side: LeakageClip['side']; label: string }[]
   let method: string
+  let policy: SplitPolicy
   if (isDeepRunModel(model)) {
     const prepared = await prepareDeepTraining(db, {
       model,
@@ -55,6 +51,7 @@ export async function checkPlannedSplit(db: Database, request: SplitCheckRequest
     })
     sides = prepared.clips.map((c) => ({ clipId: c.clipId, side: c.split as LeakageClip['side'], label: c.label }))
     method = prepared.splitMethod
+    policy = prepared.splitPolicy
   } else {
     const { clips, split } = labelledSplit(db, seed, testFraction)
     const side = (rows: number[], s: LeakageClip['side']) =>
@@ -64,25 +61,27 @@ export async function checkPlannedSplit(db: Database, request: SplitCheckRequest
       })
     sides = [...side(split.train, 'train'), ...side(split.val, 'val'), ...side(split.test, 'test')]
     method = split.method
+    policy = split.policy
   }
 
-  const facts = new Map(
-    (
-      db.prepare('SELECT id, group_name AS "group", content_hash AS contentHash FROM clips').all() as {
-        id: number
-        group: string | null
-        contentHash: string
-      }[]
-    ).map((r) => [r.id, r]),
-  )
+  const facts = clipGroupsAndHashes(db)
   const clips: LeakageClip[] = sides.flatMap(({ clipId, side, label }) => {
     const fact = facts.get(clipId)
     return fact ? [{ id: clipId, side, label, group: fact.group, contentHash: fact.contentHash }] : []
   })
   const count = (s: LeakageClip['side']) => sides.filter((c) => c.side === s).length
+  const byGroup = new Map<string, GroupSides>()
+  for (const clip of clips) {
+    if (clip.group === null) continue
+    const row = byGroup.get(clip.group) ?? { group: clip.group, train: 0, val: 0, test: 0 }
+    row[clip.side]++
+    byGroup.set(clip.group, row)
+  }
   return {
     counts: { train: count('train'), val: count('val'), test: count('test') },
+    policy,
     method,
+    groups: [...byGroup.values()].sort((a, b) => a.group.localeCompare(b.group, undefined, { numeric: true })),
     leakage: findLeakage(clips),
   }
 }

@@ -2,7 +2,14 @@ import { existsSync } from 'node:fs'
 import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Database } from 'better-sqlite3'
-import { isDeepRunModel, type DeepRunModel, type RunSplit, type TrainSummary } from '@shared/evaluation'
+import {
+  isDeepRunModel,
+  type DeepRunModel,
+  type RunSplit,
+  type SplitPolicy,
+  type TrainSummary,
+} from '@shared/evaluation'
+import { plural } from '@shared/plural'
 import {
   finishRun,
   getRun,
@@ -20,24 +27,35 @@ import {
   type TrainingClip,
 } from '../catalog/runs'
 import { EarmarkError } from '../errors'
-import { classificationMetrics, holdOut } from '../evaluation'
-import { stableHash } from '../feature-sets/keys'
+import { classificationMetrics, groupHoldOut, holdOut } from '../evaluation'
+import {
+  assertWholeClips,
+  clipFacts,
+  inputFor,
+  legacyDeepRecipe,
+  projectFeatureSet,
+  recipeFromRecord,
+  recipeHash,
+  recipeOf,
+  recipeRecord,
+  type Recipe,
+} from '../feature-sets/recipe'
 import type { JobContext } from '../jobs/runner'
 import { isAudioGraphFolder } from '../models/deep/graph-format'
 import { parseDeepSpec, type DeepModelSpec } from '../models/deep/params'
 // Not the training index: it loads TensorFlow.js, which only the training worker needs.
 import type { EngineInfo } from '../training/engine'
 import { DEEP_METADATA_FILE } from '../training/files'
-import { deepFeatureSchema, defaultDeepFeatures, waveformFeatures, type DeepFeatureConfig } from '../training/features'
+import { deepFeatureSchema } from '../training/features'
 import type { EpochMetrics } from '../training/trainer'
 import { startTrainingWorker, TrainingFailedError } from '../training/worker-host'
-import { RUN_FILES, runFolder } from './artifacts'
+import { readRecipe, RUN_FILES, runFolder, writeFeaturesFile } from './artifacts'
 import { loadDeepInputs } from './features'
 import { claimRun, releaseRun } from './liveness'
-import { commonSampleRate, labelledSplit, recordStoppedRun, type TrainEnvironment } from './train'
+import { labelledSplit, recordStoppedRun, runSplitSummary, type TrainEnvironment } from './train'
 
 /*
- * Deep-model runs (issue 6) in the catalog: the same record as a tree run (clips and labels at
+ * Deep-model runs in the catalog: the same record as a tree run (clips and labels at
  * training time, metrics per split, per-clip predictions), plus a history row per epoch and a
  * checkpoint in the run's folder, from which a cancelled or interrupted run resumes under the same
  * id. Features are computed on worker threads; TensorFlow.js trains in its own worker thread, so
@@ -48,7 +66,9 @@ import { commonSampleRate, labelledSplit, recordStoppedRun, type TrainEnvironmen
 export interface DeepTrainRequest {
   model: DeepRunModel
   params: Record<string, unknown>
-  /** The input recipe (deepFeatureSchema); default: the model's, at the clips' common rate and length. */
+  /** The project's feature set to train from, by name; default: the project's default set for the model's input. */
+  set?: string
+  /** An input recipe given inline instead of a set (deepFeatureSchema: kind, sampleRate, seconds, …). */
   features?: Record<string, unknown>
   seed: number
   testFraction?: number
@@ -65,11 +85,13 @@ interface PlannedClip extends RunClip {
 export interface PreparedDeepTraining {
   model: DeepRunModel
   spec: DeepModelSpec
-  recipe: DeepFeatureConfig
+  /** The feature set the run trains from, and how the model reads it. */
+  recipe: Recipe
   seed: number
   labels: string[]
   clips: PlannedClip[]
   splitMethod: string
+  splitPolicy: SplitPolicy
   skipped: SkippedClips
 }
 
@@ -85,22 +107,28 @@ export async function prepareDeepTraining(db: Database, request: DeepTrainReques
   const { clips, skipped, labels, y, split } = labelledSplit(db, request.seed, request.testFraction ?? 0.2)
   let method = split.method
   if (split.val.length === 0) {
-    // Early stopping and the best-weights rule need validation clips: hold some training clips out.
+    // Early stopping and the best-weights rule need validation clips: hold some training clips out,
+    // by whole groups under the group policy, so that early stopping too is judged on unheard
+    // groups; but only with enough groups that one is about the share asked, or a few speakers
+    // would give a third of the training clips to validation.
     const fraction = request.validationFraction ?? 0.1
     const train = split.train
-    const drawn = holdOut(
-      train.length,
-      fraction,
-      request.seed + 1,
-      Int32Array.from(train, (i) => y[i] as number),
-    )
+    const trainLabels = Int32Array.from(train, (i) => y[i] as number)
+    const trainGroups = train.map((i) => (clips[i] as TrainingClip).group)
+    const byGroup = split.policy === 'group' && new Set(trainGroups).size >= Math.ceil(1 / fraction)
+    const drawn = byGroup
+      ? groupHoldOut(trainLabels, trainGroups, fraction, request.seed + 1)
+      : holdOut(train.length, fraction, request.seed + 1, trainLabels)
     split.val = drawn.test.map((i) => train[i] as number).sort((a, b) => a - b)
     split.train = drawn.train.map((i) => train[i] as number).sort((a, b) => a - b)
-    method += `; ${Math.round(fraction * 100)}% of each class's training clips held out for validation`
+    method += byGroup
+      ? `; whole groups held out of training for validation, about ${Math.round(fraction * 100)}% of its clips`
+      : `; ${Math.round(fraction * 100)}% of each class's training clips held out for validation`
   }
   if (split.train.length === 0) throw new EarmarkError('invalid-input', 'no clip is left to train on')
-  const recipe = await resolveRecipe(spec, request.features, clips)
-  if (recipe.kind === 'waveform' && spec.params.freqMasks > 0) {
+  const recipe = await resolveRecipe(db, spec, request)
+  assertWholeClips(recipe)
+  if (recipe.input.kind === 'waveform' && spec.params.freqMasks > 0) {
     throw new EarmarkError(
       'invalid-input',
       'freqMasks masks frequency bands, and waveform features have none: use timeMasks, timeShift or noise',
@@ -122,20 +150,26 @@ export async function prepareDeepTraining(db: Database, request: DeepTrainReques
       (a, b) => a.clipId - b.clipId,
     ),
     splitMethod: method,
+    splitPolicy: split.policy,
     skipped,
   }
 }
 
 /**
- * The input recipe: the one given; for transfer learning, the base model's own (an Earmark model
- * says it; a GraphModel that takes audio gets 16 kHz samples); otherwise the model's default for
- * these clips (`defaultRecipe`).
+ * The run's feature set: a recipe given inline; for transfer learning from an Earmark model, the
+ * base model's own set; otherwise the named set, or the project's default set for the model's
+ * input (log-mel images for a CNN or CRNN, MFCC sequences for an LSTM, 16 kHz samples for a
+ * GraphModel that takes audio).
  */
 async function resolveRecipe(
+  db: Database,
   spec: DeepModelSpec,
-  given: Record<string, unknown> | undefined,
-  clips: readonly TrainingClip[],
-): Promise<DeepFeatureConfig> {
+  request: Pick<DeepTrainRequest, 'set' | 'features'>,
+): Promise<Recipe> {
+  const given = request.features
+  if (given !== undefined && request.set !== undefined) {
+    throw new EarmarkError('invalid-input', 'give a feature set or an input recipe, not both')
+  }
   if (given !== undefined) {
     const parsed = deepFeatureSchema.safeParse(given)
     if (!parsed.success) {
@@ -144,17 +178,25 @@ async function resolveRecipe(
         `deep-model features: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'features'}: ${i.message}`).join('; ')}`,
       )
     }
-    return parsed.data
+    return legacyDeepRecipe(parsed.data)
   }
   if (spec.model === 'transfer') {
+    // A hub model that takes audio (YAMNet) says nothing of its features: it takes samples.
+    if (await isAudioGraphFolder(spec.params.baseModel)) return deepRecipe(db, 'transfer', request.set)
+    const own = await readRecipe(spec.params.baseModel)
+    if (own) {
+      if (request.set !== undefined) {
+        throw new EarmarkError(
+          'invalid-input',
+          `the base model at ${spec.params.baseModel} reads its own feature set (${own.name ?? own.paramsHash}): train without --set`,
+        )
+      }
+      return own
+    }
     const metadata = join(spec.params.baseModel, DEEP_METADATA_FILE)
     const features = existsSync(metadata)
       ? (JSON.parse(await readFile(metadata, 'utf8')) as { features?: unknown }).features
       : undefined
-    // A hub model that takes audio (YAMNet) says nothing of its features: it takes samples.
-    if (features === undefined && (await isAudioGraphFolder(spec.params.baseModel))) {
-      return waveformFeatures(recipeSeconds(clips))
-    }
     const parsed = deepFeatureSchema.safeParse(features)
     if (!parsed.success) {
       throw new EarmarkError(
@@ -162,27 +204,21 @@ async function resolveRecipe(
         `the base model at ${spec.params.baseModel} does not say how its inputs were computed: give its feature settings (features: kind, sampleRate, seconds, nFft, hop, nMels)`,
       )
     }
-    return parsed.data
+    return legacyDeepRecipe(parsed.data)
   }
-  return defaultRecipe(spec.model, clips)
+  return deepRecipe(db, spec.model, request.set)
 }
 
 /**
- * A model's default input recipe for these clips: at their most common sample rate, long enough
- * for 95% of them (at least 1 s, at most 10 s, in quarter seconds).
+ * A deep model's recipe from a set of the project (by name, else the project's default set for
+ * its input): a CNN or CRNN reads log-mel images, an LSTM sequences of every feature of the set, a
+ * transfer run over a base that takes audio the samples; images and sequences span the set's fixed
+ * length (its fixLength step) or the clips' typical length.
  */
-export function defaultRecipe(
-  model: 'cnn' | 'crnn' | 'lstm',
-  clips: readonly Pick<TrainingClip, 'duration' | 'sampleRate'>[],
-): DeepFeatureConfig {
-  return { ...defaultDeepFeatures(model, commonSampleRate(clips)), seconds: recipeSeconds(clips) }
-}
-
-/** Long enough for 95% of the clips: at least 1 s, at most 10 s, in quarter seconds. */
-function recipeSeconds(clips: readonly Pick<TrainingClip, 'duration'>[]): number {
-  const durations = clips.map((c) => c.duration).sort((a, b) => a - b)
-  const p95 = durations[Math.min(durations.length - 1, Math.floor(0.95 * durations.length))] ?? 1
-  return Math.min(10, Math.max(1, Math.ceil(p95 * 4) / 4))
+export function deepRecipe(db: Database, model: DeepRunModel, set: string | undefined): Recipe {
+  const purpose = model === 'lstm' ? 'sequence' : model === 'transfer' ? 'waveform' : 'image'
+  const { name, params } = projectFeatureSet(db, set, purpose)
+  return recipeOf(name, params, inputFor(purpose, params, clipFacts(db)))
 }
 
 /** Starts a deep run: records it with its clips, then trains it (see `trainDeepRun`). */
@@ -198,11 +234,13 @@ export async function runDeepTraining(
       model: prepared.model,
       engine: 'tfjs',
       params: prepared.spec.params,
-      featureConfig: { ...prepared.recipe },
-      featureHash: stableHash(prepared.recipe),
+      featureConfig: { ...prepared.recipe.config },
+      featureHash: recipeHash(prepared.recipe),
+      featureSet: recipeRecord(prepared.recipe),
       seed: prepared.seed,
       labels: prepared.labels,
       splitMethod: prepared.splitMethod,
+      splitPolicy: prepared.splitPolicy,
       jobId: context.jobId,
     },
     now(),
@@ -217,7 +255,7 @@ export async function runDeepTraining(
 }
 
 /** Why a run can or cannot be resumed. */
-export function resumableState(state: string): boolean {
+function resumableState(state: string): boolean {
   return state === 'cancelled' || state === 'failed' || state === 'interrupted'
 }
 
@@ -246,11 +284,12 @@ export function prepareDeepResume(db: Database, runId: number, state: string): P
   return {
     model: run.model,
     spec: parseDeepSpec({ model: run.model, params: run.params } as Parameters<typeof parseDeepSpec>[0]),
-    recipe: deepFeatureSchema.parse(run.featureConfig),
+    recipe: recipeFromRecord(run.featureSet),
     seed: run.seed,
     labels: run.labels,
     clips: sources.map((c) => ({ ...c, path: c.path as string })),
     splitMethod: run.splitMethod,
+    splitPolicy: run.splitPolicy,
     skipped: { missing: 0, badAudio: 0, multiLabel: 0 },
   }
 }
@@ -311,9 +350,10 @@ async function trainDeepRun(
   try {
     let at = performance.now()
     const inputs = await loadDeepInputs(
-      plan.clips.map((c) => c.path),
+      { db, projectPath: env.projectPath, clipIds: plan.clips.map((c) => c.clipId) },
       plan.recipe,
       {
+        ...(env.compute ? { compute: env.compute } : {}),
         workers: env.workers,
         signal: context.signal,
         onProgress: (done, total) => context.progress(done, total, 'computing features'),
@@ -352,7 +392,8 @@ async function trainDeepRun(
       {
         checkpointDir: join(folder, 'checkpoint'),
         modelDir: folder,
-        features: plan.recipe,
+        // The model's inputs are said by its feature set, in features.json beside it.
+        features: null,
         signal: context.signal,
         predictAll: true,
         strictResume: plan.resumed,
@@ -364,12 +405,13 @@ async function trainDeepRun(
           engineName = engine.name
           setRunEngine(db, runId, engine.name)
           context.log('info', `training on ${describeEngine(engine)}`)
+          context.engine(runId, engine.name, describeEngine(engine))
         },
         onEmbedding: (done, total) => {
           if (!embedding)
             context.log('info', 'the base model is frozen: each clip is embedded once, then the head trains')
           embedding = true
-          context.progress(done, total, `embedding ${done} of ${total} clips with the base model`)
+          context.progress(done, total, `embedding ${done} of ${plural(total, 'clip')} with the base model`)
         },
         onBatch: (b) => {
           context.progress((b.epoch - 1) * b.batches + b.batch, epochs * b.batches, `epoch ${b.epoch} of ${epochs}`)
@@ -423,10 +465,7 @@ async function trainDeepRun(
     at = lap('evaluate', at)
     // labels.json and features.json beside the TensorFlow.js model, as every run folder has them.
     await writeFile(join(folder, RUN_FILES.labels), `${JSON.stringify(plan.labels)}\n`)
-    await writeFile(
-      join(folder, RUN_FILES.features),
-      `${JSON.stringify({ config: plan.recipe, hash: stableHash(plan.recipe), names: [] }, null, 2)}\n`,
-    )
+    await writeFeaturesFile(folder, plan.recipe, [])
     // The saved model supersedes the checkpoint.
     await rm(join(folder, 'checkpoint'), { recursive: true, force: true })
     lap('save', at)
@@ -439,6 +478,8 @@ async function trainDeepRun(
       epochs: summary.epochs,
       seconds: timings['total'],
       metrics: { accuracy: testMetrics?.accuracy ?? null, macroF1: testMetrics?.macro.f1 ?? null },
+      split: runSplitSummary(db, runId, plan.splitPolicy),
+      featureSet: recipeRecord(plan.recipe),
     }
   } catch (error) {
     const failure = error instanceof TrainingFailedError ? error.failure : null

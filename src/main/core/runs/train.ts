@@ -1,6 +1,14 @@
 import type { Database } from 'better-sqlite3'
-import type { FeatureImportanceRow, RunImportances, RunSplit, TrainSummary } from '@shared/evaluation'
+import type {
+  FeatureImportanceRow,
+  RunImportances,
+  RunSplit,
+  SplitPolicy,
+  SplitSummary,
+  TrainSummary,
+} from '@shared/evaluation'
 import { listClasses } from '../catalog/classes'
+import { runSideClips } from '../catalog/clip-splits'
 import {
   finishRun,
   insertRun,
@@ -12,8 +20,18 @@ import {
   type TrainingClip,
 } from '../catalog/runs'
 import { EarmarkError } from '../errors'
-import { catalogSplit, classificationMetrics } from '../evaluation'
-import { resolveFeatureConfig, type FeatureConfig, type FeatureConfigInput } from '../features'
+import { catalogSplit, classificationMetrics, findLeakage, type LeakageClip } from '../evaluation'
+import type { ClipFeatureResult, ClipFeatureTask } from '../feature-sets/compute'
+import {
+  assertWholeClips,
+  projectFeatureSet,
+  recipeHash,
+  recipeOf,
+  recipeRecord,
+  type Recipe,
+} from '../feature-sets/recipe'
+import { resolveFeatureSetParams } from '../feature-sets/sets'
+import type { FeatureConfig, FeatureConfigInput } from '../features'
 import type { JobContext } from '../jobs/runner'
 import {
   trainTreeModel,
@@ -27,18 +45,22 @@ import { impurityImportance, permutationImportance, type FeatureImportance } fro
 import { parseParams } from '../models/trees/params'
 import { runFolder, writeRunFiles } from './artifacts'
 import { loadSummaryFeatures } from './features'
-import { defaultSummaryConfig, featureConfigHash } from './summary'
 
 /** What `train:start` asks for. */
 export interface TrainRequest {
   model: TreeModelKind
-  /** Hyperparameters by issue 7's names; the rest take scikit-learn's defaults. */
+  /** Hyperparameters by their documented names; the rest take scikit-learn's defaults. */
   params: Record<string, unknown>
-  /** The feature configuration; default: `defaultSummaryConfig` at the clips' most common sample rate. */
+  /** The project's feature set to train from, by name; default: the project's default set. */
+  set?: string
+  /** A feature configuration given inline instead of a set (under an empty pipeline). */
   features?: FeatureConfigInput
   /** Seeds the split of clips without one and, unless params give their own, the model. */
   seed: number
-  /** Share of each class drawn to test among clips the catalog gives no split (default 0.2). */
+  /**
+   * Share drawn to test among clips the catalog gives no split (default 0.2): of each class, or
+   * of the clips in whole groups when they carry groups.
+   */
   testFraction?: number
 }
 
@@ -46,12 +68,14 @@ export interface TrainRequest {
 export interface PreparedTraining {
   request: TrainRequest
   params: Record<string, unknown>
+  /** The feature set the run trains from, and its configuration. */
+  recipe: Recipe
   config: FeatureConfig
   clips: TrainingClip[]
   labels: string[]
   /** Class index of each clip. */
   y: Int32Array
-  split: { train: number[]; val: number[]; test: number[]; method: string }
+  split: { train: number[]; val: number[]; test: number[]; policy: SplitPolicy; method: string }
   /** Labelled clips left out: missing files, bad audio, several classes. */
   skipped: SkippedClips
 }
@@ -68,16 +92,15 @@ export function prepareTraining(db: Database, request: TrainRequest): PreparedTr
   ) as Record<string, unknown>
   const { clips, skipped, labels, y, split } = labelledSplit(db, request.seed, request.testFraction ?? 0.2)
   if (split.train.length === 0) throw new EarmarkError('invalid-input', 'no clip is left to train on')
-  const config = request.features
-    ? resolveFeatureConfig(request.features)
-    : defaultSummaryConfig(commonSampleRate(clips))
-  return { request, params, config, clips, labels, y, split, skipped }
+  const recipe = treeRecipe(db, request)
+  return { request, params, recipe, config: recipe.config, clips, labels, y, split, skipped }
 }
 
 /**
  * The clips a single-label run can use, its classes (in palette order, as the studio lists them),
- * each clip's class index, and the catalog's split (a seeded stratified draw where clips have
- * none). Fewer than two classes is an invalid-input error.
+ * each clip's class index, and its split by the project's split policy (`catalogSplit`: the
+ * catalog's split column; where clips have none, whole groups held out when they carry groups,
+ * else a seeded stratified draw). Fewer than two classes is an invalid-input error.
  */
 export function labelledSplit(
   db: Database,
@@ -108,8 +131,25 @@ export function labelledSplit(
     y,
     seed,
     testFraction,
+    clips.map((c) => c.group),
   )
   return { clips, skipped, labels, y, split }
+}
+
+/**
+ * The recipe of a tree run: summary vectors of the named set, of a configuration given inline
+ * (empty pipeline), or of the project's default set. A set that segments clips is refused.
+ */
+function treeRecipe(db: Database, request: Pick<TrainRequest, 'set' | 'features'>): Recipe {
+  if (request.set !== undefined && request.features !== undefined) {
+    throw new EarmarkError('invalid-input', 'give a feature set or a feature configuration, not both')
+  }
+  const set = request.features
+    ? { name: null, params: resolveFeatureSetParams([], request.features) }
+    : projectFeatureSet(db, request.set, 'summary')
+  const recipe = recipeOf(set.name, set.params, { kind: 'summary' })
+  assertWholeClips(recipe)
+  return recipe
 }
 
 /** Where a run runs, and how. */
@@ -118,6 +158,8 @@ export interface TrainEnvironment {
   projectPath: string
   /** Worker threads for features and training. */
   workers: number
+  /** Computes one clip's missing features (the studio's worker pool); default: a pool of `workers` threads. */
+  compute?: (task: ClipFeatureTask) => Promise<ClipFeatureResult>
   now: () => Date
 }
 
@@ -133,18 +175,20 @@ export async function runTraining(
 ): Promise<TrainSummary> {
   const started = performance.now()
   const { db, now } = env
-  const { request, params, config, clips, labels, y, split } = prepared
+  const { request, params, recipe, clips, labels, y, split } = prepared
   const runId = insertRun(
     db,
     {
       model: request.model,
       engine: 'js',
       params,
-      featureConfig: { ...config },
-      featureHash: featureConfigHash(config),
+      featureConfig: { ...recipe.config },
+      featureHash: recipeHash(recipe),
+      featureSet: recipeRecord(recipe),
       seed: request.seed,
       labels,
       splitMethod: split.method,
+      splitPolicy: split.policy,
       jobId: context.jobId,
     },
     now(),
@@ -165,8 +209,9 @@ export async function runTraining(
   try {
     // Features of every clip the run uses.
     let at = performance.now()
-    const paths = clips.map((c) => c.path)
-    const matrix = await loadSummaryFeatures(paths, config, {
+    const source = { db, projectPath: env.projectPath, clipIds: clips.map((c) => c.id) }
+    const matrix = await loadSummaryFeatures(source, recipe, {
+      ...(env.compute ? { compute: env.compute } : {}),
       workers: env.workers,
       signal: context.signal,
       onProgress: (done, total) => context.progress(done, total, 'computing features'),
@@ -263,7 +308,7 @@ export async function runTraining(
       runFolder(env.projectPath, runId),
       model,
       JSON.stringify(treeModelToDocument(model)),
-      config,
+      recipe,
     )
     lap('save', at)
     timings['total'] = (performance.now() - started) / 1000
@@ -275,11 +320,31 @@ export async function runTraining(
       epochs: null,
       seconds: timings['total'],
       metrics: { accuracy: testMetrics?.accuracy ?? null, macroF1: testMetrics?.macro.f1 ?? null },
+      split: runSplitSummary(db, runId, split.policy),
+      featureSet: recipeRecord(recipe),
     }
   } catch (error) {
     timings['total'] = (performance.now() - started) / 1000
     recordStoppedRun(db, runId, error, context.signal.aborted, timings, now())
     throw error
+  }
+}
+
+/**
+ * A run's split in brief, from the clips it recorded: counts per side, the groups on both sides
+ * of training (with validation) and test, and the clips whose audio is on both sides.
+ */
+export function runSplitSummary(db: Database, runId: number, policy: SplitPolicy): SplitSummary {
+  const rows: LeakageClip[] = runSideClips(db, runId)
+  const leakage = findLeakage(rows)
+  const count = (side: LeakageClip['side']) => rows.filter((r) => r.side === side).length
+  return {
+    policy,
+    train: count('train'),
+    val: count('val'),
+    test: count('test'),
+    leakedGroups: leakage.groups.map((g) => g.group).sort(),
+    sharedContent: leakage.duplicates.reduce((n, d) => n + d.trainClipIds.length + d.testClipIds.length, 0),
   }
 }
 
@@ -315,19 +380,4 @@ function evaluate(
   const predicted = model.predict(data)
   const metrics = classificationMetrics(labels, data.y, predicted, { values: proba, nClasses: labels.length })
   return { proba, predicted, metrics }
-}
-
-/** The sample rate most of these clips have (the highest, on a tie). */
-export function commonSampleRate(clips: readonly Pick<TrainingClip, 'sampleRate'>[]): number {
-  const counts = new Map<number, number>()
-  for (const c of clips) counts.set(c.sampleRate, (counts.get(c.sampleRate) ?? 0) + 1)
-  let best = 22050
-  let bestCount = 0
-  for (const [rate, count] of counts) {
-    if (count > bestCount || (count === bestCount && rate > best)) {
-      best = rate
-      bestCount = count
-    }
-  }
-  return best
 }

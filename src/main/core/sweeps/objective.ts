@@ -16,7 +16,7 @@ export interface TrialTask {
 }
 
 /** The rows of a matrix, as a new training set (the model sees only these rows). */
-export function subset(data: TrainingSet, rows: readonly number[]): TrainingSet {
+function subset(data: TrainingSet, rows: readonly number[]): TrainingSet {
   const width = data.nFeatures
   const x = new Float64Array(rows.length * width)
   const y = new Int32Array(rows.length)

@@ -1,8 +1,6 @@
 import type { Database } from 'better-sqlite3'
-import type { SweepSpec } from '@shared/sweep-spec'
 import type { SweepInfo, SweepTrial } from '@shared/sweeps'
 import { listClasses } from '../catalog/classes'
-import { trainingClips } from '../catalog/runs'
 import {
   claimTrial,
   finishTrial,
@@ -16,13 +14,14 @@ import {
   trialCancelled,
 } from '../catalog/sweeps'
 import { EarmarkError } from '../errors'
-import { groupKFold, holdOut, predefinedFolds, stratifiedKFold, type Fold } from '../evaluation/splits'
 import { JobCancelledError, type JobContext } from '../jobs/runner'
 import type { TrainingSet, TreeModelKind } from '../models/trees'
-import { loadSummaryFeatures } from '../runs/features'
-import { defaultSummaryConfig } from '../runs/summary'
+import { projectFeatureSet, recipeOf } from '../feature-sets/recipe'
+import { loadDeepInputs, loadSummaryFeatures, type LoadFeaturesOptions } from '../runs/features'
+import { deepRecipe } from '../runs/train-deep'
 import { WorkerPool } from '../workers/pool'
-import { workerScript } from '../workers/script'
+import { workerScript, type TasksOf } from '../workers/script'
+import { sweepClips, sweepFolds } from './folds'
 import { halvingRungs, promote } from './halving'
 import { nextTpeConfiguration, plannedConfigurations } from './plan'
 import type { Params } from './space'
@@ -30,12 +29,15 @@ import type { TrialTask } from './objective'
 import type { DeepTrialTask } from './deep-objective'
 import { sweepParamSchemas } from './parameters'
 import { isDeepRunModel } from '@shared/evaluation'
-import { loadDeepInputs } from '../runs/features'
-import { defaultRecipe } from '../runs/train-deep'
+import { plural } from '@shared/plural'
 
 export interface SweepOptions {
   /** Trials run side by side, each on its own worker thread (default: 2, one per core here). */
   workers?: number
+  /** The project file, beside which its feature cache is (default: the catalog's own file). */
+  projectPath?: string
+  /** Computes one clip's missing features (the studio's worker pool). */
+  compute?: LoadFeaturesOptions['compute']
 }
 
 /** The models a sweep can tune: those with a parameter schema for the builder and the checks. */
@@ -43,26 +45,6 @@ const SWEEP_MODELS: readonly string[] = Object.keys(sweepParamSchemas)
 
 /** How often a running trial's lane checks whether the trial was cancelled on its own. */
 const CANCEL_POLL_MS = 250
-
-/** The most common sample rate of the clips: the rate summary features are computed at. */
-function commonRate(rates: readonly number[]): number {
-  const counts = new Map<number, number>()
-  for (const r of rates) counts.set(r, (counts.get(r) ?? 0) + 1)
-  return [...counts.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0]?.[0] ?? 16000
-}
-
-function foldsFor(spec: SweepSpec, y: Int32Array, groups: (string | null)[], folds: (number | null)[]): Fold[] {
-  switch (spec.cv.kind) {
-    case 'stratified':
-      return stratifiedKFold(y, spec.cv.folds, spec.seed)
-    case 'group':
-      return groupKFold(groups, spec.cv.folds, spec.seed)
-    case 'folds':
-      return predefinedFolds(folds)
-    case 'holdout':
-      return [holdOut(y.length, spec.cv.testFraction, spec.seed, y)]
-  }
-}
 
 /**
  * Runs (or resumes) a sweep as a job: features once, then trials on worker threads, each
@@ -85,8 +67,8 @@ export async function runSweep(
   }
   setSweepState(db, sweepId, 'running', { jobId: context.jobId })
   const started = Date.now()
-  const { clips: all } = trainingClips(db)
-  const clips = all.filter((c) => c.split !== 'test')
+  // The training side of the split "train the best configuration" will use: never its test clips.
+  const clips = sweepClips(db, spec.seed)
   const present = new Set(clips.map((c) => c.label))
   const classes = listClasses(db)
     .map((c) => c.name)
@@ -96,22 +78,23 @@ export async function runSweep(
   const index = new Map(classes.map((n, k) => [n, k]))
 
   context.progress(0, null, 'computing features')
+  // Every trial trains on one feature set, read from the project's cache (computed where missing).
+  const setName = spec.set ?? spec.features
+  const source = { db, projectPath: options.projectPath ?? db.name, clipIds: clips.map((c) => c.id) }
   const featureOptions = {
+    ...(options.compute ? { compute: options.compute } : {}),
     workers: options.workers ?? 2,
     signal: context.signal,
-    onProgress: (done: number, total: number) => context.progress(done, total, `features: ${done} of ${total} clips`),
+    onProgress: (done: number, total: number) =>
+      context.progress(done, total, `features: ${done} of ${plural(total, 'clip')}`),
   }
   // Deep models read log-mel or MFCC inputs; trees, summary vectors. Either way computed once.
   let used: typeof clips
   let y: Int32Array
-  let taskOf: (params: Params) => { name: 'trial' | 'deepTrial'; input: TrialTask | DeepTrialTask }
+  let taskOf: (params: Params) => { name: 'trial'; input: TrialTask } | { name: 'deepTrial'; input: DeepTrialTask }
   if (isDeepRunModel(spec.model)) {
     const model = spec.model as DeepTrialTask['model']
-    const inputs = await loadDeepInputs(
-      clips.map((c) => c.path),
-      defaultRecipe(model, clips),
-      featureOptions,
-    )
+    const inputs = await loadDeepInputs(source, deepRecipe(db, model, setName), featureOptions)
     for (const f of inputs.failed) context.log('warn', `${f.path}: ${f.reason} (left out of the sweep)`)
     used = inputs.rows.map((r) => clips[r] as (typeof clips)[number])
     y = Int32Array.from(used, (c) => index.get(c.label) as number)
@@ -121,12 +104,9 @@ export async function runSweep(
       input: { model, features: inputs.x, shape: inputs.shape, labels, classes, folds, params, metric: spec.metric },
     })
   } else {
-    const config = defaultSummaryConfig(commonRate(clips.map((c) => c.sampleRate)))
-    const matrix = await loadSummaryFeatures(
-      clips.map((c) => c.path),
-      config,
-      featureOptions,
-    )
+    const set = projectFeatureSet(db, setName, 'summary')
+    const recipe = recipeOf(set.name, set.params, { kind: 'summary' })
+    const matrix = await loadSummaryFeatures(source, recipe, featureOptions)
     for (const f of matrix.failed) context.log('warn', `${f.path}: ${f.reason} (left out of the sweep)`)
     used = matrix.rows.map((r) => clips[r] as (typeof clips)[number])
     y = Int32Array.from(used, (c) => index.get(c.label) as number)
@@ -143,12 +123,13 @@ export async function runSweep(
       input: { data, folds, model: spec.model as TreeModelKind, params, metric: spec.metric },
     })
   }
-  const folds = foldsFor(
+  const { folds, method: foldMethod } = sweepFolds(
     spec,
     y,
     used.map((c) => c.group),
     used.map((c) => c.fold),
   )
+  context.log('info', `cross-validation: ${foldMethod}, on ${used.length} clips`)
 
   recordFolds(
     db,
@@ -158,7 +139,7 @@ export async function runSweep(
 
   const lanes = Math.max(1, options.workers ?? 2)
   // One single-worker pool per lane: cancelling one trial stops its worker and no other trial's.
-  const newPool = (): WorkerPool =>
+  const newPool = (): WorkerPool<TasksOf<'sweep-worker'>> =>
     new WorkerPool(workerScript('sweep-worker'), { size: 1, taskTimeoutMs: 6 * 60 * 60_000 })
   const pools = Array.from({ length: lanes }, newPool)
   const abort = (): void => {
@@ -173,7 +154,7 @@ export async function runSweep(
     const begun = Date.now()
     const params: Params = { seed: spec.seed, ...trial.params }
     const task = taskOf(params)
-    const pool = pools[lane] as WorkerPool
+    const pool = pools[lane] as WorkerPool<TasksOf<'sweep-worker'>>
     // A trial is cancelled on its own through the catalog (by this process or another): watch for it.
     let cancelledAlone = false
     const watch = setInterval(() => {
@@ -183,7 +164,7 @@ export async function runSweep(
       void pool.close()
     }, CANCEL_POLL_MS)
     try {
-      const scores = await pool.run<number[]>(task.name, task.input)
+      const scores = await (task.name === 'trial' ? pool.run('trial', task.input) : pool.run('deepTrial', task.input))
       finishTrial(db, trial.id, { folds: scores, seconds: (Date.now() - begun) / 1000 })
     } catch (error) {
       if (cancelledAlone) {
@@ -218,7 +199,7 @@ export async function runSweep(
         await runOne(trial, lane)
         const done = ended()
         const best = getSweep(db, sweepId).best
-        context.progress(done, total, best ? `best ${spec.metric} ${best.score?.toFixed(4)}` : `${done} trials`)
+        context.progress(done, total, best ? `best ${spec.metric} ${best.score?.toFixed(4)}` : plural(done, 'trial'))
       }
     })
     await Promise.all(running)

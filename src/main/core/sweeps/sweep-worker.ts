@@ -5,7 +5,12 @@ import { serveTasks } from '../workers/serve-tasks'
 import type { DeepTrialTask } from './deep-objective'
 import { crossValidate, type TrialTask } from './objective'
 
-serveTasks({
+const tasks = {
   trial: (task: TrialTask) => crossValidate(task),
   deepTrial: async (task: DeepTrialTask) => (await import('./deep-objective')).crossValidateDeep(task),
-})
+}
+
+/** What this worker serves, for the pools that run it (import it as a type only). */
+export type SweepWorkerTasks = typeof tasks
+
+serveTasks(tasks)

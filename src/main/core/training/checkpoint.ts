@@ -1,9 +1,9 @@
-// Training checkpoints (issue 6): after every epoch, everything a run needs to carry on exactly as
+// Training checkpoints: after every epoch, everything a run needs to carry on exactly as
 // if it had not stopped (weights, optimiser state, best weights so far, schedule and early-stopping
 // state, history) in one file, written to a temporary name, flushed and renamed, and checked
 // against a SHA-256 checksum when read back.
 import { createHash } from 'node:crypto'
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises'
+import { mkdir, open, readFile, rename } from 'node:fs/promises'
 import { join } from 'node:path'
 
 /** The checkpoint file of a checkpoint folder. */
@@ -103,9 +103,4 @@ export async function readCheckpoint<T>(dir: string): Promise<Checkpoint<T> | nu
   }
   if (offset !== floats.length) throw new CorruptCheckpointError(`${where} has a wrong layout`)
   return { state: header.state, tensors }
-}
-
-/** Deletes the checkpoint in `dir` (after a run completes, or to start over). */
-export async function removeCheckpoint(dir: string): Promise<void> {
-  await rm(join(dir, CHECKPOINT_FILE), { force: true })
 }

@@ -1,4 +1,4 @@
-// The TensorFlow.js engine (issue 6): the fastest backend that loads, tensorflow (native
+// The TensorFlow.js engine: the fastest backend that loads, tensorflow (native
 // libtensorflow through the optional @tensorflow/tfjs-node) → wasm (SIMD, threads where the
 // runtime allows) → cpu, and a report of which one runs for the studio, the CLI and run records.
 import { createRequire } from 'node:module'

@@ -1,5 +1,5 @@
 /**
- * Deep-model training on the workstation (issue 6): the public API the catalog, the service and the
+ * Deep-model training on the workstation: the public API the catalog, the service and the
  * CLI call. Plain TypeScript, no Electron.
  *
  * Engine

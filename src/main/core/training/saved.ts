@@ -19,7 +19,7 @@ import type { TrainedDeepModel } from './trainer'
 
 export { DEEP_METADATA_FILE } from './files'
 /** Its format tag. */
-export const DEEP_MODEL_FORMAT = 'earmark-deep-model'
+const DEEP_MODEL_FORMAT = 'earmark-deep-model'
 
 /** What earmark-model.json holds. */
 export interface DeepModelMetadata {

@@ -1,4 +1,4 @@
-// The training loop of the deep models (issue 6): a Keras-like fit with class weights,
+// The training loop of the deep models: a Keras-like fit with class weights,
 // augmentation, a learning-rate schedule, early stopping with the best weights restored, a
 // checkpoint after every epoch, and exact resumption. Every random draw (shuffling, dropout,
 // augmentation) comes from a stream seeded by (seed, epoch, batch), so a run resumed from the
@@ -320,10 +320,31 @@ function fingerprint(spec: DeepModelSpec, data: DeepDataset): string {
   return JSON.stringify({ spec, shape: data.features.shape, classes: data.classes, data: h })
 }
 
+/** What every stage of a run shares: the spec, the network, its optimiser, and how it reports. */
+interface Run {
+  spec: DeepModelSpec
+  p: TrainingParams
+  data: DeepDataset
+  shape: InputShape
+  /** Classes. */
+  k: number
+  net: Awaited<ReturnType<typeof buildDeepNet>>
+  optimizer: Optimizer
+  variables: tf.Variable[]
+  weightNames: string[]
+  weightsByClass: Float32Array
+  augmentation: TrainingParams | null
+  options: TrainOptions
+}
+
 /**
  * Trains a deep model. With `checkpointDir`, writes a checkpoint after every epoch and, when one is
  * already there for the same spec and data, resumes from it. Throws NonFiniteLossError when the
  * loss becomes NaN or infinite, TrainingCancelledError when `signal` aborts.
+ *
+ * The stages, each below: resume (or start afresh), one epoch of batches, validation, the
+ * divergence check, early stopping and the learning-rate schedule, the checkpoint, and at the end
+ * the best weights.
  */
 export async function trainDeep(
   specInput: DeepModelSpecInput,
@@ -336,6 +357,92 @@ export async function trainDeep(
   const now = options.now ?? (() => performance.now())
   const shape = data.features.shape as InputShape
   const k = data.classes.length
+  assertLabelled(data, k)
+  const net = await buildDeepNet(spec, shape, k)
+  const run: Run = {
+    spec,
+    p,
+    data,
+    shape,
+    k,
+    net,
+    optimizer: makeOptimizer(p),
+    variables: net.trainable(),
+    weightNames: net.model.weights.map((w) => w.originalName),
+    weightsByClass: classWeights(p.classWeight, data.labels, data.train, data.classes),
+    augmentation: augments(p) ? p : null,
+    options,
+  }
+
+  const print = fingerprint(spec, data)
+  const resumed = await resume(run, print)
+  const resumedFrom = resumed?.state.epoch ?? 0
+  const state = resumed?.state ?? freshState(run, print)
+  let bestWeights = resumed?.bestWeights ?? null
+  const view = await stepViewOf(run, state.standardizer)
+  const monitorAccuracy = p.monitor === 'val_accuracy' && data.validation.length > 0
+  let stoppedEarly = p.patience !== null && state.wait >= p.patience
+  let epochsThisCall = 0
+
+  while (!stoppedEarly && state.epoch < p.epochs) {
+    if (options.stopAfterEpochs !== undefined && epochsThisCall >= options.stopAfterEpochs) break
+    const epoch = state.epoch
+    const started = now()
+    const lr = scheduled(p, epoch, state.learningRate)
+    setLearningRate(run.optimizer, lr)
+    const trained = await trainEpoch(run, view, epoch, lr)
+    const val =
+      data.validation.length > 0
+        ? await evaluate(view.predict, view.data, data.validation, view.standardizer, p.batchSize, view.shape)
+        : null
+    const metrics: EpochMetrics = {
+      epoch: epoch + 1,
+      loss: trained.loss,
+      accuracy: trained.accuracy,
+      valLoss: val?.loss ?? null,
+      valAccuracy: val?.accuracy ?? null,
+      learningRate: lr,
+      seconds: (now() - started) / 1000,
+    }
+    assertNotDiverged(state.history.at(-1), metrics, k)
+    // Early stopping and best weights follow the monitored figure (lower is better; accuracy negated).
+    const monitored = monitorAccuracy ? -(val?.accuracy ?? 0) : (val?.loss ?? metrics.loss)
+    if (trackBest(state, monitored, epoch + 1) && p.restoreBestWeights) {
+      bestWeights = stored(net.model.getWeights(), run.weightNames)
+    }
+    if (p.lrSchedule === 'plateau') stepPlateau(state, p, val?.loss ?? metrics.loss)
+    state.history.push(metrics)
+    state.epoch = epoch + 1
+    epochsThisCall++
+    stoppedEarly = p.patience !== null && state.wait >= p.patience
+    if (options.checkpointDir) await saveCheckpoint(run, options.checkpointDir, state, bestWeights)
+    options.onEpoch?.(metrics)
+  }
+
+  const finished = stoppedEarly || state.epoch >= p.epochs
+  if (finished && p.restoreBestWeights && bestWeights) {
+    const tensors = toTensors(bestWeights)
+    net.model.setWeights(tensors)
+    tf.dispose(tensors)
+  }
+  run.optimizer.dispose()
+  return {
+    model: net.model,
+    spec,
+    classes: [...data.classes],
+    inputShape: shape,
+    standardizer: state.standardizer,
+    history: state.history,
+    epochs: state.epoch,
+    bestEpoch: finished && p.restoreBestWeights ? state.bestEpoch : state.epoch,
+    stoppedEarly,
+    resumedFrom,
+    engine,
+  }
+}
+
+/** Every training and validation example has a class. */
+function assertLabelled(data: DeepDataset, k: number): void {
   if (data.train.length === 0) throw new Error('no training examples')
   for (const i of [...data.train, ...data.validation]) {
     const label = data.labels[i]
@@ -343,41 +450,44 @@ export async function trainDeep(
       throw new Error(`example ${i} has no valid label (${String(label)})`)
     }
   }
-  const net = await buildDeepNet(spec, shape, k)
-  const optimizer = makeOptimizer(p)
-  const weightsByClass = classWeights(p.classWeight, data.labels, data.train, data.classes)
-  const augmentation = augments(p) ? p : null
-  const print = fingerprint(spec, data)
-  const variables = net.trainable()
-  const weightNames = net.model.weights.map((w) => w.originalName)
+}
 
-  let state: LoopState | null = null
-  let bestWeights: StoredTensor[] | null = null
-  let resumedFrom = 0
-  if (options.checkpointDir && options.resume !== false) {
-    const checkpoint = await readCheckpoint<LoopState>(options.checkpointDir)
-    if (checkpoint && checkpoint.state.fingerprint !== print && options.resume === 'strict') {
-      throw new CheckpointMismatchError(
-        `the checkpoint belongs to config ${shortHash(checkpoint.state.fingerprint)}, not to this one (${shortHash(print)}): hyperparameters, classes, features or clips changed since; train a new run instead`,
-      )
-    }
-    if (checkpoint && checkpoint.state.fingerprint === print) {
-      state = checkpoint.state
-      const modelWeights = toTensors(checkpoint.tensors['model'] ?? [])
-      net.model.setWeights(modelWeights)
-      tf.dispose(modelWeights)
-      const slots = checkpoint.tensors['optimizer'] ?? []
-      if (slots.length > 0) {
-        const tensors = toTensors(slots)
-        await optimizer.setWeights(slots.map((s, i) => ({ name: s.name, tensor: tensors[i] as tf.Tensor })))
-        tf.dispose(tensors)
-      }
-      restoreRunningProducts(optimizer, checkpoint.tensors['runningProducts'] ?? [])
-      bestWeights = checkpoint.tensors['best'] ?? null
-      resumedFrom = state.epoch
-    }
+/**
+ * Resume: the run's checkpoint, when there is one for the same spec and data, restored into the
+ * network and the optimiser (its bias-correction products included). Another run's checkpoint is
+ * ignored, or refused when resuming must be strict.
+ */
+async function resume(
+  run: Run,
+  print: string,
+): Promise<{ state: LoopState; bestWeights: StoredTensor[] | null } | null> {
+  const { checkpointDir, resume: mode } = run.options
+  if (!checkpointDir || mode === false) return null
+  const checkpoint = await readCheckpoint<LoopState>(checkpointDir)
+  if (!checkpoint) return null
+  if (checkpoint.state.fingerprint !== print) {
+    if (mode !== 'strict') return null
+    throw new CheckpointMismatchError(
+      `the checkpoint belongs to config ${shortHash(checkpoint.state.fingerprint)}, not to this one (${shortHash(print)}): hyperparameters, classes, features or clips changed since; train a new run instead`,
+    )
   }
-  state ??= {
+  const modelWeights = toTensors(checkpoint.tensors['model'] ?? [])
+  run.net.model.setWeights(modelWeights)
+  tf.dispose(modelWeights)
+  const slots = checkpoint.tensors['optimizer'] ?? []
+  if (slots.length > 0) {
+    const tensors = toTensors(slots)
+    await run.optimizer.setWeights(slots.map((s, i) => ({ name: s.name, tensor: tensors[i] as tf.Tensor })))
+    tf.dispose(tensors)
+  }
+  restoreRunningProducts(run.optimizer, checkpoint.tensors['runningProducts'] ?? [])
+  return { state: checkpoint.state, bestWeights: checkpoint.tensors['best'] ?? null }
+}
+
+/** A run starting afresh: epoch 0, the standardiser fitted on the training examples. */
+function freshState(run: Run, print: string): LoopState {
+  const { p, data, net, shape } = run
+  return {
     fingerprint: print,
     epoch: 0,
     history: [],
@@ -389,168 +499,152 @@ export async function trainDeep(
     plateauWait: 0,
     standardizer: net.rawInputs ? identityStandardizer(shape[1]) : fitStandardizer(data.features, data.train),
   }
-  const standardizer = state.standardizer
-  // Input augmentation changes what the base sees each epoch; without it a frozen base is run once.
-  const view: StepView =
-    net.frozen && augmentation === null
-      ? await embeddedView(net.frozen, data, standardizer, p.batchSize, shape, options)
-      : {
-          data,
-          shape,
-          standardizer,
-          forward: (x) => net.forward(x),
-          predict: (x) => net.model.apply(x, { training: false }) as tf.Tensor,
-        }
-  const monitorAccuracy = p.monitor === 'val_accuracy' && data.validation.length > 0
-  let stoppedEarly = p.patience !== null && state.wait >= p.patience
-  let epochsThisCall = 0
+}
 
-  while (!stoppedEarly && state.epoch < p.epochs) {
-    if (options.stopAfterEpochs !== undefined && epochsThisCall >= options.stopAfterEpochs) break
-    const epoch = state.epoch
-    const started = now()
-    const lr = scheduled(p, epoch, state.learningRate)
-    setLearningRate(optimizer, lr)
-    const order = shuffled(data.train, new Random(mixSeed(p.seed, epoch, 1)))
-    const parts = batches(order, p.batchSize)
-    let lossSum = 0
-    let hits = 0
-    let seen = 0
-    for (let b = 0; b < parts.length; b++) {
-      if (options.signal?.aborted) throw new TrainingCancelledError(`training was cancelled during epoch ${epoch + 1}`)
-      const part = parts[b] as number[]
-      const batch = makeBatch(
-        view.data,
-        part,
-        view.standardizer,
-        weightsByClass,
-        augmentation,
-        new Random(mixSeed(p.seed, epoch, b, 3)),
-      )
-      dropoutRandom.current = new Random(mixSeed(p.seed, epoch, b, 2))
-      let probs: tf.Tensor | null = null
-      const loss = tf.tidy(() => {
-        const x = tf.tensor3d(batch.x, [batch.size, view.shape[0], view.shape[1]])
-        const y = tf.tensor2d(batch.y, [batch.size, k])
-        const w = tf.tensor1d(batch.weights)
-        return optimizer.minimize(
-          () => {
-            const out = view.forward(x)
-            probs = tf.keep(out)
-            return weightedLoss(out, y, w)
-          },
-          true,
-          variables,
-        ) as tf.Scalar
-      })
-      const value = (await loss.data())[0] as number
-      const predicted = probs as tf.Tensor | null
-      const probValues = predicted ? ((await predicted.data()) as Float32Array) : new Float32Array(0)
-      tf.dispose([loss, ...(predicted ? [predicted] : [])])
-      if (!Number.isFinite(value) || probValues.some((v) => !Number.isFinite(v))) {
-        throw new NonFiniteLossError(
-          `the training loss became ${value} at epoch ${epoch + 1}, batch ${b + 1}: lower the learning rate (now ${lr}) or check the features for NaN or infinite values`,
-        )
-      }
-      lossSum += value * batch.size
-      hits += argmaxHits(probValues, batch.y, k)
-      seen += batch.size
-      const every = options.batchEvery ?? 10
-      if (options.onBatch && ((b + 1) % every === 0 || b === parts.length - 1)) {
-        options.onBatch({
-          epoch: epoch + 1,
-          batch: b + 1,
-          batches: parts.length,
-          loss: lossSum / seen,
-          accuracy: hits / seen,
-        })
-      }
-      await yieldToEvents()
-    }
-    const val =
-      data.validation.length > 0
-        ? await evaluate(view.predict, view.data, data.validation, view.standardizer, p.batchSize, view.shape)
-        : null
-    const metrics: EpochMetrics = {
-      epoch: epoch + 1,
-      loss: lossSum / seen,
-      accuracy: hits / seen,
-      valLoss: val?.loss ?? null,
-      valAccuracy: val?.accuracy ?? null,
-      learningRate: lr,
-      seconds: (now() - started) / 1000,
-    }
-    // A loss that stays far above chance (ln k, what uniform guessing scores) has diverged, even while
-    // finite: batch norm and a stable softmax keep an exploding network's loss at about -ln(ε) × the
-    // error rate instead of NaN. Stop before this epoch's checkpoint, so the last good one stays.
-    const previous = state.history.at(-1)
-    const ceiling = DIVERGED_OVER_CHANCE * Math.log(k)
-    if (previous && previous.loss > ceiling && metrics.loss > ceiling) {
-      throw new NonFiniteLossError(
-        `the training loss diverged at epoch ${epoch + 1}: ${metrics.loss.toFixed(2)} after ${previous.loss.toFixed(2)}, where guessing uniformly scores ${Math.log(k).toFixed(2)}; lower the learning rate (now ${lr})`,
-      )
-    }
-    // Early stopping and best weights follow the monitored figure (lower is better; accuracy negated).
-    const monitored = monitorAccuracy ? -(val?.accuracy ?? 0) : (val?.loss ?? metrics.loss)
-    if (state.best === null || monitored < state.best) {
-      state.best = monitored
-      state.bestEpoch = epoch + 1
-      state.wait = 0
-      if (p.restoreBestWeights) bestWeights = stored(net.model.getWeights(), weightNames)
-    } else {
-      state.wait++
-    }
-    if (p.lrSchedule === 'plateau') {
-      const figure = val?.loss ?? metrics.loss
-      if (state.plateauBest === null || figure < state.plateauBest) {
-        state.plateauBest = figure
-        state.plateauWait = 0
-      } else if (++state.plateauWait >= p.lrPatience) {
-        state.learningRate = Math.max(p.minLearningRate, state.learningRate * p.lrFactor)
-        state.plateauWait = 0
-      }
-    }
-    state.history.push(metrics)
-    state.epoch = epoch + 1
-    epochsThisCall++
-    stoppedEarly = p.patience !== null && state.wait >= p.patience
-    if (options.checkpointDir) {
-      const optimizerWeights = await optimizer.getWeights()
-      await writeCheckpoint<LoopState>(options.checkpointDir, {
-        state,
-        tensors: {
-          model: stored(net.model.getWeights(), weightNames),
-          optimizer: stored(
-            optimizerWeights.map((w) => w.tensor),
-            optimizerWeights.map((w) => w.name),
-          ),
-          ...(bestWeights ? { best: bestWeights } : {}),
-          runningProducts: stored(runningProducts(optimizer), ['accBeta1', 'accBeta2']),
-        },
-      })
-      // getWeights hands out the optimiser's own slot variables, and a fresh iteration count.
-      tf.dispose(optimizerWeights.filter((w) => !(w.tensor instanceof tf.Variable)).map((w) => w.tensor))
-    }
-    options.onEpoch?.(metrics)
+/** What the steps train on: the examples themselves, or a frozen base's embeddings of them. */
+async function stepViewOf(run: Run, standardizer: Standardizer): Promise<StepView> {
+  const { net, data, p, shape, augmentation, options } = run
+  // Input augmentation changes what the base sees each epoch; without it a frozen base is run once.
+  if (net.frozen && augmentation === null) {
+    return embeddedView(net.frozen, data, standardizer, p.batchSize, shape, options)
   }
-  const finished = stoppedEarly || state.epoch >= p.epochs
-  if (finished && p.restoreBestWeights && bestWeights) {
-    const tensors = toTensors(bestWeights)
-    net.model.setWeights(tensors)
-    tf.dispose(tensors)
-  }
-  optimizer.dispose()
   return {
-    model: net.model,
-    spec,
-    classes: [...data.classes],
-    inputShape: shape,
+    data,
+    shape,
     standardizer,
-    history: state.history,
-    epochs: state.epoch,
-    bestEpoch: finished && p.restoreBestWeights ? state.bestEpoch : state.epoch,
-    stoppedEarly,
-    resumedFrom,
-    engine,
+    forward: (x) => net.forward(x),
+    predict: (x) => net.model.apply(x, { training: false }) as tf.Tensor,
   }
+}
+
+/**
+ * One epoch: the training examples shuffled by (seed, epoch), one optimiser step per batch, each
+ * batch's dropout and augmentation seeded by (seed, epoch, batch). Returns the epoch's mean
+ * training loss and accuracy.
+ */
+async function trainEpoch(
+  run: Run,
+  view: StepView,
+  epoch: number,
+  lr: number,
+): Promise<{ loss: number; accuracy: number }> {
+  const { p, k, optimizer, variables, options } = run
+  const order = shuffled(run.data.train, new Random(mixSeed(p.seed, epoch, 1)))
+  const parts = batches(order, p.batchSize)
+  let lossSum = 0
+  let hits = 0
+  let seen = 0
+  for (let b = 0; b < parts.length; b++) {
+    if (options.signal?.aborted) throw new TrainingCancelledError(`training was cancelled during epoch ${epoch + 1}`)
+    const part = parts[b] as number[]
+    const batch = makeBatch(
+      view.data,
+      part,
+      view.standardizer,
+      run.weightsByClass,
+      run.augmentation,
+      new Random(mixSeed(p.seed, epoch, b, 3)),
+    )
+    dropoutRandom.current = new Random(mixSeed(p.seed, epoch, b, 2))
+    let probs: tf.Tensor | null = null
+    const loss = tf.tidy(() => {
+      const x = tf.tensor3d(batch.x, [batch.size, view.shape[0], view.shape[1]])
+      const y = tf.tensor2d(batch.y, [batch.size, k])
+      const w = tf.tensor1d(batch.weights)
+      return optimizer.minimize(
+        () => {
+          const out = view.forward(x)
+          probs = tf.keep(out)
+          return weightedLoss(out, y, w)
+        },
+        true,
+        variables,
+      ) as tf.Scalar
+    })
+    const value = (await loss.data())[0] as number
+    const predicted = probs as tf.Tensor | null
+    const probValues = predicted ? ((await predicted.data()) as Float32Array) : new Float32Array(0)
+    tf.dispose([loss, ...(predicted ? [predicted] : [])])
+    if (!Number.isFinite(value) || probValues.some((v) => !Number.isFinite(v))) {
+      throw new NonFiniteLossError(
+        `the training loss became ${value} at epoch ${epoch + 1}, batch ${b + 1}: lower the learning rate (now ${lr}) or check the features for NaN or infinite values`,
+      )
+    }
+    lossSum += value * batch.size
+    hits += argmaxHits(probValues, batch.y, k)
+    seen += batch.size
+    const every = options.batchEvery ?? 10
+    if (options.onBatch && ((b + 1) % every === 0 || b === parts.length - 1)) {
+      options.onBatch({
+        epoch: epoch + 1,
+        batch: b + 1,
+        batches: parts.length,
+        loss: lossSum / seen,
+        accuracy: hits / seen,
+      })
+    }
+    await yieldToEvents()
+  }
+  return { loss: lossSum / seen, accuracy: hits / seen }
+}
+
+/**
+ * A loss that stays far above chance (ln k, what uniform guessing scores) has diverged, even while
+ * finite: batch norm and a stable softmax keep an exploding network's loss at about -ln(ε) × the
+ * error rate instead of NaN. Thrown before this epoch's checkpoint, so the last good one stays.
+ */
+function assertNotDiverged(previous: EpochMetrics | undefined, metrics: EpochMetrics, k: number): void {
+  const ceiling = DIVERGED_OVER_CHANCE * Math.log(k)
+  if (previous && previous.loss > ceiling && metrics.loss > ceiling) {
+    throw new NonFiniteLossError(
+      `the training loss diverged at epoch ${metrics.epoch}: ${metrics.loss.toFixed(2)} after ${previous.loss.toFixed(2)}, where guessing uniformly scores ${Math.log(k).toFixed(2)}; lower the learning rate (now ${metrics.learningRate})`,
+    )
+  }
+}
+
+/** Early stopping: records a better monitored figure (lower is better); returns whether it was one. */
+function trackBest(state: LoopState, monitored: number, epoch: number): boolean {
+  if (state.best === null || monitored < state.best) {
+    state.best = monitored
+    state.bestEpoch = epoch
+    state.wait = 0
+    return true
+  }
+  state.wait++
+  return false
+}
+
+/** The plateau schedule: the learning rate falls by `lrFactor` after `lrPatience` epochs without progress. */
+function stepPlateau(state: LoopState, p: TrainingParams, figure: number): void {
+  if (state.plateauBest === null || figure < state.plateauBest) {
+    state.plateauBest = figure
+    state.plateauWait = 0
+  } else if (++state.plateauWait >= p.lrPatience) {
+    state.learningRate = Math.max(p.minLearningRate, state.learningRate * p.lrFactor)
+    state.plateauWait = 0
+  }
+}
+
+/** The checkpoint after an epoch: the loop's state, the weights, the optimiser's slots, the best weights. */
+async function saveCheckpoint(
+  run: Run,
+  dir: string,
+  state: LoopState,
+  bestWeights: StoredTensor[] | null,
+): Promise<void> {
+  const optimizerWeights = await run.optimizer.getWeights()
+  await writeCheckpoint<LoopState>(dir, {
+    state,
+    tensors: {
+      model: stored(run.net.model.getWeights(), run.weightNames),
+      optimizer: stored(
+        optimizerWeights.map((w) => w.tensor),
+        optimizerWeights.map((w) => w.name),
+      ),
+      ...(bestWeights ? { best: bestWeights } : {}),
+      runningProducts: stored(runningProducts(run.optimizer), ['accBeta1', 'accBeta2']),
+    },
+  })
+  // getWeights hands out the optimiser's own slot variables, and a fresh iteration count.
+  tf.dispose(optimizerWeights.filter((w) => !(w.tensor instanceof tf.Variable)).map((w) => w.tensor))
 }

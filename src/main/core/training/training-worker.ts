@@ -1,4 +1,4 @@
-// The training worker thread (issue 6): trains one model per 'train' request, so the main process
+// The training worker thread: trains one model per 'train' request, so the main process
 // stays responsive, and reports the engine, per-batch and per-epoch progress, then the outcome.
 import { parentPort } from 'node:worker_threads'
 import { arraySource } from './data'

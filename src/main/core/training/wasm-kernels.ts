@@ -1,4 +1,4 @@
-// Training kernels for the wasm backend (issue 6). tfjs-backend-wasm 4.22 ships inference kernels:
+// Training kernels for the wasm backend. tfjs-backend-wasm 4.22 ships inference kernels:
 // it has no Conv2DBackpropFilter (which every convolution's gradient, fused or not, calls) and no
 // depthwise backprops, its Conv2DBackpropInput and MaxPoolGrad are plain loops that take tens of
 // times the forward convolution's time, its matrix products with a transposed operand bypass
@@ -16,21 +16,6 @@ import { simdKernels, type SimdKernels } from './simd'
 
 type Info = tf.TensorInfo
 type Conv2DInfo = tf.backend_util.Conv2DInfo
-
-/** The kernels this module registers on the wasm backend (those it adds and those it replaces). */
-export const WASM_TRAINING_KERNELS = [
-  'Conv2DBackpropFilter',
-  'Conv2DBackpropInput',
-  'DepthwiseConv2dNativeBackpropFilter',
-  'DepthwiseConv2dNativeBackpropInput',
-  'MaxPoolGrad',
-  'Tile',
-  'FusedBatchNorm',
-  'Identity',
-  'EarmarkReluGrad',
-  'BatchMatMul',
-  'Conv2D',
-] as const
 
 const BACKEND = 'wasm'
 

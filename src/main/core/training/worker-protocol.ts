@@ -1,4 +1,4 @@
-// The typed protocol between the main process and the training worker thread (issue 6).
+// The typed protocol between the main process and the training worker thread.
 import type { DeepModelSpecInput } from '../models/deep/params'
 import type { EngineInfo, EngineName } from './engine'
 import type { DeepFeatureConfig } from './features'

@@ -6,11 +6,16 @@ import { computePeaks } from '../media/peaks'
 import { computeSpectrogram } from '../media/spectrogram'
 import { serveTasks } from './serve-tasks'
 
-serveTasks({
+const tasks = {
   inspect: inspectFile,
   peaks: computePeaks,
-  // Feature sets (issue 5): a clip's features into the cache, and what the studio shows of it.
+  // Feature sets: a clip's features into the cache, and what the studio shows of it.
   features: computeClipFeatures,
   featureView: computeClipView,
   spectrogram: ({ path, request }: { path: string; request: SpectrogramRequest }) => computeSpectrogram(path, request),
-})
+}
+
+/** What this worker serves, for the pools that run it (import it as a type only). */
+export type AudioWorkerTasks = typeof tasks
+
+serveTasks(tasks)

@@ -1,6 +1,15 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import type { WorkerReady, WorkerReply, WorkerRequest } from './protocol'
+import type {
+  TaskHandlers,
+  TaskInput,
+  TaskResult,
+  UntypedTasks,
+  WorkerBeat,
+  WorkerReady,
+  WorkerReply,
+  WorkerRequest,
+} from './protocol'
 import type { WorkerScript } from './script'
 
 /** A worker died (crashed, ran out of memory) while running a task. */
@@ -17,7 +26,11 @@ export class TaskTimeoutError extends Error {
 export interface WorkerPoolOptions {
   /** Worker threads (default: one per core). */
   size?: number
-  /** A task running longer than this is killed with its worker (default 30 s). */
+  /**
+   * A task that runs this long without progress is stopped with its worker (default 30 s). A task
+   * whose worker reports progress (WorkerBeat: a file hashed or decoded block by block) gets this
+   * long again from each report, so a large file on a loaded machine is not taken for a hang.
+   */
   taskTimeoutMs?: number
   /** Heap limit of each worker, so one pathological file cannot exhaust the process (default 1 GiB). */
   maxHeapMb?: number
@@ -45,7 +58,7 @@ interface Slot {
  * out costs only its current task: the task fails with a clear error and a fresh worker takes
  * its place, so the caller (and the studio's main thread) carries on.
  */
-export class WorkerPool {
+export class WorkerPool<Tasks extends TaskHandlers = UntypedTasks> {
   private readonly slots: Slot[] = []
   private readonly queue: Pending[] = []
   private nextId = 1
@@ -55,7 +68,7 @@ export class WorkerPool {
   private readonly maxHeapMb: number
 
   constructor(
-    private readonly script: WorkerScript,
+    private readonly script: WorkerScript<Tasks>,
     options: WorkerPoolOptions = {},
   ) {
     this.size = Math.max(1, options.size ?? availableParallelism())
@@ -63,10 +76,11 @@ export class WorkerPool {
     this.maxHeapMb = options.maxHeapMb ?? 1024
   }
 
-  /** Runs a task on the next free worker. */
-  run<T>(task: string, input: unknown): Promise<T> {
+  /** Runs a task on the next free worker: its input and result are the task's own types. */
+  run<Task extends keyof Tasks & string>(task: Task, input: TaskInput<Tasks[Task]>): Promise<TaskResult<Tasks[Task]>> {
+    type Result = TaskResult<Tasks[Task]>
     if (this.closed) return Promise.reject(new Error('the worker pool is closed'))
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<Result>((resolve, reject) => {
       this.queue.push({ request: { id: this.nextId++, task, input }, resolve: resolve as (v: unknown) => void, reject })
       this.pump()
     })
@@ -104,10 +118,14 @@ export class WorkerPool {
       slot.ready = true
       if (slot.busy) this.startClock(slot)
     }, STARTUP_GRACE_MS).unref()
-    worker.on('message', (reply: WorkerReply | WorkerReady) => {
+    worker.on('message', (reply: WorkerReply | WorkerReady | WorkerBeat) => {
       if ('ready' in reply) {
         slot.ready = true
         if (slot.busy) this.startClock(slot)
+        return
+      }
+      if ('beat' in reply) {
+        if (slot.busy?.request.id === reply.id && slot.timer) this.startClock(slot)
         return
       }
       const pending = slot.busy
@@ -150,7 +168,7 @@ export class WorkerPool {
     this.slots.splice(index, 1)
     const pending = slot.busy
     this.release(slot)
-    pending?.reject(new TaskTimeoutError(`timed out after ${this.timeoutMs / 1000} s`))
+    pending?.reject(new TaskTimeoutError(`no progress for ${this.timeoutMs / 1000} s`))
     void slot.worker.terminate()
     this.pump()
   }

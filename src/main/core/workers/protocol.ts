@@ -18,5 +18,23 @@ export interface WorkerReady {
   ready: true
 }
 
+/**
+ * Sent by a worker while a task makes progress (a file hashed or decoded block by block): the pool
+ * restarts the task's clock, so its time limit measures a stall, not the size of the file.
+ */
+export interface WorkerBeat {
+  id: number
+  beat: true
+}
+
 /** The tasks a worker script serves, by name. */
 export type TaskHandlers = Record<string, (input: never) => unknown>
+
+/** Tasks whose inputs and results are not known here (a worker given only by its path). */
+export type UntypedTasks = Record<string, (input: unknown) => unknown>
+
+/** What a task takes. */
+export type TaskInput<Handler> = Handler extends (input: infer I) => unknown ? I : never
+
+/** What a task answers, once its promise (if any) settles. */
+export type TaskResult<Handler> = Handler extends (input: never) => infer R ? Awaited<R> : never

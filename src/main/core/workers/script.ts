@@ -1,32 +1,44 @@
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-
-/**
- * Worker scripts, each an entry of the main build (electron.vite.config.ts) named
- * `workers/<name>`, with its source relative to src/main/core.
- */
-const WORKER_SOURCES = {
-  'audio-worker': 'workers/audio-worker.ts',
-  'trees-worker': 'models/trees/trees-worker.ts',
-  'summary-worker': 'runs/summary-worker.ts',
-  'sweep-worker': 'sweeps/sweep-worker.ts',
-  'training-worker': 'training/training-worker.ts',
-} as const
+// Type-only imports: a worker entry serves its tasks as soon as it loads, so only its types may
+// be taken from it here.
+import type { TreesWorkerTasks } from '../models/trees/trees-worker'
+import type { SweepWorkerTasks } from '../sweeps/sweep-worker'
+import type { AudioWorkerTasks } from './audio-worker'
+import type { TaskHandlers, UntypedTasks } from './protocol'
+import { WORKER_SOURCES } from './sources'
 
 export type WorkerScriptName = keyof typeof WORKER_SOURCES
 
-/** Where a worker script is, and how to start it. */
-export interface WorkerScript {
+/** The tasks each pooled worker script serves (the training worker speaks its own protocol). */
+interface PooledWorkerTasks {
+  'audio-worker': AudioWorkerTasks
+  'trees-worker': TreesWorkerTasks
+  'sweep-worker': SweepWorkerTasks
+}
+
+/** The tasks a worker script serves: `WorkerPool<TasksOf<'audio-worker'>>`. */
+export type TasksOf<Name extends WorkerScriptName> = Name extends keyof PooledWorkerTasks
+  ? PooledWorkerTasks[Name]
+  : UntypedTasks
+
+/**
+ * Where a worker script is, and how to start it. `Tasks` carries the script's task types to the
+ * pool that runs it, so a caller names a task and gets its result's type without asserting it.
+ */
+export interface WorkerScript<Tasks extends TaskHandlers = UntypedTasks> {
   path: string
   /** Passed to the worker as workerData. */
   workerData?: unknown
+  /** Never set: the tasks' types, for the compiler only. */
+  readonly tasks?: Tasks
 }
 
 /**
  * A TypeScript worker file, started through a small loader (for sources: tests and tsx scripts).
  * The tsconfig gives the loader the `@shared` path alias.
  */
-export function typescriptWorker(entry: string): WorkerScript {
+export function typescriptWorker<Tasks extends TaskHandlers = UntypedTasks>(entry: string): WorkerScript<Tasks> {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..')
   return {
     path: join(dirname(fileURLToPath(import.meta.url)), 'ts-entry.mjs'),
@@ -38,7 +50,7 @@ export function typescriptWorker(entry: string): WorkerScript {
  * Finds a worker script. From the build it is out/main/workers/<name>.js; from sources (tests,
  * benchmarks run with tsx) it is the .ts file beside this one, run through tsx's loader.
  */
-export function workerScript(name: WorkerScriptName): WorkerScript {
+export function workerScript<Name extends WorkerScriptName>(name: Name): WorkerScript<TasksOf<Name>> {
   const here = fileURLToPath(import.meta.url)
   if (here.endsWith('.ts')) return typescriptWorker(join(dirname(here), '..', WORKER_SOURCES[name]))
   // Bundled: this code sits in out/main/ or in out/main/chunks/.

@@ -1,5 +1,9 @@
 import { parentPort } from 'node:worker_threads'
-import type { TaskHandlers, WorkerReady, WorkerReply, WorkerRequest } from './protocol'
+import { onBeat } from '../heartbeat'
+import type { TaskHandlers, WorkerBeat, WorkerReady, WorkerReply, WorkerRequest } from './protocol'
+
+/** Beats are sent at most this often: a clock measured in tens of seconds needs no more. */
+const BEAT_INTERVAL_MS = 100
 
 /**
  * Runs inside a worker thread: answers each request with its handler's value or error message.
@@ -10,6 +14,14 @@ export function serveTasks(handlers: TaskHandlers): void {
   if (!port) throw new Error('serveTasks must run in a worker thread')
   port.on('message', async (request: WorkerRequest) => {
     let reply: WorkerReply
+    let lastBeat = Date.now()
+    // One task at a time per worker, so the current request owns the beats.
+    onBeat(() => {
+      const now = Date.now()
+      if (now - lastBeat < BEAT_INTERVAL_MS) return
+      lastBeat = now
+      port.postMessage({ id: request.id, beat: true } satisfies WorkerBeat)
+    })
     try {
       const handler = Object.prototype.hasOwnProperty.call(handlers, request.task) ? handlers[request.task] : undefined
       if (!handler) throw new Error(`unknown task: ${request.task}`)
@@ -17,6 +29,7 @@ export function serveTasks(handlers: TaskHandlers): void {
     } catch (error) {
       reply = { id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) }
     }
+    onBeat(undefined)
     port.postMessage(reply)
   })
   port.postMessage({ ready: true } satisfies WorkerReady)

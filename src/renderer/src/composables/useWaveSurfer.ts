@@ -4,6 +4,7 @@ import HoverPlugin from 'wavesurfer.js/plugins/hover'
 import MinimapPlugin from 'wavesurfer.js/plugins/minimap'
 import RegionsPlugin from 'wavesurfer.js/plugins/regions'
 import TimelinePlugin from 'wavesurfer.js/plugins/timeline'
+import { hoverTime } from '@shared/hover-time'
 
 /**
  * Clips at least this long get a minimap. The plugin builds a second WaveSurfer (with its own
@@ -40,6 +41,19 @@ export interface UseWaveSurferReturn {
   setRate(rate: number): void
 }
 
+/** Time-axis spacings, in seconds, by clip length: notches, labelled notches, faint labels. */
+const TIMELINE_SCALES = {
+  tenths: { timeInterval: 0.01, primaryLabelInterval: 0.1, secondaryLabelInterval: 0.05 },
+  seconds: { timeInterval: 0.1, primaryLabelInterval: 1, secondaryLabelInterval: 0.5 },
+  // wavesurfer's own choice from the zoom, good from ten seconds up.
+  auto: {},
+} as const
+type TimelineScale = keyof typeof TIMELINE_SCALES
+
+/** The time-axis spacing for a clip this long. */
+const timelineScaleFor = (seconds: number): TimelineScale =>
+  seconds < 1 ? 'tenths' : seconds < 10 ? 'seconds' : 'auto'
+
 /**
  * One WaveSurfer instance bound to a container, with regions, a time axis, a minimap and a hover
  * cursor. Destroyed with the component that called this.
@@ -58,6 +72,27 @@ export function useWaveSurfer(
   const rate = ref(1)
   const teardowns: (() => void)[] = []
   let minimap: ReturnType<typeof MinimapPlugin.create> | null = null
+
+  let timeline: ReturnType<typeof TimelinePlugin.create> | null = null
+  let timelineScale: TimelineScale | null = null
+
+  /**
+   * Gives the time axis notches and labels fit for the clip's length before it loads:
+   * wavesurfer's own axis counts whole seconds, so a spoken digit's showed "0" and nothing else.
+   */
+  const fitTimeline = (ws: WaveSurfer, seconds: number) => {
+    const scale = timelineScaleFor(seconds)
+    if (timeline && timelineScale === scale) return
+    if (timeline) ws.unregisterPlugin(timeline)
+    timeline = ws.registerPlugin(
+      TimelinePlugin.create({
+        height: 18,
+        style: { color: '#8b93a1', fontSize: '11px' },
+        ...TIMELINE_SCALES[scale],
+      }),
+    )
+    timelineScale = scale
+  }
 
   /** Adds the minimap before a long clip loads, and drops it before a short one. */
   const fitMinimap = (ws: WaveSurfer, seconds: number) => {
@@ -91,8 +126,13 @@ export function useWaveSurfer(
       autoCenter: true,
       plugins: [
         regionsPlugin,
-        TimelinePlugin.create({ height: 18, style: { color: '#8b93a1', fontSize: '11px' } }),
-        HoverPlugin.create({ lineColor: '#edc948', labelBackground: '#15171c', labelColor: '#e6e8eb' }),
+        HoverPlugin.create({
+          lineColor: '#edc948',
+          labelBackground: '#15171c',
+          labelColor: '#e6e8eb',
+          // wavesurfer's own label counts whole seconds: every moment of a spoken digit read 0:00.
+          formatTimeCallback: (seconds) => hoverTime(seconds, ws.getDuration()),
+        }),
       ],
     })
     teardowns.push(
@@ -135,6 +175,7 @@ export function useWaveSurfer(
       duration.value = seconds
       currentTime.value = 0
       fitMinimap(ws, seconds)
+      fitTimeline(ws, seconds)
       // Drawing completes after load() resolves: wait for it (or give up after a while, so a
       // page that never paints, such as a hidden one, does not stall the next load).
       const drawn = new Promise<void>((resolve) => {

@@ -1,11 +1,12 @@
 import { defineStore } from 'pinia'
-import { ref, shallowRef } from 'vue'
+import { computed, ref, shallowRef } from 'vue'
 import type { UncertaintyOrder, UnlabeledPrediction } from '@shared/active-learning'
-import type { JobProgressEvent } from '@shared/contract'
-import type { JobInfo } from '@shared/domain'
 import type { RunInfo } from '@shared/evaluation'
 import type { ClipMap, MapMethod } from '@shared/explorer'
+import { resultOf, type JobDetail } from '@shared/jobs'
 import { api } from '../api'
+import { useJobFollower } from '../composables/useJobFollower'
+import { newStartKey } from '../lib/start-key'
 import { useApiCall } from './api-call'
 
 /** How many of the most uncertain clips the list shows at once. */
@@ -24,10 +25,11 @@ export const useExploreStore = defineStore('explore', () => {
   const unlabeledTotal = ref(0)
   const predictedAt = ref<string | null>(null)
   const map = shallowRef<ClipMap | null>(null)
-  const jobId = ref<number | null>(null)
-  const jobKind = ref<'predict' | 'map' | null>(null)
-  const progress = shallowRef<JobProgressEvent | null>(null)
   const { error, guarded } = useApiCall()
+  const follower = useJobFollower({ onEnd: (job) => finished(job) })
+  const { progress } = follower
+  /** The prediction or map job running, if one is. */
+  const jobId = computed(() => (follower.running.value ? (follower.job.value?.id ?? null) : null))
 
   const loadRuns = () =>
     guarded(async () => {
@@ -53,21 +55,20 @@ export const useExploreStore = defineStore('explore', () => {
   const predictUnlabeled = () =>
     guarded(async () => {
       if (runId.value === null) return
-      progress.value = null
-      jobKind.value = 'predict'
-      await follow((await api.invoke('runs:predictUnlabeled', { id: runId.value })).id)
+      await follower.follow(
+        await api.invoke('runs:predictUnlabeled', { id: runId.value, idempotencyKey: newStartKey() }),
+      )
     })
 
   const computeMap = (method: MapMethod, seed: number, withRun: boolean) =>
     guarded(async () => {
-      progress.value = null
-      jobKind.value = 'map'
       const job = await api.invoke('explorer:map', {
         method,
         seed,
         ...(withRun && runId.value !== null ? { runId: runId.value } : {}),
+        idempotencyKey: newStartKey(),
       })
-      await follow(job.id)
+      await follower.follow(job)
     })
 
   /** Gives a clip one class, as its hotkey does anywhere in the studio (recorded, undoable). */
@@ -79,32 +80,15 @@ export const useExploreStore = defineStore('explore', () => {
       await loadUnlabeled()
     })
 
-  api.on('job:progress', (event) => {
-    if (event.jobId === jobId.value) progress.value = event
-  })
-  /** Watches a job; a short one may have ended before its id came back, so ask once as well. */
-  async function follow(id: number) {
-    jobId.value = id
-    finished(await api.invoke('jobs:get', { id }))
+  async function finished(job: JobDetail): Promise<void> {
+    if (job.state === 'failed') error.value = job.error
+    if (job.state !== 'done') return
+    if (job.kind === 'evaluate') await loadUnlabeled()
+    else if (job.kind === 'explore') map.value = resultOf(job, 'explore')
   }
 
-  function finished(state: JobInfo) {
-    if (state.id !== jobId.value || state.state === 'running' || state.state === 'queued') return
-    const kind = jobKind.value
-    jobId.value = null
-    jobKind.value = null
-    if (state.state === 'failed') {
-      error.value = state.error
-      return
-    }
-    if (state.state !== 'done') return
-    if (kind === 'predict') void loadUnlabeled()
-    else if (kind === 'map')
-      void guarded(async () => {
-        map.value = (await api.invoke('jobs:get', { id: state.id })).result as ClipMap
-      })
-  }
-  api.on('job:state', finished)
+  /** Picks up a prediction or map the service is running (after a reload, or started elsewhere). */
+  const resumeJob = () => guarded(() => follower.adopt((j) => j.kind === 'evaluate' || j.kind === 'explore'))
 
   return {
     runs,
@@ -123,5 +107,6 @@ export const useExploreStore = defineStore('explore', () => {
     computeMap,
     assign,
     undo,
+    resumeJob,
   }
 })

@@ -1,10 +1,11 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
-import type { JobProgressEvent } from '@shared/contract'
 import type { FeatureComputeSummary, FeatureSetInfo } from '@shared/feature-sets'
-import type { JobInfo } from '@shared/domain'
+import { resultOf } from '@shared/jobs'
 import type { PreprocessStepInput } from '@shared/preprocess'
 import { api } from '../api'
+import { useJobFollower } from '../composables/useJobFollower'
+import { newStartKey } from '../lib/start-key'
 import { useApiCall } from './api-call'
 
 /** What the feature-set form edits: a name, the steps in order, and the configuration fields. */
@@ -33,12 +34,16 @@ export const useFeatureSetsStore = defineStore('featureSets', () => {
   const selectedId = ref<number | null>(null)
   const form = ref<FeatureSetForm>({ name: '', pipeline: [], config: { ...DEFAULT_CONFIG } })
   const editing = ref<'new' | number>('new')
-  const job = shallowRef<JobInfo | null>(null)
-  const progress = shallowRef<JobProgressEvent | null>(null)
   const summary = shallowRef<FeatureComputeSummary | null>(null)
   const { error, busy, guarded } = useApiCall()
   const selected = computed(() => sets.value.find((s) => s.id === selectedId.value) ?? null)
-  const running = computed(() => job.value?.state === 'running' || job.value?.state === 'queued')
+  const follower = useJobFollower({
+    onEnd: (finished) => {
+      summary.value = resultOf(finished, 'features')
+      if (finished.state === 'failed') error.value = finished.error
+    },
+  })
+  const { job, progress, running } = follower
 
   const load = () =>
     guarded(async () => {
@@ -83,29 +88,15 @@ export const useFeatureSetsStore = defineStore('featureSets', () => {
   const compute = () =>
     guarded(async () => {
       if (selectedId.value === null) return
-      progress.value = null
       summary.value = null
-      job.value = await api.invoke('featureSets:compute', { id: selectedId.value })
+      const started = await api.invoke('featureSets:compute', { id: selectedId.value, idempotencyKey: newStartKey() })
+      await follower.follow(started)
     })
 
-  const cancel = () =>
-    guarded(async () => {
-      if (job.value) await api.invoke('jobs:cancel', { id: job.value.id })
-    })
+  const cancel = () => guarded(() => follower.cancel())
 
-  api.on('job:progress', (event) => {
-    if (event.jobId === job.value?.id) progress.value = event
-  })
-  api.on('job:state', (state) => {
-    if (state.id !== job.value?.id) return
-    job.value = state
-    if (state.state === 'running' || state.state === 'queued') return
-    void guarded(async () => {
-      const finished = await api.invoke('jobs:get', { id: state.id })
-      summary.value = finished.result as FeatureComputeSummary | null
-      if (state.state === 'failed') error.value = state.error
-    })
-  })
+  /** Picks up a computation the service is running (after a reload, or started elsewhere). */
+  const resumeJob = () => guarded(() => follower.adopt((j) => j.kind === 'features'))
 
   return {
     sets,
@@ -126,5 +117,6 @@ export const useFeatureSetsStore = defineStore('featureSets', () => {
     remove,
     compute,
     cancel,
+    resumeJob,
   }
 })

@@ -1,8 +1,10 @@
 import { defineStore } from 'pinia'
-import { computed, ref, shallowRef } from 'vue'
-import type { JobProgressEvent } from '@shared/contract'
-import type { ImportPreview, ImportSummary, JobInfo, LabelSource } from '@shared/domain'
+import { ref, shallowRef } from 'vue'
+import type { ImportPreview, ImportSummary, LabelSource } from '@shared/domain'
+import { resultOf } from '@shared/jobs'
 import { api } from '../api'
+import { useJobFollower } from '../composables/useJobFollower'
+import { newStartKey } from '../lib/start-key'
 import { useApiCall } from './api-call'
 
 /** What the import form asks for. */
@@ -22,11 +24,16 @@ export const useImportStore = defineStore('import', () => {
     copy: false,
   })
   const preview = shallowRef<ImportPreview | null>(null)
-  const job = shallowRef<JobInfo | null>(null)
-  const progress = shallowRef<JobProgressEvent | null>(null)
   const summary = shallowRef<ImportSummary | null>(null)
   const { error, busy, guarded } = useApiCall()
-  const running = computed(() => job.value?.state === 'running' || job.value?.state === 'queued')
+  const follower = useJobFollower({
+    onEnd: (finished) => {
+      summary.value = resultOf(finished, 'import')
+      if (finished.state === 'failed') error.value = finished.error
+      preview.value = null
+    },
+  })
+  const { job, progress, running } = follower
 
   const labelsFrom = (): LabelSource =>
     form.value.labelsKind === 'pattern'
@@ -35,41 +42,31 @@ export const useImportStore = defineStore('import', () => {
 
   const makePreview = () =>
     guarded(async () => {
+      // A new preview starts a new import: the last one's bar and summary no longer apply.
+      if (!running.value) {
+        job.value = null
+        progress.value = null
+      }
       summary.value = null
       preview.value = await api.invoke('import:preview', { source: form.value.source, labelsFrom: labelsFrom() })
     })
 
   const start = () =>
     guarded(async () => {
-      progress.value = null
       summary.value = null
-      job.value = await api.invoke('import:start', {
+      const started = await api.invoke('import:start', {
         source: form.value.source,
         labelsFrom: labelsFrom(),
         copy: form.value.copy,
+        idempotencyKey: newStartKey(),
       })
+      await follower.follow(started)
     })
 
-  const cancel = () =>
-    guarded(async () => {
-      if (job.value) await api.invoke('jobs:cancel', { id: job.value.id })
-    })
+  const cancel = () => guarded(() => follower.cancel())
 
-  api.on('job:progress', (event) => {
-    if (event.jobId === job.value?.id) progress.value = event
-  })
-  api.on('job:state', (state) => {
-    if (state.id !== job.value?.id) return
-    job.value = state
-    if (state.state !== 'running' && state.state !== 'queued') {
-      void guarded(async () => {
-        const finished = await api.invoke('jobs:get', { id: state.id })
-        summary.value = finished.result as ImportSummary | null
-        if (state.state === 'failed') error.value = state.error
-        preview.value = null
-      })
-    }
-  })
+  /** Picks up an import the service is running (after a reload, or started elsewhere). */
+  const resumeJob = () => guarded(() => follower.adopt((j) => j.kind === 'import'))
 
-  return { form, preview, job, progress, summary, error, busy, running, makePreview, start, cancel }
+  return { form, preview, job, progress, summary, error, busy, running, makePreview, start, cancel, resumeJob }
 })

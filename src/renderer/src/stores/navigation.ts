@@ -1,11 +1,20 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
+import type { ModelsTab, View } from '../lib/route'
 
-/** The studio's screens. */
-export type View = 'project' | 'library' | 'import' | 'features' | 'models' | 'explore'
+export type { ModelsTab, View } from '../lib/route'
 
-/** Which screen is shown. */
+/** Which screen is shown, and which part of the Models screen. */
 export const useNavigationStore = defineStore('navigation', () => {
   const view = ref<View>('project')
-  return { view, go: (next: View) => (view.value = next) }
+  const modelsTab = ref<ModelsTab>('train')
+  return {
+    view,
+    modelsTab,
+    go: (next: View) => (view.value = next),
+    goModels: (tab: ModelsTab) => {
+      view.value = 'models'
+      modelsTab.value = tab
+    },
+  }
 })

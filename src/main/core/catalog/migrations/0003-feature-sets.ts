@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3'
 
 /**
- * Feature sets (issue 5): a named preprocessing pipeline and feature configuration, both stored
+ * Feature sets: a named preprocessing pipeline and feature configuration, both stored
  * complete (defaults filled in) as JSON, with a stable hash of the two. Computed features live in
  * the project's cache folder, keyed by clip content and parameter hashes, not here.
  */

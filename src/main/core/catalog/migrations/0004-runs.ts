@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3'
 
 /**
- * Training runs (issues 7 and 8): what was trained, on exactly which clips with which labels, how
+ * Training runs: what was trained, on exactly which clips with which labels, how
  * it scored on each split, and what it predicted for every clip. A run keeps class names and clip
  * labels as text, as they were at training time, so that it stays readable after classes are
  * renamed or clips relabelled, and so that the studio can say when it was trained on labels that
@@ -14,7 +14,7 @@ export function migrateTo0004(db: Database): void {
       model          TEXT NOT NULL,
       engine         TEXT NOT NULL,
       state          TEXT NOT NULL CHECK (state IN ('running', 'done', 'failed', 'cancelled')),
-      -- JSON: the complete hyperparameters (issue 7's names), seed included.
+      -- JSON: the complete hyperparameters (the documented parameter names), seed included.
       params         TEXT NOT NULL,
       -- JSON: the complete feature configuration, and its hash to find runs on the same features.
       feature_config TEXT NOT NULL,

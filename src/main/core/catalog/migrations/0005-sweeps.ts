@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3'
 
 /**
- * Hyperparameter sweeps (issue 9). Trials are rows queued before they run, so a sweep survives
+ * Hyperparameter sweeps. Trials are rows queued before they run, so a sweep survives
  * a restart: on resume, finished trials are kept and only unfinished ones run again.
  */
 export function migrateTo0005(db: Database): void {

@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3'
 
 /**
- * Predictions of unlabeled clips by a run (issue 8, active learning): one row per run and clip,
+ * Predictions of unlabeled clips by a run (active learning): one row per run and clip,
  * replaced whole each time the run predicts them again. Margin and entropy are stored so that the
  * studio can page through the most uncertain clips in SQL, without reading every row.
  */

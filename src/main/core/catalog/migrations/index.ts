@@ -6,6 +6,10 @@ import { migrateTo0003 } from './0003-feature-sets'
 import { migrateTo0004 } from './0004-runs'
 import { migrateTo0005 } from './0005-sweeps'
 import { migrateTo0006 } from './0006-unlabeled-predictions'
+import { migrateTo0007 } from './0007-job-keys'
+import { migrateTo0008 } from './0008-split-policy'
+import { migrateTo0009 } from './0009-run-feature-sets'
+import { migrateTo0010 } from './0010-edit-sessions'
 
 /** One schema step. Versions start at 1 and rise by one. */
 export interface Migration {
@@ -22,6 +26,10 @@ export const migrations: readonly Migration[] = [
   { version: 4, name: 'runs', up: migrateTo0004 },
   { version: 5, name: 'sweeps', up: migrateTo0005 },
   { version: 6, name: 'unlabeled-predictions', up: migrateTo0006 },
+  { version: 7, name: 'job-keys', up: migrateTo0007 },
+  { version: 8, name: 'split-policy', up: migrateTo0008 },
+  { version: 9, name: 'run-feature-sets', up: migrateTo0009 },
+  { version: 10, name: 'edit-sessions', up: migrateTo0010 },
 ]
 
 /** The schema version this build writes. */

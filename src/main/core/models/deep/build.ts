@@ -1,4 +1,4 @@
-// Builds the deep models (issue 6) on [frames × features] inputs. Every layer's initial weights come
+// Builds the deep models on [frames × features] inputs. Every layer's initial weights come
 // from the run's seed, so the same seed builds the same network.
 import { resolve } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
@@ -99,7 +99,7 @@ function plainNet(model: tf.LayersModel): DeepNet {
 }
 
 /** The CNN: conv blocks, a head keeping frequency (max over time, or flatten), dense layers. */
-export function buildCnn(input: InputShape, classes: number, p: CnnParams): DeepNet {
+function buildCnn(input: InputShape, classes: number, p: CnnParams): DeepNet {
   const seeds = new Seeds(p.seed)
   const x = tf.input({ shape: [...input] })
   let y = tf.layers.reshape({ targetShape: [input[0], input[1], 1] }).apply(x) as tf.SymbolicTensor
@@ -118,7 +118,7 @@ export function buildCnn(input: InputShape, classes: number, p: CnnParams): Deep
 }
 
 /** The CRNN: conv blocks (pooling time in all but the last), then a bidirectional GRU or LSTM over time. */
-export function buildCrnn(input: InputShape, classes: number, p: CrnnParams): DeepNet {
+function buildCrnn(input: InputShape, classes: number, p: CrnnParams): DeepNet {
   const seeds = new Seeds(p.seed)
   const x = tf.input({ shape: [...input] })
   let y = tf.layers.reshape({ targetShape: [input[0], input[1], 1] }).apply(x) as tf.SymbolicTensor
@@ -150,7 +150,7 @@ function recurrent(
 }
 
 /** The LSTM / GRU on feature sequences (MFCC + deltas). */
-export function buildRnn(input: InputShape, classes: number, p: RnnParams): DeepNet {
+function buildRnn(input: InputShape, classes: number, p: RnnParams): DeepNet {
   const seeds = new Seeds(p.seed)
   const x = tf.input({ shape: [...input] })
   let y: tf.SymbolicTensor = x
@@ -166,7 +166,7 @@ export function buildRnn(input: InputShape, classes: number, p: RnnParams): Deep
  * Transfer learning: the base model (loaded from `p.baseModel`) up to its embedding, frozen but for
  * its top `fineTuneLayers` layers with weights, then a new head for `classes` classes.
  */
-export async function buildTransfer(input: InputShape, classes: number, p: TransferParams): Promise<DeepNet> {
+async function buildTransfer(input: InputShape, classes: number, p: TransferParams): Promise<DeepNet> {
   if (await isGraphModelFolder(p.baseModel)) return buildGraphTransfer(input, classes, p)
   const seeds = new Seeds(p.seed)
   const base = await loadLayersModelFrom(p.baseModel)

@@ -1,4 +1,4 @@
-// Layers the deep models train with (issue 6), saved under the standard Keras class names so that
+// Layers the deep models train with, saved under the standard Keras class names so that
 // a saved model loads anywhere as plain BatchNormalization / Dropout layers:
 // - BatchNorm: batch normalisation whose training step is two fused passes (statistics and
 //   normalisation forward, the three gradients backward) instead of tfjs-layers' dozen broadcast

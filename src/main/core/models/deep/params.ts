@@ -2,10 +2,10 @@ import { z } from 'zod'
 import { parseParams } from '../trees/params'
 
 /**
- * Hyperparameters of the deep models (issue 6), named as the tree models' are (`epochs`,
+ * Hyperparameters of the deep models, named as the tree models' are (`epochs`,
  * `batchSize`, `learningRate`, `seed`, `classWeight` …) so that CLI flags (`--param epochs=40`),
  * sweep specs and run records use one vocabulary. Strict objects: a misspelt name is an error.
- * Defaults are what a Keras user would start from, and reach the issue's FSDD targets.
+ * Defaults are what a Keras user would start from, and reach Earmark's fsdd-dev targets (test/integration/deep-fsdd.test.ts).
  */
 
 /** What every deep model shares: the optimiser, the schedule, stopping, augmentation. */

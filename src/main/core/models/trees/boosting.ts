@@ -206,7 +206,7 @@ export async function trainGradientBoosting(
       boost(() =>
         Promise.all(
           gradients.map((g, k) =>
-            pool.run<BoostingTrees>('growBoostingTrees', {
+            pool.run('growBoostingTrees', {
               ...task,
               gradients: [g],
               hessians: [hessians[k] as Float64Array],
@@ -247,7 +247,7 @@ function shouldStop(scores: number[]): boolean {
 }
 
 /** Splits rows into training and held-out rows, each class in the same proportion in both. */
-export function stratifiedHoldOut(
+function stratifiedHoldOut(
   y: Int32Array,
   nClasses: number,
   fraction: number,

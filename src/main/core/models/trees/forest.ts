@@ -192,7 +192,7 @@ async function growOnWorkers(
   return withTreesPool(workers, options.signal, (pool) =>
     Promise.all(
       shares.map(async (share) => {
-        const result = await pool.run<ForestShare>('growForestShare', { ...shared, ...share })
+        const result = await pool.run('growForestShare', { ...shared, ...share })
         grown += share.count
         options.onProgress?.(grown, totalTrees(shares))
         return result

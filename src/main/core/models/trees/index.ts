@@ -1,4 +1,4 @@
-// Random forest and histogram gradient boosting on summary-feature matrices (issue 7).
+// Random forest and histogram gradient boosting on summary-feature matrices.
 export { matrixFromRows, type FeatureMatrix, type LabelledMatrix, type TrainingSet } from './data'
 export type { TreeClassifier, TreeModelKind } from './model'
 export {

@@ -1,5 +1,5 @@
 import { WorkerPool } from '../../workers/pool'
-import { workerScript } from '../../workers/script'
+import { workerScript, type TasksOf } from '../../workers/script'
 
 /**
  * Runs `work` with a pool of tree workers, closed afterwards; an abort closes it at once, and
@@ -8,7 +8,7 @@ import { workerScript } from '../../workers/script'
 export async function withTreesPool<T>(
   size: number,
   signal: AbortSignal | undefined,
-  work: (pool: WorkerPool) => Promise<T>,
+  work: (pool: WorkerPool<TasksOf<'trees-worker'>>) => Promise<T>,
 ): Promise<T> {
   signal?.throwIfAborted()
   // One task can take minutes on a big data set; the pool's default 30 s limit would kill it.

@@ -2,8 +2,8 @@ import { z } from 'zod'
 import { EarmarkError } from '../../errors'
 
 /**
- * Hyperparameters, named as in CLI flags (`--param trees=300`), sweep specs and run records
- * (issues 7 and 9). Strict objects: a misspelt name is an error, not a silently ignored flag.
+ * Hyperparameters, named as in CLI flags (`--param trees=300`), sweep specs and run records.
+ * Strict objects: a misspelt name is an error, not a silently ignored flag.
  */
 
 /** The random seed: the same seed and data give the same model. */

@@ -41,7 +41,7 @@ import type { Tree } from './tree'
 /** The format name in every saved tree model. */
 export const TREE_MODEL_FORMAT = 'earmark-tree-model'
 /** The format version written; readers refuse newer ones. */
-export const TREE_MODEL_VERSION = 1
+const TREE_MODEL_VERSION = 1
 
 /** A trained tree model of either kind. */
 export type TreeModel = RandomForest | GradientBoosting

@@ -33,11 +33,6 @@ export function leafOf(tree: Tree, x: Float32Array | Float64Array, offset: numbe
   return node
 }
 
-/** The number of nodes of a tree. */
-export function nodeCount(tree: Tree): number {
-  return tree.feature.length
-}
-
 /** Grows a tree node by node, then hands it over as flat arrays. */
 export class TreeBuffer {
   private readonly feature: number[] = []

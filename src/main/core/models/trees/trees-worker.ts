@@ -4,4 +4,9 @@ import { serveTasks } from '../../workers/serve-tasks'
 import { growBoostingTrees } from './boosting-trees'
 import { growForestShare } from './forest-trees'
 
-serveTasks({ growForestShare, growBoostingTrees })
+const tasks = { growForestShare, growBoostingTrees }
+
+/** What this worker serves, for the pools that run it (import it as a type only). */
+export type TreesWorkerTasks = typeof tasks
+
+serveTasks(tasks)

@@ -1,4 +1,4 @@
-// SIMD training kernels for the wasm engine, in AssemblyScript (issue 6). They run on
+// SIMD training kernels for the wasm engine, in AssemblyScript. They run on
 // tfjs-backend-wasm's own heap (the module imports its memory), so tensors are read and written in
 // place by byte address: no copy in or out. tfjs-backend-wasm has no batch-norm training kernels
 // and a scalar MaxPoolGrad; as JavaScript loops these took a third of a CNN training step, as

@@ -1,0 +1,168 @@
+// Training runs and hyperparameter sweeps: checking, starting and resuming them.
+import type { MethodParams } from '@shared/contract'
+import type { JobInfo } from '@shared/domain'
+import { isDeepRunModel } from '@shared/evaluation'
+import { getJobParams } from '../catalog/jobs'
+import type { StartIdentity } from '../jobs/runner'
+import { getRun } from '../catalog/runs'
+import { cancelTrial, createSweep, getSweep, listSweeps } from '../catalog/sweeps'
+import { runSweep } from '../sweeps/run-sweep'
+import { checkSweepParameters, sweepableModels, trainableModels } from '../sweeps/parameters'
+import type { FeatureConfigInput } from '../features'
+import {
+  prepareDeepResume,
+  prepareDeepTraining,
+  prepareTraining,
+  resumeDeepTraining,
+  runDeepTraining,
+  runTraining,
+} from '../runs'
+import { checkPlannedSplit } from '../runs/split-leakage'
+import type { ApiHandlers, ServiceContext } from './context'
+
+/** Training runs and hyperparameter sweeps: checking, starting and resuming them. */
+export function trainingHandlers({
+  now,
+  workers,
+  catalog,
+  jobs,
+  starts,
+  sameJob,
+  featureRunners,
+  runState,
+}: ServiceContext) {
+  /** Records and starts a training run (the settings checked before its job exists). */
+  const startTraining = async (
+    { model, params, set, features, seed, testFraction, validationFraction }: MethodParams<'train:start'>,
+    identity: StartIdentity,
+  ): Promise<JobInfo> => {
+    const project = catalog()
+    // Features are read from the project's cache, computed where missing on the studio's workers.
+    const env = { db: project.db, projectPath: project.path, workers, now, compute: featureRunners.features }
+    const request = { model, params, seed, testFraction, ...(set === undefined ? {} : { set }) }
+    if (isDeepRunModel(model)) {
+      // Checked before the job starts, so a bad hyperparameter or recipe is an error of this call.
+      const prepared = await prepareDeepTraining(project.db, {
+        ...request,
+        model,
+        ...(features === undefined ? {} : { features }),
+        ...(validationFraction === undefined ? {} : { validationFraction }),
+      })
+      return jobs.start(
+        'train',
+        { ...request, featureSet: prepared.recipe },
+        (context) => runDeepTraining(env, prepared, context),
+        identity,
+      )
+    }
+    const prepared = prepareTraining(project.db, {
+      ...request,
+      model,
+      ...(features === undefined ? {} : { features: features as FeatureConfigInput }),
+    })
+    return jobs.start(
+      'train',
+      { ...request, featureSet: prepared.recipe },
+      (context) => runTraining(env, prepared, context),
+      identity,
+    )
+  }
+
+  /** A sweep start answers with its sweep too, which the sweep job keeps in its parameters. */
+  const sweepStarted = (job: JobInfo) => ({
+    sweepId: (getJobParams(catalog().db, job.id) as { sweepId: number }).sweepId,
+    job,
+  })
+
+  return {
+    'train:start': (input) =>
+      starts.start('train:start', 'train', input, (identity) => startTraining(input, identity), sameJob),
+    'train:models': () => trainableModels(),
+    'train:check': ({ model, params, seed, testFraction, validationFraction }) =>
+      checkPlannedSplit(catalog().db, {
+        model,
+        params,
+        seed,
+        testFraction,
+        ...(validationFraction === undefined ? {} : { validationFraction }),
+      }),
+    'train:resume': (input) =>
+      starts.start(
+        'train:resume',
+        'train',
+        input,
+        (identity) => {
+          const project = catalog()
+          const { id } = input
+          const run = runState(project, getRun(project.db, id))
+          const prepared = prepareDeepResume(project.db, id, run.state)
+          return jobs.start(
+            'train',
+            { resumeRun: id, model: run.model },
+            (context) =>
+              resumeDeepTraining(
+                { db: project.db, projectPath: project.path, workers, now, compute: featureRunners.features },
+                id,
+                prepared,
+                context,
+              ),
+            identity,
+          )
+        },
+        sameJob,
+      ),
+    'sweeps:start': (input) =>
+      starts.start(
+        'sweeps:start',
+        'sweep',
+        input,
+        (identity) => {
+          const project = catalog()
+          const { spec, workers: lanes } = input
+          checkSweepParameters(spec)
+          const sweepId = createSweep(project.db, spec)
+          const job = jobs.start(
+            'sweep',
+            { sweepId },
+            (context) =>
+              runSweep(project.db, sweepId, context, {
+                workers: lanes ?? workers,
+                projectPath: project.path,
+                compute: featureRunners.features,
+              }),
+            identity,
+          )
+          return { sweepId, job }
+        },
+        sweepStarted,
+      ),
+    'sweeps:resume': (input) =>
+      starts.start(
+        'sweeps:resume',
+        'sweep',
+        input,
+        (identity) => {
+          const project = catalog()
+          const { id: sweepId, workers: lanes } = input
+          getSweep(project.db, sweepId)
+          const job = jobs.start(
+            'sweep',
+            { sweepId },
+            (context) =>
+              runSweep(project.db, sweepId, context, {
+                workers: lanes ?? workers,
+                projectPath: project.path,
+                compute: featureRunners.features,
+              }),
+            identity,
+          )
+          return { sweepId, job }
+        },
+        sweepStarted,
+      ),
+    'sweeps:list': () => listSweeps(catalog().db),
+    'sweeps:get': ({ id: sweepId }) => getSweep(catalog().db, sweepId),
+    'sweeps:cancelTrial': ({ sweepId, trialId }) => cancelTrial(catalog().db, sweepId, trialId),
+    'sweeps:models': () => sweepableModels(),
+  } satisfies Partial<ApiHandlers>
+}
