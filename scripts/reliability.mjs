@@ -53,7 +53,7 @@ child.on('exit', (code) => {
   // The tests print one counting line per family ("D2: 120 kills during labeling, …").
   // eslint-disable-next-line no-control-regex -- strip the colour codes vitest adds
   const plain = output.replace(/\u001b\[[0-9;]*m/g, '')
-  const counts = [...plain.matchAll(/^\s*((?:A13|D1|D2|D6|D8|D9|E3|S|T1|T3|T7): .*)$/gm)].map((m) => m[1])
+  const counts = [...plain.matchAll(/^\s*((?:A13|D1|D1 copies|D2|D6|D8|D9|E3|S|T1|T3|T7): .*)$/gm)].map((m) => m[1])
   console.log(
     '\nReliability run (EARMARK_KILLS=%s, EARMARK_FUZZ_RUNS=%s, EARMARK_FUZZ_API_RUNS=%s, EARMARK_TRAIN_KILLS=%s, EARMARK_SOAK_EPOCHS=%s)',
     env.EARMARK_KILLS,

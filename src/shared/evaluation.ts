@@ -198,8 +198,10 @@ export interface RunPrediction {
 /** A clip whose label a run confidently disagrees with (confident learning). */
 export interface RunLabelIssue {
   clipId: number
-  /** The clip's file, for the list to name it by (null once the clip has left the catalog). */
+  /** The clip's file (null once the clip has left the catalog). */
   path: string | null
+  /** Its file name as the catalog keeps it, for the list to name it by. */
+  name: string | null
   given: string
   suggested: string
   /** The run's probability of the given label: the lower, the likelier the label is wrong. */

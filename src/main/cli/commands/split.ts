@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander'
+import { plural } from '@shared/plural'
 import { ApiCallError } from '@shared/result'
 import type { SplitEditResult } from '@shared/splits'
 import { cliContext } from '../context'
@@ -97,7 +98,7 @@ export function registerSplit(program: Command): void {
 
 function describe(r: SplitEditResult): string {
   const lines = [
-    `${r.description}: ${r.changed} clips changed`,
+    `${r.description}: ${plural(r.changed, 'clip')} changed`,
     `  train ${r.counts.train}, val ${r.counts.val}, test ${r.counts.test}${r.counts.none ? `, no split ${r.counts.none}` : ''}`,
   ]
   if (r.testGroups.length) lines.push(`  groups in test: ${r.testGroups.join(', ')}`)

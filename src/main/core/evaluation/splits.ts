@@ -1,4 +1,5 @@
 import type { Split } from '@shared/domain'
+import { plural } from '@shared/plural'
 import type { SplitPolicy } from '@shared/evaluation'
 import { EarmarkError } from '../errors'
 import { mulberry32, shuffle } from '../models/trees/random'
@@ -170,7 +171,9 @@ export function catalogSplit(
   const parts: string[] = []
   if (fromCatalog > 0) {
     parts.push(
-      unassigned.length === 0 ? 'the catalog split column' : `the catalog split column for ${fromCatalog} clips`,
+      unassigned.length === 0
+        ? 'the catalog split column'
+        : `the catalog split column for ${plural(fromCatalog, 'clip')}`,
     )
   }
   // Rows of a group the column already put on one side follow it there.
@@ -184,7 +187,8 @@ export function catalogSplit(
       followed++
     } else toDraw.push(row)
   }
-  if (followed > 0) parts.push(`${followed} clips join their group's side of the column`)
+  if (followed > 0)
+    parts.push(`${plural(followed, 'clip')} ${followed === 1 ? 'joins its' : 'join their'} group's side of the column`)
   if (toDraw.length > 0) {
     const drawLabels = Int32Array.from(toDraw, (row) => labels[row] as number)
     const drawGroups = toDraw.map((row) => groups?.[row] ?? null)
@@ -197,7 +201,7 @@ export function catalogSplit(
       const held = new Set(drawn.test.map((i) => drawGroups[i]).filter((g): g is string => g !== null))
       out.policy = 'group'
       parts.push(
-        `whole groups held out to test, about ${percent} of the clips, stratified by class as far as the groups allow (seed ${seed}): ${held.size} of ${named.size} groups in test${others}`,
+        `whole groups held out to test, about ${percent} of the clips, stratified by class as far as the groups allow (seed ${seed}): ${held.size} of ${plural(named.size, 'group')} in test${others}`,
       )
     } else {
       drawn = holdOut(toDraw.length, testFraction, seed, drawLabels)

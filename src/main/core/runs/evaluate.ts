@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import type { PredictionOrder, RunLabelIssue, RunPrediction, RunSplit, RunSplitEvaluation } from '@shared/evaluation'
-import { clipPath } from '../catalog/clips'
+import { clipFileFacts } from '../catalog/clips'
 import { getRun, runLabels, runPredictions, runSplitPredictions, type PredictionQuery } from '../catalog/runs'
 import { EarmarkError } from '../errors'
 import { findLabelIssues, precisionRecallCurves, rankByUncertainty, type Probabilities } from '../evaluation'
@@ -20,15 +20,20 @@ export function runSplitEvaluation(db: Database, runId: number, split: RunSplit)
   const curves = usable.length > 0 ? precisionRecallCurves(labels, truth, probabilities) : []
   const labelIssues: RunLabelIssue[] =
     usable.length > 0
-      ? findLabelIssues(truth, probabilities).map((issue) => ({
-          clipId: (usable[issue.index] as (typeof usable)[number]).clipId,
+      ? findLabelIssues(truth, probabilities).map((issue) => {
+          const clipId = (usable[issue.index] as (typeof usable)[number]).clipId
           // Named by their files: a person knows 3_lucas_12.wav, not clip 912.
-          path: clipPath(db, (usable[issue.index] as (typeof usable)[number]).clipId) ?? null,
-          given: labels[issue.given] as string,
-          suggested: labels[issue.suggested] as string,
-          selfConfidence: issue.selfConfidence,
-          suggestedConfidence: issue.suggestedConfidence,
-        }))
+          const file = clipFileFacts(db, clipId)
+          return {
+            clipId,
+            path: file?.path ?? null,
+            name: file?.name ?? null,
+            given: labels[issue.given] as string,
+            suggested: labels[issue.suggested] as string,
+            selfConfidence: issue.selfConfidence,
+            suggestedConfidence: issue.suggestedConfidence,
+          }
+        })
       : []
   return { split, metrics, curves, labelIssues }
 }
