@@ -62,6 +62,10 @@ describe('the studio in a browser (serve mode)', () => {
     await page.page.getByTestId('project-name-input').fill('Dawn chorus 2026')
     await page.page.getByTestId('project-name-input').press('Enter')
     await page.page.getByText('Dawn chorus 2026', { exact: true }).waitFor()
+    // And from the keyboard: the title takes the focus, and Enter opens the same field.
+    await page.projectName().focus()
+    await page.page.keyboard.press('Enter')
+    await expect(page.page.getByTestId('project-name-input').inputValue()).resolves.toBe('Dawn chorus 2026')
   })
 
   it('answers 401 without the token and 403 to a foreign Host', async () => {

@@ -1,7 +1,7 @@
+import { errorMessage } from './api-call'
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, triggerRef } from 'vue'
 import type { ClipFilter, ClipRow, ClipSortColumn } from '@shared/domain'
-import { ApiCallError } from '@shared/result'
 import { api } from '../api'
 
 /** Rows fetched per request. */
@@ -50,7 +50,7 @@ export const useClipsStore = defineStore('clips', () => {
       pages.value.set(page, result.rows)
       triggerRef(pages)
     } catch (e) {
-      error.value = e instanceof ApiCallError ? e.message : String(e)
+      error.value = errorMessage(e)
     } finally {
       loading.delete(page)
     }

@@ -1,7 +1,7 @@
+import { errorMessage } from './api-call'
 import { defineStore } from 'pinia'
 import { ref, watch } from 'vue'
 import { DEFAULT_SPECTROGRAM_SETTINGS, type SpectrogramSettings } from '@shared/spectrogram'
-import { ApiCallError } from '@shared/result'
 import { api } from '../api'
 import { useProjectStore } from './project'
 
@@ -18,7 +18,7 @@ export const useSpectrogramStore = defineStore('spectrogram', () => {
   /** The settings as the project holds them: a change equal to these is not written again. */
   let stored = JSON.stringify(settings.value)
 
-  const report = (e: unknown) => (error.value = e instanceof ApiCallError ? e.message : String(e))
+  const report = (e: unknown) => (error.value = errorMessage(e))
 
   watch(
     () => project.project?.path,
