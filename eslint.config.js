@@ -9,6 +9,16 @@ import vue from 'eslint-plugin-vue'
 
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'worker_threads', 'crypto', 'url']
 const runtimeOnly = [...nodeBuiltins, 'electron', 'better-sqlite3']
+const coreRules = [
+  {
+    group: ['**/server/**', '**/cli/**', '**/electron/**'],
+    message:
+      'The domain (core) never imports a transport: server, CLI or the Electron shell use it, not the other way round.',
+  },
+  { group: ['**/renderer/**', '@renderer/*'], message: 'Main never imports the renderer.' },
+]
+const trainingOnTop =
+  'Training builds on the models and the kernels (core/kernels), never the other way round: models and kernels do not import training or runs.'
 
 export default tseslint.config(
   { ignores: ['out/**', 'node_modules/**', 'test-results/**', 'dist/**'] },
@@ -68,16 +78,18 @@ export default tseslint.config(
       },
     ],
   ),
+  layer(['src/main/core/**'], coreRules, [
+    { name: 'electron', message: 'Domain code runs without Electron; keep Electron in src/main/electron.' },
+  ]),
+  // Inside the domain, training builds on the models and the kernels, never the other way round.
   layer(
-    ['src/main/core/**'],
-    [
-      {
-        group: ['**/server/**', '**/cli/**', '**/electron/**'],
-        message:
-          'The domain (core) never imports a transport: server, CLI or the Electron shell use it, not the other way round.',
-      },
-      { group: ['**/renderer/**', '@renderer/*'], message: 'Main never imports the renderer.' },
-    ],
+    ['src/main/core/models/**'],
+    [...coreRules, { group: ['**/training/**', '**/runs/**'], message: trainingOnTop }],
+    [{ name: 'electron', message: 'Domain code runs without Electron; keep Electron in src/main/electron.' }],
+  ),
+  layer(
+    ['src/main/core/kernels/**'],
+    [...coreRules, { group: ['**/training/**', '**/models/**', '**/runs/**'], message: trainingOnTop }],
     [{ name: 'electron', message: 'Domain code runs without Electron; keep Electron in src/main/electron.' }],
   ),
   layer(

@@ -20,9 +20,9 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
-import { convInfo } from '../src/main/core/training/array-kernels'
-import type { KernelArgs } from '../src/main/core/training/kernel-registration'
-import { simdKernels } from '../src/main/core/training/simd'
+import { convInfo } from '../src/main/core/kernels/array-kernels'
+import type { KernelArgs } from '../src/main/core/kernels/kernel-registration'
+import { simdKernels } from '../src/main/core/kernels/simd'
 import { useEngine } from '../src/main/core/training'
 import { finish, median } from './report'
 

@@ -1,7 +1,7 @@
 // `npm run build:simd`: compiles the AssemblyScript SIMD training kernels
-// (src/main/core/training/simd/assembly/kernels.ts) and writes the binary, base64-encoded, into
-// src/main/core/training/simd/kernels-wasm.ts, so that sources, tests, the CLI and the bundled app
-// load the same bytes without a file lookup. test/unit/training/simd-kernels.test.ts recompiles
+// (src/main/core/kernels/simd/assembly/kernels.ts) and writes the binary, base64-encoded, into
+// src/main/core/kernels/simd/kernels-wasm.ts, so that sources, tests, the CLI and the bundled app
+// load the same bytes without a file lookup. test/unit/kernels/simd-kernels.test.ts recompiles
 // the source and fails if the committed bytes differ.
 import { writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -10,7 +10,7 @@ import { compileSimdKernels } from './simd-kernels-compile.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const binary = await compileSimdKernels()
-const target = join(root, 'src/main/core/training/simd/kernels-wasm.ts')
+const target = join(root, 'src/main/core/kernels/simd/kernels-wasm.ts')
 writeFileSync(
   target,
   [

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-export const SIMD_KERNELS_SOURCE = join(root, 'src/main/core/training/simd/assembly/kernels.ts')
+export const SIMD_KERNELS_SOURCE = join(root, 'src/main/core/kernels/simd/assembly/kernels.ts')
 
 /**
  * The module imports tfjs-backend-wasm's memory and must never write where it was not told to:

@@ -27,6 +27,24 @@ describe('layer rules in lint', () => {
     ['core imports Electron', 'src/main/core/planted.ts', 'electron', /runs without Electron/],
     ['the CLI imports the shell', 'src/main/cli/planted.ts', '../electron/window', /run without the Electron shell/],
     ['the preload imports main', 'src/preload/planted.ts', '../main/core/service', /contract \(shared\) only/],
+    [
+      'a model imports the trainer',
+      'src/main/core/models/deep/planted.ts',
+      '../../training/trainer',
+      /never the other way round: models and kernels/,
+    ],
+    [
+      'a kernel imports a model',
+      'src/main/core/kernels/planted.ts',
+      '../models/deep/layers',
+      /never the other way round: models and kernels/,
+    ],
+    [
+      'a model imports the server',
+      'src/main/core/models/deep/planted.ts',
+      '../../../server/server',
+      /never imports a transport/,
+    ],
   ]
 
   it.each(forbidden)('fires when %s', async (_, file, from, message) => {
@@ -38,6 +56,8 @@ describe('layer rules in lint', () => {
       ['src/renderer/src/planted.ts', '@shared/contract'],
       ['src/main/core/planted.ts', '@shared/contract'],
       ['src/main/core/planted.ts', 'node:fs'],
+      ['src/main/core/training/planted.ts', '../models/deep/layers'],
+      ['src/main/core/models/deep/planted.ts', '../../kernels/simd'],
       ['src/main/server/planted.ts', '../core/service'],
       ['src/main/cli/planted.ts', '../core/service'],
       ['src/preload/planted.ts', '@shared/contract'],

@@ -7,7 +7,7 @@ import type { RunFeatureSet } from '@shared/evaluation'
 import { legacyRecipe, recipeFromRecord, recipeHash, recipeRecord, type Recipe } from '../feature-sets/recipe'
 import { summaryNames, type FeatureConfigInput } from '../features'
 import { loadTreeModel, type TreeModel } from '../models/trees'
-import { DEEP_METADATA_FILE, GRAPH_BASE_DIR } from '../training/files'
+import { DEEP_METADATA_FILE, GRAPH_BASE_DIR } from '../models/deep/files'
 
 /*
  * A run's files, the same in the project's runs folder and in an export, so that `earmark predict`

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { classesFromProba } from '../models/trees/data'
-import { DEEP_METADATA_FILE } from '../training/files'
+import { DEEP_METADATA_FILE } from '../models/deep/files'
 import { loadPredictableModel, RUN_FILES } from './artifacts'
 import { deepModelFolder, predictDeepClips } from './predict-deep'
 import { loadSummaryFeatures } from './features'

@@ -45,7 +45,7 @@ import { isAudioGraphFolder } from '../models/deep/graph-format'
 import { parseDeepSpec, type DeepModelSpec } from '../models/deep/params'
 // Not the training index: it loads TensorFlow.js, which only the training worker needs.
 import type { EngineInfo } from '../training/engine'
-import { DEEP_METADATA_FILE } from '../training/files'
+import { DEEP_METADATA_FILE } from '../models/deep/files'
 import { deepFeatureSchema } from '../training/features'
 import type { EpochMetrics } from '../training/trainer'
 import { startTrainingWorker, TrainingFailedError } from '../training/worker-host'

@@ -5,8 +5,8 @@ import { createRequire } from 'node:module'
 import { dirname, join, sep } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
-import { registerCpuTrainingKernels } from './cpu-kernels'
-import { registerWasmTrainingKernels } from './wasm-kernels'
+import { registerCpuTrainingKernels } from '../kernels/cpu-kernels'
+import { registerWasmTrainingKernels } from '../kernels/wasm-kernels'
 
 /** The backends, fastest first. */
 export const ENGINE_NAMES = ['tensorflow', 'wasm', 'cpu'] as const

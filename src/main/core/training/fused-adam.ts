@@ -6,7 +6,7 @@
 // The moments are updated in place; the weights get new memory, as XNNPACK keeps operators
 // (with their packed weights) per weight tensor until that tensor's memory is released.
 import * as tf from '@tensorflow/tfjs'
-import { simdKernels } from './simd'
+import { simdKernels } from '../kernels/simd'
 
 interface Moment {
   originalName: string

@@ -14,10 +14,10 @@ import type { FeatureSource, Standardizer } from './data'
 import { arraySource, standardize } from './data'
 import { initEngine } from './engine'
 import type { DeepFeatureConfig } from './features'
-import { DEEP_METADATA_FILE, GRAPH_BASE_DIR } from './files'
+import { DEEP_METADATA_FILE, GRAPH_BASE_DIR } from '../models/deep/files'
 import type { TrainedDeepModel } from './trainer'
 
-export { DEEP_METADATA_FILE } from './files'
+export { DEEP_METADATA_FILE } from '../models/deep/files'
 /** Its format tag. */
 const DEEP_MODEL_FORMAT = 'earmark-deep-model'
 

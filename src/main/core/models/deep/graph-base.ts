@@ -4,7 +4,7 @@
 // a copy of the graph in its `base/` folder and finds it there when loaded.
 import { resolve } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
-import { GRAPH_BASE_DIR } from '../../training/files'
+import { GRAPH_BASE_DIR } from './files'
 import { folderLoader } from './io'
 
 /** GraphModels loaded in this thread, by absolute folder. */

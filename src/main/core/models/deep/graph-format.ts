@@ -2,7 +2,7 @@
 // process decides a transfer run's input recipe before the training worker loads the graph).
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { MODEL_JSON } from '../../training/files'
+import { MODEL_JSON } from './files'
 
 /** The parts of a GraphModel's model.json read here. */
 interface GraphModelJson {

@@ -3,7 +3,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
-import { MODEL_JSON } from '../../training/files'
+import { MODEL_JSON } from './files'
 
 const WEIGHTS_FILE = 'weights.bin'
 

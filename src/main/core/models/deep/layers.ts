@@ -7,9 +7,9 @@
 //   a run (and a run resumed from a checkpoint) is reproducible: tfjs-layers' Dropout either draws
 //   from Math.random or, given a seed, repeats the same mask on every batch.
 import * as tf from '@tensorflow/tfjs'
-import { simdKernels } from '../../training/simd'
-import { addKernel, type KernelArgs } from '../../training/kernel-registration'
-import { channelAffine, channelAffineSum } from '../../training/wasm-kernels'
+import { simdKernels } from '../../kernels/simd'
+import { addKernel, type KernelArgs } from '../../kernels/kernel-registration'
+import { channelAffine, channelAffineSum } from '../../kernels/wasm-kernels'
 
 const BN_TRAIN = 'EarmarkBatchNormTrain'
 const BN_TRAIN_GRAD = 'EarmarkBatchNormTrainGrad'

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { BatchNorm, PlainConv2D, registerLayerKernels } from '../../../src/main/core/models/deep/layers'
 import { useEngine } from '../../../src/main/core/training'
-import { simdKernels } from '../../../src/main/core/training/simd'
+import { simdKernels } from '../../../src/main/core/kernels/simd'
 
 /** Runs `f` on a backend and returns its outputs as plain arrays. */
 async function on(backend: 'cpu' | 'wasm', f: () => tf.Tensor[]): Promise<Float32Array[]> {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { CPU_TRAINING_KERNELS, registerCpuTrainingKernels } from '../../../src/main/core/training/cpu-kernels'
+import { CPU_TRAINING_KERNELS, registerCpuTrainingKernels } from '../../../src/main/core/kernels/cpu-kernels'
 
 /** The cpu backend's own kernels, kept before ours replace them: the reference. */
 const originals = new Map<string, tf.KernelFunc>()

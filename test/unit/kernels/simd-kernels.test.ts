@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { compileSimdKernels } from '../../../scripts/simd-kernels-compile.mjs'
-import { SIMD_KERNELS_WASM_BASE64 } from '../../../src/main/core/training/simd/kernels-wasm'
+import { SIMD_KERNELS_WASM_BASE64 } from '../../../src/main/core/kernels/simd/kernels-wasm'
 
 /** The ids of a wasm binary's sections, in order. */
 function sectionIds(bytes: Uint8Array): number[] {
