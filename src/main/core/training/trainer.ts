@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto'
 import * as tf from '@tensorflow/tfjs'
 import { buildDeepNet, type FrozenBase, type InputShape } from '../models/deep/build'
-import { dropoutRandom, mixSeed, Random } from '../models/deep/layers'
+import { mixSeed, Random, useDropoutStream, type DropoutStream } from '../models/deep/layers'
 import { parseDeepSpec, type DeepModelSpec, type DeepModelSpecInput, type TrainingParams } from '../models/deep/params'
 import { readCheckpoint, writeCheckpoint, type StoredTensor } from './checkpoint'
 import {
@@ -329,6 +329,8 @@ interface Run {
   /** Classes. */
   k: number
   net: Awaited<ReturnType<typeof buildDeepNet>>
+  /** The stream this network's dropout masks come from, reseeded by (seed, epoch, batch). */
+  dropout: DropoutStream
   optimizer: Optimizer
   variables: tf.Variable[]
   weightNames: string[]
@@ -359,6 +361,8 @@ export async function trainDeep(
   const k = data.classes.length
   assertLabelled(data, k)
   const net = await buildDeepNet(spec, shape, k)
+  const dropout: DropoutStream = { current: new Random(0) }
+  useDropoutStream(net.model, dropout)
   const run: Run = {
     spec,
     p,
@@ -366,6 +370,7 @@ export async function trainDeep(
     shape,
     k,
     net,
+    dropout,
     optimizer: makeOptimizer(p),
     variables: net.trainable(),
     weightNames: net.model.weights.map((w) => w.originalName),
@@ -545,7 +550,7 @@ async function trainEpoch(
       run.augmentation,
       new Random(mixSeed(p.seed, epoch, b, 3)),
     )
-    dropoutRandom.current = new Random(mixSeed(p.seed, epoch, b, 2))
+    run.dropout.current = new Random(mixSeed(p.seed, epoch, b, 2))
     let probs: tf.Tensor | null = null
     const loss = tf.tidy(() => {
       const x = tf.tensor3d(batch.x, [batch.size, view.shape[0], view.shape[1]])

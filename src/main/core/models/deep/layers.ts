@@ -3,7 +3,7 @@
 // - BatchNorm: batch normalisation whose training step is two fused passes (statistics and
 //   normalisation forward, the three gradients backward) instead of tfjs-layers' dozen broadcast
 //   ops, Tiles and reductions, which took most of a wasm training step;
-// - SeededDropout: dropout whose masks come from a generator the trainer reseeds every batch, so
+// - SeededDropout: dropout whose masks come from a stream the trainer reseeds every batch, so
 //   a run (and a run resumed from a checkpoint) is reproducible: tfjs-layers' Dropout either draws
 //   from Math.random or, given a seed, repeats the same mask on every batch.
 import * as tf from '@tensorflow/tfjs'
@@ -318,8 +318,22 @@ export function mixSeed(...parts: number[]): number {
   return h >>> 0
 }
 
-/** The stream dropout masks are drawn from; the trainer reseeds it before each batch. */
-export const dropoutRandom = { current: new Random(0) }
+/** Where a network's dropout layers draw their masks from; the trainer reseeds it before each batch. */
+export interface DropoutStream {
+  current: Random
+}
+
+/**
+ * Points every dropout layer of a model (nested models included) at one stream, so the trainer of
+ * this model alone decides its masks: two models training side by side (sweep trials) never share
+ * a stream.
+ */
+export function useDropoutStream(model: tf.LayersModel, stream: DropoutStream): void {
+  for (const layer of model.layers) {
+    if (layer instanceof SeededDropout) layer.stream = stream
+    else if (layer instanceof tf.LayersModel) useDropoutStream(layer, stream)
+  }
+}
 
 /** Options of `SeededDropout` (Keras names). */
 export interface SeededDropoutArgs {
@@ -327,10 +341,12 @@ export interface SeededDropoutArgs {
   name?: string
 }
 
-/** Dropout with masks from `dropoutRandom`, saved as a standard `Dropout` layer. */
+/** Dropout with masks from its stream (`useDropoutStream`), saved as a standard `Dropout` layer. */
 export class SeededDropout extends tf.layers.Layer {
   static readonly className = 'Dropout'
   private readonly rate: number
+  /** Its own until a trainer gives it the network's. */
+  stream: DropoutStream = { current: new Random(0) }
 
   constructor(args: SeededDropoutArgs) {
     super(args.name === undefined ? {} : { name: args.name })
@@ -343,7 +359,7 @@ export class SeededDropout extends tf.layers.Layer {
     if (!kwargs.training || this.rate <= 0) return x
     const keep = 1 - this.rate
     const mask = new Float32Array(x.size)
-    const random = dropoutRandom.current
+    const random = this.stream.current
     for (let i = 0; i < mask.length; i++) mask[i] = random.next() < keep ? 1 / keep : 0
     return tf.mul(x, tf.tensor(mask, x.shape, 'float32'))
   }
