@@ -1,6 +1,6 @@
-import { readdirSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { ROOT } from './cli'
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
+import { ROOT, runEarmark } from './cli'
 
 /** Real audio kept in the repository: 1,500 spoken digits (see test/data/README.md). */
 export const FSDD = join(ROOT, 'test', 'data', 'fsdd-dev')
@@ -45,4 +45,23 @@ export function writeFsddManifest(
   const manifest = join(dir, 'manifest.csv')
   writeFileSync(manifest, ['path,label,group,split', ...lines].join('\n'))
   return manifest
+}
+
+/**
+ * A project of the first `count` recordings, made as a user makes one (`earmark init`, then
+ * `earmark import` of a folder holding copies of them); returns the project file's path.
+ */
+export function importedFsddProject(dir: string, count: number): string {
+  const project = join(dir, 'p.earmark')
+  const audio = join(dir, 'audio')
+  mkdirSync(audio, { recursive: true })
+  for (const file of fsddFiles().slice(0, count)) copyFileSync(file.path, join(audio, basename(file.path)))
+  for (const args of [
+    ['init', project],
+    ['import', project, audio],
+  ]) {
+    const run = runEarmark(args)
+    if (run.code !== 0) throw new Error(`earmark ${args[0]} failed: ${run.stderr}`)
+  }
+  return project
 }

@@ -1,13 +1,13 @@
 // A restore never replaces a project under a process that has it open: that process would go on
 // writing to the file moved aside, and every write it acknowledged afterwards would be lost.
 import { spawn } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { basename, dirname, join } from 'node:path'
+import { dirname, join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { assertBuilt, ROOT, runEarmark, startServe, stopServe } from '../helpers/cli'
-import { fsddFiles } from '../helpers/fsdd'
+import { importedFsddProject } from '../helpers/fsdd'
 import { apiCaller } from '../helpers/http'
 
 let dir: string
@@ -30,13 +30,7 @@ function readProject<T>(read: (db: Database.Database) => T): T {
 beforeAll(() => {
   assertBuilt()
   dir = mkdtempSync(join(tmpdir(), 'earmark-restore-'))
-  project = join(dir, 'p.earmark')
-  const audio = join(dir, 'audio')
-  mkdirSync(audio)
-  for (const file of fsddFiles().slice(0, 4)) copyFileSync(file.path, join(audio, basename(file.path)))
-  expect(runEarmark(['init', project]).code).toBe(0)
-  const imported = runEarmark(['import', project, audio])
-  expect(imported.code, imported.stderr).toBe(0)
+  project = importedFsddProject(dir, 4)
   backup = join(dir, 'backup.earmark')
   const backedUp = runEarmark(['backup', project, backup])
   expect(backedUp.code, backedUp.stderr).toBe(0)

@@ -1,11 +1,11 @@
 // Undo takes back only what this studio process did: with two processes on one project (the
 // desktop studio and `earmark serve`, or two servers), one's undo never reverts the other's edit.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { basename, join } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { assertBuilt, runEarmark, startServe, stopServe } from '../helpers/cli'
-import { fsddFiles } from '../helpers/fsdd'
+import { assertBuilt, startServe, stopServe } from '../helpers/cli'
+import { importedFsddProject } from '../helpers/fsdd'
 import { apiCaller } from '../helpers/http'
 
 let dir: string
@@ -14,12 +14,7 @@ let project: string
 beforeAll(() => {
   assertBuilt()
   dir = mkdtempSync(join(tmpdir(), 'earmark-undo-'))
-  project = join(dir, 'p.earmark')
-  const audio = join(dir, 'audio')
-  mkdirSync(audio)
-  for (const file of fsddFiles().slice(0, 2)) copyFileSync(file.path, join(audio, basename(file.path)))
-  expect(runEarmark(['init', project]).code).toBe(0)
-  expect(runEarmark(['import', project, audio]).code).toBe(0)
+  project = importedFsddProject(dir, 2)
 }, 60_000)
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

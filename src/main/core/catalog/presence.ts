@@ -11,6 +11,7 @@
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import { EarmarkError } from '../errors'
+import { processIsAlive } from '../processes'
 
 /** A process that has the project open, as it announced itself. */
 export interface ProjectSession {
@@ -32,17 +33,8 @@ function describeSelf(): string {
   return verb && !verb.startsWith('-') ? `${program} ${verb}` : program
 }
 
-/** Whether a process of this id runs (EPERM: it does, under another user). */
-function alive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false
-  if (pid === process.pid) return true
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
+/** Whether the process that left a note runs; a note without a plausible id is stale. */
+const alive = (pid: number): boolean => Number.isInteger(pid) && pid > 0 && processIsAlive(pid)
 
 function readSession(file: string): ProjectSession | undefined {
   try {

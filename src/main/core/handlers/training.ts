@@ -68,6 +68,23 @@ export function trainingHandlers({
     )
   }
 
+  /** Runs a recorded sweep's queued trials as a job (a new sweep, or one resumed). */
+  const startSweep = (sweepId: number, lanes: number | undefined, identity: StartIdentity) => {
+    const project = catalog()
+    const job = jobs.start(
+      'sweep',
+      { sweepId },
+      (context) =>
+        runSweep(project.db, sweepId, context, {
+          workers: lanes ?? workers,
+          projectPath: project.path,
+          compute: featureRunners.features,
+        }),
+      identity,
+    )
+    return { sweepId, job }
+  }
+
   /** A sweep start answers with its sweep too, which the sweep job keeps in its parameters. */
   const sweepStarted = (job: JobInfo) => ({
     sweepId: (getJobParams(catalog().db, job.id) as { sweepId: number }).sweepId,
@@ -117,22 +134,8 @@ export function trainingHandlers({
         'sweep',
         input,
         (identity) => {
-          const project = catalog()
-          const { spec, workers: lanes } = input
-          checkSweepParameters(spec)
-          const sweepId = createSweep(project.db, spec)
-          const job = jobs.start(
-            'sweep',
-            { sweepId },
-            (context) =>
-              runSweep(project.db, sweepId, context, {
-                workers: lanes ?? workers,
-                projectPath: project.path,
-                compute: featureRunners.features,
-              }),
-            identity,
-          )
-          return { sweepId, job }
+          checkSweepParameters(input.spec)
+          return startSweep(createSweep(catalog().db, input.spec), input.workers, identity)
         },
         sweepStarted,
       ),
@@ -142,21 +145,8 @@ export function trainingHandlers({
         'sweep',
         input,
         (identity) => {
-          const project = catalog()
-          const { id: sweepId, workers: lanes } = input
-          getSweep(project.db, sweepId)
-          const job = jobs.start(
-            'sweep',
-            { sweepId },
-            (context) =>
-              runSweep(project.db, sweepId, context, {
-                workers: lanes ?? workers,
-                projectPath: project.path,
-                compute: featureRunners.features,
-              }),
-            identity,
-          )
-          return { sweepId, job }
+          getSweep(catalog().db, input.id)
+          return startSweep(input.id, input.workers, identity)
         },
         sweepStarted,
       ),

@@ -9,6 +9,7 @@ import { basename, dirname, extname, join } from 'node:path'
 import type { Database } from 'better-sqlite3'
 import { knownPaths } from '../catalog/clips'
 import { describeFsError } from './scan'
+import { processIsAlive as alive } from '../processes'
 
 /** Names Earmark keeps in the audio folder besides the copies, each carrying its process id. */
 const JOURNAL = /^\.earmark-import-(\d+)-[0-9a-f]+\.journal$/
@@ -33,17 +34,6 @@ export interface ProjectCopies {
    * then the journal. Returns how many were removed.
    */
   close(): Promise<number>
-}
-
-function alive(pid: number): boolean {
-  if (pid === process.pid) return true
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    // EPERM: the process exists but is another user's.
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 /** Whether an entry's process (or, in this process, its import) may still be writing it. */

@@ -12,6 +12,7 @@ import {
   startJob,
 } from '../catalog/jobs'
 import type { TypedEmitter } from '../events'
+import { processIsAlive } from '../processes'
 
 /** What a job's work gets: a cancel signal and ways to report. */
 export interface JobContext {
@@ -180,16 +181,5 @@ export class JobRunner {
       metrics: (step, values) => this.events.emit('job:metrics', { jobId, step, values }),
       engine: (runId, engine, description) => this.events.emit('job:engine', { jobId, runId, engine, description }),
     }
-  }
-}
-
-/** Whether a process of this host still runs (one that exists but is not ours counts as running). */
-function processIsAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return true
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
