@@ -1,4 +1,8 @@
-// The worker thread that reads untrusted audio for import, so a decoder failure costs one file.
+// The worker thread that reads untrusted audio. Every task that decodes a file's bytes runs here,
+// whichever domain asks (import, the media routes, feature sets), so that untrusted bytes never
+// reach the main thread, a decoder failure costs one file, and one pool sized to the cores bounds
+// how many files the studio decodes at once. It is the one worker that serves several domains:
+// it sits with the pool machinery rather than beside any one of them.
 import type { SpectrogramRequest } from '@shared/spectrogram'
 import { computeClipFeatures, computeClipView } from '../feature-sets/compute'
 import { inspectFile } from '../import/inspect'
