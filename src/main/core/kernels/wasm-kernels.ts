@@ -213,9 +213,9 @@ function conv2DBackpropInput(original: (args: KernelArgs) => Info) {
 /**
  * 3×3 stride-1 convolutions (a CNN's, and the input gradients above, which are such
  * convolutions) by Winograd F(2×2, 3×3) on the SIMD kernels: 16 multiply-adds per 2×2 block of
- * outputs and channel pair where XNNPACK's direct convolution does 36: about 2x faster on the
- * default CNN's layers (its filter gradients, winogradFilterGrad, 2.5x faster than patches times
- * an XNNPACK product). Other convolutions (strided, dilated, other sizes, channel
+ * outputs and channel pair where XNNPACK's direct convolution does 36: 1.8-2.2x faster on the
+ * default CNN's layers, forward and input gradient, and its filter gradients (winogradFilterGrad)
+ * 3.0-3.3x faster than patches times an XNNPACK product (bench/results/winograd.json). Other convolutions (strided, dilated, other sizes, channel
  * counts not a multiple of 4, a first layer's single channel) keep XNNPACK's kernel.
  */
 function conv2D(original: (args: KernelArgs) => Info) {

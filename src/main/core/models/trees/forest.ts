@@ -22,9 +22,8 @@ import { leafOf, type Tree } from './tree'
  * ml-random-forest 2.1 (the well-kept npm option, on ml-cart) took 25.7 s for 30 trees on one
  * core, so about 260 s for 300, where scikit-learn fits 300 in 0.8 s on two. It also draws its
  * features once per tree rather than at each split, and has no class weights. This one presorts
- * each feature once and grows trees on worker threads: 300 trees on fsdd-dev in 0.44 s from a
- * bundled build (0.7 s from sources under tsx, whose workers start slower), against scikit-learn's
- * 0.85 s (bench/trees.bench.ts).
+ * each feature once and grows trees on worker threads: 300 trees on fsdd-dev in 0.68 s on two
+ * workers, against scikit-learn's 1.0 s on two threads (bench/results/trees.json).
  */
 
 /** How a forest trains. */
