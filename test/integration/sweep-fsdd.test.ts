@@ -120,6 +120,7 @@ describe(`sweeps on fsdd-dev`, () => {
     'killed with SIGKILL mid-sweep, then resumed, runs every trial to the end exactly once',
     { timeout: 300_000 },
     async () => {
+      const TRIALS = 16
       // 450 clips (three speakers, takes 0-14) keep features quick.
       const subset = join(tempDir(), 'fsdd-subset')
       mkdirSync(subset)
@@ -130,10 +131,12 @@ describe(`sweeps on fsdd-dev`, () => {
       const spec = specFile({
         model: 'rf',
         strategy: 'random',
-        trials: 8,
+        trials: TRIALS,
         seed: 3,
         cv: { kind: 'stratified', folds: 3 },
-        space: { trees: { int: [10, 40] }, maxDepth: [6, 10, null], maxFeatures: { float: [0.05, 0.3] } },
+        // Enough work per trial that the kill lands mid-sweep: the speaker held out to test leaves
+        // two speakers' clips to cross-validate on, and small forests of them finish in a blink.
+        space: { trees: { int: [60, 160] }, maxDepth: [6, 10, null], maxFeatures: { float: [0.05, 0.3] } },
       })
       const child = spawn(
         process.execPath,
@@ -152,22 +155,26 @@ describe(`sweeps on fsdd-dev`, () => {
           db.close()
         }
       }
+      const exited = new Promise((r) => child.once('exit', r))
       const deadline = Date.now() + 120_000
-      while (doneCount() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200))
+      while (doneCount() < 2 && child.exitCode === null && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      expect(child.exitCode, 'the sweep ended before it could be killed mid-way').toBeNull()
       child.kill('SIGKILL')
-      await new Promise((r) => child.once('exit', r))
+      await exited
       const before = new Database(path, { readonly: true })
       const finishedBefore = before
         .prepare("SELECT number, finished_at FROM sweep_trials WHERE state = 'done'")
         .all() as { number: number; finished_at: string }[]
       before.close()
       expect(finishedBefore.length).toBeGreaterThanOrEqual(2)
-      expect(finishedBefore.length).toBeLessThan(8)
+      expect(finishedBefore.length).toBeLessThan(TRIALS)
 
       const resumed = runEarmark(['sweep', path, '--resume', '1', '--json'])
       expect(resumed.code, resumed.stderr).toBe(0)
       const result = JSON.parse(resumed.stdout.trim().split('\n').pop()!) as SweepJson
-      expect(result.trials.map((t) => t.number)).toEqual([0, 1, 2, 3, 4, 5, 6, 7])
+      expect(result.trials.map((t) => t.number)).toEqual([...Array(TRIALS).keys()])
       expect(result.trials.every((t) => t.status === 'done')).toBe(true)
 
       const db = new Database(path, { readonly: true })
@@ -177,7 +184,7 @@ describe(`sweeps on fsdd-dev`, () => {
           attempts: number
           finished_at: string
         }[]
-        expect(rows).toHaveLength(8)
+        expect(rows).toHaveLength(TRIALS)
         // Trials finished before the kill were not run again: same finish time, one attempt.
         for (const f of finishedBefore) {
           expect(rows.find((r) => r.number === f.number)).toMatchObject({ attempts: 1, finished_at: f.finished_at })
