@@ -1,5 +1,6 @@
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
+import { openCatalog } from '../../src/main/core/catalog/open'
 import { ROOT, runEarmark } from './cli'
 
 /** Real audio kept in the repository: 1,500 spoken digits (see test/data/README.md). */
@@ -64,4 +65,21 @@ export function importedFsddProject(dir: string, count: number): string {
     if (run.code !== 0) throw new Error(`earmark ${args[0]} failed: ${run.stderr}`)
   }
   return project
+}
+
+/** fsdd-dev's own convention: takes 0-4 form the test split. */
+export const isTestTake = (path: string): boolean => Number(/_(\d+)\.wav$/.exec(path)?.[1]) <= 4
+
+/** Gives every clip of a project of fsdd recordings the dataset's own split (takes 0-4 test). */
+export function setFsddTakeSplit(project: string): void {
+  const catalog = openCatalog(project)
+  try {
+    const clips = catalog.db.prepare('SELECT id, path FROM clips').all() as { id: number; path: string }[]
+    const setSplit = catalog.db.prepare('UPDATE clips SET split = ? WHERE id = ?')
+    catalog.db.transaction(() => {
+      for (const c of clips) setSplit.run(isTestTake(c.path) ? 'test' : 'train', c.id)
+    })()
+  } finally {
+    catalog.close()
+  }
 }

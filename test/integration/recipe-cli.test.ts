@@ -2,15 +2,13 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openCatalog } from '../../src/main/core/catalog/open'
 import { assertBuilt, runEarmark } from '../helpers/cli'
-import { FSDD, FSDD_PATTERN } from '../helpers/fsdd'
+import { FSDD, FSDD_PATTERN, setFsddTakeSplit } from '../helpers/fsdd'
 
 /** The last line of a command's stdout, as JSON. */
 const lastJson = (stdout: string): unknown => JSON.parse(stdout.trim().split('\n').pop() ?? 'null')
 
 /** fsdd's own split: takes 0-4 of every digit and speaker are the test set. */
-const isTestTake = (path: string): boolean => Number(/_(\d+)\.wav$/.exec(path)?.[1]) <= 4
 
 interface Evaluation {
   labels: string[]
@@ -45,16 +43,7 @@ describe('a feature set from training to predict', { timeout: 600_000 }, () => {
     const imported = runEarmark(['import', project, audio, '--labels-from', `pattern:${FSDD_PATTERN}`, '--json'])
     expect(imported.code, imported.stderr).toBe(0)
     expect(lastJson(imported.stdout)).toMatchObject({ added: 120 })
-    const catalog = openCatalog(project)
-    try {
-      const clips = catalog.db.prepare('SELECT id, path FROM clips').all() as { id: number; path: string }[]
-      const setSplit = catalog.db.prepare('UPDATE clips SET split = ? WHERE id = ?')
-      catalog.db.transaction(() => {
-        for (const c of clips) setSplit.run(isTestTake(c.path) ? 'test' : 'train', c.id)
-      })()
-    } finally {
-      catalog.close()
-    }
+    setFsddTakeSplit(project)
   }, 120_000)
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }))

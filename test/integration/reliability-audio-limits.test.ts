@@ -2,37 +2,23 @@
 // targets): over-long files are refused from their headers before anything is decoded, truncated
 // and cut-short files are named as such, and a file that is merely large is not taken for a hang.
 import { execFileSync } from 'node:child_process'
-import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, copyFileSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeAudio, decodeAudioBytes } from '../../src/main/core/audio'
 import { inspectOnPool } from '../../src/main/core/import/inspect-pool'
 import { workerScript, type TasksOf } from '../../src/main/core/workers/script'
 import { WorkerPool } from '../../src/main/core/workers/pool'
 import { hasFfmpeg } from '../helpers/audio-fixtures'
-import { ROOT } from '../helpers/cli'
+import { bundleChild } from '../helpers/child-bundle'
 import { tempDir } from '../helpers/temp'
 import { encodeWav } from '../helpers/wav-writer'
 
-const CHILD_DIR = join(ROOT, 'node_modules', '.cache', 'earmark-reliability')
-const CHILD = join(CHILD_DIR, 'inspect-child.mjs')
+let CHILD: string
 
 beforeAll(async () => {
-  mkdirSync(CHILD_DIR, { recursive: true })
-  await build({
-    entryPoints: { 'inspect-child': join(ROOT, 'test', 'helpers', 'inspect-child.ts') },
-    outdir: CHILD_DIR,
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    tsconfig: join(ROOT, 'tsconfig.node.json'),
-    logLevel: 'error',
-  })
+  CHILD = await bundleChild('inspect-child')
 }, 60_000)
 
 interface ChildReport {

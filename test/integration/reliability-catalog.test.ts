@@ -14,7 +14,6 @@ import {
 } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { build } from 'esbuild'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { addClass } from '../../src/main/core/catalog/classes'
 import { backupCatalog, listBackups } from '../../src/main/core/catalog/backup'
@@ -26,6 +25,7 @@ import { EarmarkError } from '../../src/main/core/errors'
 import { createDispatcher } from '../../src/main/core/api/dispatch'
 import { createStudioService } from '../../src/main/core/service'
 import { assertBuilt, ROOT, runEarmark } from '../helpers/cli'
+import { bundleChild } from '../helpers/child-bundle'
 import { tempDir } from '../helpers/temp'
 import { encodeWav, tone } from '../helpers/wav-writer'
 
@@ -33,25 +33,11 @@ import { encodeWav, tone } from '../helpers/wav-writer'
 const SCALE = Number(process.env['EARMARK_KILLS'] ?? 1)
 const IMPORT_KILLS = 8 * SCALE
 const LABEL_KILLS = 12 * SCALE
-const CHILD_DIR = join(ROOT, 'node_modules', '.cache', 'earmark-reliability')
-const CHILD = join(CHILD_DIR, 'catalog-crash-child.mjs')
+let CHILD: string
 
 beforeAll(async () => {
   // One bundle, so each of the many short-lived children starts in a fraction of a second.
-  mkdirSync(CHILD_DIR, { recursive: true })
-  await build({
-    entryPoints: { 'catalog-crash-child': join(ROOT, 'test', 'helpers', 'catalog-crash-child.ts') },
-    outdir: CHILD_DIR,
-    outExtension: { '.js': '.mjs' },
-    splitting: true,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    tsconfig: join(ROOT, 'tsconfig.node.json'),
-    logLevel: 'error',
-  })
+  CHILD = await bundleChild('catalog-crash-child')
 }, 60_000)
 
 /** A running child and the lines it has printed so far. */

@@ -6,13 +6,12 @@ import type { RunDetail, SplitSummary } from '../../src/shared/evaluation'
 import { openCatalog } from '../../src/main/core/catalog/open'
 import { getRun, runSplitPredictions } from '../../src/main/core/catalog/runs'
 import { assertBuilt, runEarmark } from '../helpers/cli'
-import { FSDD, FSDD_PATTERN } from '../helpers/fsdd'
+import { FSDD, FSDD_PATTERN, isTestTake, setFsddTakeSplit } from '../helpers/fsdd'
 
 /** The last line of a command's stdout, as JSON. */
 const lastJson = (stdout: string): unknown => JSON.parse(stdout.trim().split('\n').pop() ?? 'null')
 
 /** fsdd's own split: takes 0-4 of every digit and speaker are the test set. */
-const isTestTake = (path: string): boolean => Number(/_(\d+)\.wav$/.exec(path)?.[1]) <= 4
 
 describe(`training on fsdd-dev`, { timeout: 300_000 }, () => {
   let dir: string
@@ -28,16 +27,7 @@ describe(`training on fsdd-dev`, { timeout: 300_000 }, () => {
     expect(imported.code, imported.stderr).toBe(0)
     expect(lastJson(imported.stdout)).toMatchObject({ added: 1500 })
     // The pattern names label and speaker; the split follows from the take number.
-    const catalog = openCatalog(project)
-    try {
-      const clips = catalog.db.prepare('SELECT id, path FROM clips').all() as { id: number; path: string }[]
-      const setSplit = catalog.db.prepare('UPDATE clips SET split = ? WHERE id = ?')
-      catalog.db.transaction(() => {
-        for (const c of clips) setSplit.run(isTestTake(c.path) ? 'test' : 'train', c.id)
-      })()
-    } finally {
-      catalog.close()
-    }
+    setFsddTakeSplit(project)
   }, 120_000)
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
