@@ -1,8 +1,11 @@
 // A child process for the catalog crash tests (test/integration/reliability-catalog.test.ts): it
 // works on a project and reports each step on stdout until the test kills it with SIGKILL.
 // Bundled with esbuild by the test, so each of the many short-lived runs starts quickly.
-//   label PROJECT SEED     labels, notes, regions, undo and redo in a loop; prints
-//                          `begin <clip|*>` before each call and `ack <clip> <state>` after it
+//   label PROJECT SEED [no-checkpoint]
+//                          labels, notes, regions, undo and redo in a loop; prints
+//                          `begin <clip|*>` before each call and `ack <clip> <state>` after it;
+//                          with no-checkpoint, every commit stays in the -wal (no automatic
+//                          checkpoint writes the main file, so a kill never lands inside one)
 //   migrate PROJECT        runs the pending migrations, printing `step <version>` inside each
 //                          and pausing there, so the test can kill it mid-step
 //   hold PROJECT MS        holds BEGIN IMMEDIATE on the catalog for MS milliseconds
@@ -10,7 +13,7 @@ import { writeSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import { migrate, migrations } from '../../src/main/core/catalog/migrations'
 
-const [mode, project, arg] = process.argv.slice(2)
+const [mode, project, arg, option] = process.argv.slice(2)
 if (!mode || !project) throw new Error('usage: catalog-crash-child label|migrate|hold PROJECT [ARG]')
 
 /** Writes one line straight to fd 1: once this returns, the line survives a SIGKILL. */
@@ -42,6 +45,7 @@ async function labelLoop(seed: number): Promise<void> {
   const { createDispatcher } = await import('../../src/main/core/api/dispatch')
   const { createStudioService } = await import('../../src/main/core/service')
   const service = createStudioService({ version: 'crash', defaultProjectPath: project!, projectPath: project! })
+  if (option === 'no-checkpoint') service.catalog().db.pragma('wal_autocheckpoint = 0')
   const dispatch = createDispatcher(service.handlers)
   const call = async (method: string, input: unknown): Promise<unknown> => {
     const result = await dispatch(method, input)
