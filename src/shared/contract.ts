@@ -31,6 +31,15 @@ import type { LeakageReport, SplitCheck } from './leakage'
 import type { GroupSplitRow, SplitEditResult } from './splits'
 import type { RunEvaluation, RunReportFiles } from './report'
 import {
+  detectionReviews,
+  reviewOrders,
+  trainingSources,
+  type Detection,
+  type EventMetricsReport,
+  type ReviewPage,
+  type ThresholdSuggestion,
+} from './detection'
+import {
   predictionOrders,
   runModels,
   type TrainableModel,
@@ -170,6 +179,13 @@ const trainSettings = z.object({
   testFraction: z.number().gt(0).lt(1).default(0.2),
   /** Deep models: share of each class's training clips held out for validation when no clip is in `val`. */
   validationFraction: z.number().gt(0).lt(1).optional(),
+  /** Examples from whole clips and their labels (default), or from windows of labeled regions and boxes. */
+  from: z.enum(trainingSources).default('clips'),
+  /** Regions: window length and hop, seconds (defaults from the regions' lengths). */
+  window: z.number().finite().gt(0).max(600).optional(),
+  hop: z.number().finite().gt(0).max(600).optional(),
+  /** Regions: the share of the shorter of window and region a region must cover for the window to count for its class. */
+  minOverlap: z.number().gt(0).max(1).optional(),
 })
 
 /** A group's name as the catalog keeps it (a speaker, a source recording). */
@@ -522,6 +538,73 @@ export const apiMethods = {
   'runs:leakage': method<LeakageReport>()(
     z.object({ id }).strict(),
     "What leaked between a run's training (with validation) and test clips: groups and identical audio on both sides.",
+  ),
+  'runs:events': method<EventMetricsReport>()(
+    z
+      .object({
+        id,
+        split: z.enum(runSplits).default('test'),
+        collar: z.number().finite().gt(0).max(10).default(0.25),
+        segment: z.number().finite().gt(0).max(60).default(1),
+      })
+      .strict(),
+    "Event metrics of a run's stored detections against the labeled regions of its clips on a split: event-based and segment-based precision, recall, F1 and error rate, per class, micro and macro, and precision-recall over thresholds (sed_eval's conventions).",
+  ),
+  'detections:start': method<JobInfo>()(
+    z
+      .object({
+        runId: id,
+        /** The clips to scan; default: every clip the run did not train or validate on. */
+        clipIds: z.array(id).min(1).max(100_000).optional(),
+        /** One threshold for every class instead of the model's own per-class thresholds. */
+        threshold: z.number().min(0).max(1).optional(),
+        /** Events of a class closer than this many seconds are merged. */
+        minGap: seconds.optional(),
+        idempotencyKey,
+      })
+      .strict(),
+    "Slide a run's model over clips of any length as a job, replacing the run's earlier detections in them; the summary is the job result.",
+  ),
+  'detections:list': method<Detection[]>()(
+    z.object({ runId: id.optional(), clipId: id }).strict(),
+    "A clip's detections (of one run, or of every run), in time order.",
+  ),
+  'detections:queue': method<ReviewPage>()(
+    z
+      .object({
+        runId: id,
+        label: z.string().max(200).optional(),
+        order: z.enum(reviewOrders).default('score'),
+        /** `bins`: how many detections to draw per class from each score bin, and the bins between minScore and 1. */
+        perBin: z.number().int().min(1).max(1000).default(20),
+        bins: z.number().int().min(1).max(100).default(5),
+        minScore: z.number().min(0).max(1).default(0.05),
+        /** Hide detections already reviewed. */
+        unreviewed: z.boolean().default(false),
+        seed,
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1000).default(100),
+      })
+      .strict(),
+    "The review queue of a run's detections: highest score first, or an even sample across score bins per class.",
+  ),
+  'detections:review': method<Detection>()(
+    z
+      .object({
+        id,
+        /** accepted: it becomes a labeled region; rejected: its span is background; relabeled: a region of `label`. */
+        review: z.enum(detectionReviews),
+        label: z.string().max(200).optional(),
+      })
+      .strict()
+      .refine((r) => (r.review === 'relabeled') === (r.label !== undefined), {
+        message: 'a relabel names its class, and only a relabel does',
+      }),
+    'Accept, reject or relabel a detection, as one undoable edit.',
+  ),
+  'detections:thresholds': method<ThresholdSuggestion[]>()(
+    z.object({ runId: id, targetPrecision: z.number().gt(0).max(1).default(0.9) }).strict(),
+    "Per class, from a run's reviewed detections: precision at each score and the lowest threshold reaching the target precision.",
   ),
   'explorer:map': method<JobInfo>()(
     z

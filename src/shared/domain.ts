@@ -38,7 +38,7 @@ export interface ProjectSummary {
 }
 
 /** Kinds of long-running work. */
-export const jobKinds = ['import', 'features', 'train', 'sweep', 'evaluate', 'export', 'explore'] as const
+export const jobKinds = ['import', 'features', 'train', 'sweep', 'evaluate', 'export', 'explore', 'detect'] as const
 /** A kind of long-running work. */
 export type JobKind = (typeof jobKinds)[number]
 

@@ -9,6 +9,8 @@ import type { TrainSummary, RunModel } from './evaluation'
 import type { SweepInfo } from './sweeps'
 import type { UnlabeledSummary } from './active-learning'
 import type { ClipMap, MapMethod } from './explorer'
+import type { DetectSummary } from './detection'
+import { plural } from './plural'
 
 /** The parameters each kind of job records when it starts. */
 export interface JobParamsByKind {
@@ -28,6 +30,8 @@ export interface JobParamsByKind {
   evaluate: { runId: number; unlabeled: true }
   export: Record<string, unknown>
   explore: { method: MapMethod; seed: number; runId?: number }
+  /** A run's model slid over clips (`clipIds` null: every clip it did not train on). */
+  detect: { runId: number; clipIds: number[] | null; threshold: number | null; minGap: number | null }
 }
 
 /** What each kind of job stores as its result when it ends (a cancelled one may store what it had). */
@@ -39,6 +43,7 @@ export interface JobResultByKind {
   evaluate: UnlabeledSummary
   export: unknown
   explore: ClipMap
+  detect: DetectSummary
 }
 
 /** A job with its parameters, as `jobs:list` returns it. */
@@ -76,5 +81,7 @@ export function jobTitle(job: ListedJob): string {
       return `Map of clips (${job.params.method}${job.params.runId === undefined ? '' : `, run #${job.params.runId}`})`
     case 'export':
       return 'Export'
+    case 'detect':
+      return `Detect with run #${job.params.runId}${job.params.clipIds === null ? '' : ` in ${plural(job.params.clipIds.length, 'clip')}`}`
   }
 }

@@ -24,6 +24,9 @@ import { jobHandlers } from './handlers/jobs'
 import { labelingHandlers } from './handlers/labeling'
 import { libraryHandlers } from './handlers/library'
 import { projectHandlers } from './handlers/project'
+import { detectionHandlers } from './handlers/detections'
+import { eventHandlers } from './handlers/events'
+import { reviewHandlers } from './handlers/review'
 import { runHandlers } from './handlers/runs'
 import { trainingHandlers } from './handlers/training'
 import { workerScript, type TasksOf } from './workers/script'
@@ -167,6 +170,9 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
     ...featureHandlers(context),
     ...trainingHandlers(context),
     ...runHandlers(context),
+    ...detectionHandlers(context),
+    ...reviewHandlers(context),
+    ...eventHandlers(context),
   }
 
   return {

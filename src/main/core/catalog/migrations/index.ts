@@ -10,6 +10,7 @@ import { migrateTo0007 } from './0007-job-keys'
 import { migrateTo0008 } from './0008-split-policy'
 import { migrateTo0009 } from './0009-run-feature-sets'
 import { migrateTo0010 } from './0010-edit-sessions'
+import { migrateTo0011 } from './0011-detections'
 
 /** One schema step. Versions start at 1 and rise by one. */
 export interface Migration {
@@ -30,6 +31,7 @@ export const migrations: readonly Migration[] = [
   { version: 8, name: 'split-policy', up: migrateTo0008 },
   { version: 9, name: 'run-feature-sets', up: migrateTo0009 },
   { version: 10, name: 'edit-sessions', up: migrateTo0010 },
+  { version: 11, name: 'detections', up: migrateTo0011 },
 ]
 
 /** The schema version this build writes. */
