@@ -40,6 +40,13 @@ import {
   type ThresholdSuggestion,
 } from './detection'
 import {
+  searchMethods,
+  type EmbeddingSpaceInfo,
+  type HeadAnswer,
+  type NegativeMark,
+  type SearchAnswer,
+} from './embeddings'
+import {
   predictionOrders,
   runModels,
   type TrainableModel,
@@ -448,7 +455,7 @@ export const apiMethods = {
         idempotencyKey,
       })
       .strict(),
-    'Train a model on the labelled clips as a job (the catalog split; where clips have none, whole groups held out when they carry groups, else a seeded stratified draw); the result is the run summary. Deep models (cnn, crnn, lstm, transfer) train in a worker thread on TensorFlow.js, with per-epoch metrics as job:metrics events.',
+    'Train a model on the labelled clips as a job (the catalog split; where clips have none, whole groups held out when they carry groups, else a seeded stratified draw), or with `from: regions` on windows of the labeled regions, split by recording (the summary then has `windowing`); the result is the run summary. Deep models (cnn, crnn, lstm, transfer) train in a worker thread on TensorFlow.js, with per-epoch metrics as job:metrics events.',
   ),
   'train:models': method<TrainableModel[]>()(
     empty,
@@ -606,16 +613,87 @@ export const apiMethods = {
     z.object({ runId: id, targetPrecision: z.number().gt(0).max(1).default(0.9) }).strict(),
     "Per class, from a run's reviewed detections: precision at each score and the lowest threshold reaching the target precision.",
   ),
+  'embeddings:start': method<JobInfo>()(
+    z
+      .object({
+        /** A run id of the project, a run or export folder, a TensorFlow.js model folder or an .onnx file. */
+        base: z.string().min(1).max(4096),
+        /** Window length and hop, seconds (default: the base's own length, and half of it). */
+        window: z.number().finite().gt(0).max(600).optional(),
+        hop: z.number().finite().gt(0).max(600).optional(),
+        /** The rate a base that takes samples reads them at (default 16,000 Hz). */
+        sampleRate: z.number().int().min(1000).max(384_000).optional(),
+        /** The base output read as the embedding (default: named like an embedding, else the first). */
+        output: z.string().min(1).max(500).optional(),
+        idempotencyKey,
+      })
+      .strict(),
+    "Embed every present clip's windows with a base as a job, stored once per recording's content (a moved or copied file reuses them); the summary is the job result.",
+  ),
+  'embeddings:spaces': method<EmbeddingSpaceInfo[]>()(
+    empty,
+    'The bases and window settings the project has embeddings of, newest first, with their counts.',
+  ),
+  'embeddings:search': method<SearchAnswer>()(
+    z
+      .object({
+        /** A clip of the project (a span of it with start and end), or an audio file (a span likewise). */
+        clipId: id.optional(),
+        file: filePath.optional(),
+        start: seconds.optional(),
+        end: seconds.optional(),
+        /** The base whose embeddings to search (default: the newest). */
+        base: z.string().min(1).max(4096).optional(),
+        top: z.number().int().min(1).max(1000).default(10),
+        /** `exact` compares every stored vector: the reference the index is measured against. */
+        method: z.enum(searchMethods).default('index'),
+        /** Leave out results already labeled: their clip, a region over the window, or marked as none of the classes. */
+        unlabeled: z.boolean().default(false),
+      })
+      .strict()
+      .refine((q) => (q.clipId === undefined) !== (q.file === undefined), {
+        message: 'search from a clip (clipId) or a file, one of the two',
+      })
+      .refine((q) => q.start === undefined || q.end === undefined || q.end > q.start, {
+        message: 'a span must end after it starts',
+      }),
+    'The stored windows nearest to a clip, a span of it, or an outside file, by cosine similarity of their embeddings.',
+  ),
+  'embeddings:negative': method<NegativeMark>()(
+    z
+      .object({
+        clipId: id,
+        start: seconds,
+        end: seconds,
+        /** false takes the mark away. */
+        negative: z.boolean().default(true),
+      })
+      .strict()
+      .refine((q) => q.end > q.start, { message: 'a span must end after it starts' }),
+    "Mark a window of a clip (a search result) as none of the project's classes: heads on the embeddings train on it as background.",
+  ),
+  'embeddings:head': method<HeadAnswer>()(
+    z
+      .object({
+        base: z.string().min(1).max(4096).optional(),
+        /** Weight of an unlabeled window as a negative of every class (a labeled window weighs 1). */
+        weakNegativeWeight: z.number().min(0).max(1).default(0.05),
+      })
+      .strict(),
+    'Train a linear head (one logistic output per class) on the stored embeddings of labeled clips outside the test split, windows under labeled regions and windows marked as none of the classes, unlabeled windows as weak negatives; answers its test accuracy and the unlabeled windows it is least sure of.',
+  ),
   'explorer:map': method<JobInfo>()(
     z
       .object({
         method: z.enum(mapMethods).default('umap'),
         seed,
         runId: id.optional(),
+        /** Lay out by a stored embedding space (each clip's mean window vector) instead of summary features. */
+        space: id.optional(),
         idempotencyKey,
       })
       .strict(),
-    "Lay the clips out in 2-D by their standardised summary features (UMAP or PCA, seeded) as a job; with a run, each point carries its prediction. The map is the job's result.",
+    "Lay the clips out in 2-D by their standardised summary features, or by a stored embedding space (UMAP or PCA, seeded) as a job; with a run, each point carries its prediction. The map is the job's result.",
   ),
 } as const
 

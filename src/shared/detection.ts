@@ -73,9 +73,16 @@ export interface ReviewPage {
 /** Per class, from reviewed detections: precision above each score, and the threshold suggested. */
 export interface ThresholdSuggestion {
   label: string
+  /** The class's detections in the run, reviewed or not. */
+  detections: number
   reviewed: number
+  /** Reviewed detections a person confirmed (accepted, or relabeled to their own class). */
   accepted: number
-  /** Increasing scores, and the precision of the reviewed detections scoring at least each. */
+  /**
+   * Increasing scores, and the precision of the class's detections scoring at least each, as the
+   * reviewed ones estimate it: each reviewed detection stands for the unreviewed ones of its score
+   * bin (a twentieth of 0-1), so a sample drawn evenly across bins counts as the detections are spread.
+   */
   scores: number[]
   precision: number[]
   /** The lowest score whose precision reaches `targetPrecision`; null when none does. */
@@ -104,29 +111,45 @@ export interface ScoredEvent {
   score?: number
 }
 
-/** Event-based counts and scores of one class, or over all (micro) or averaged over classes (macro). */
+/**
+ * Counts and scores of one class, or over all classes (micro: pooled counts) or averaged over
+ * classes (macro: the mean of the classes' scores, counts summed). A score is null where sed_eval's
+ * is NaN: precision without estimated events, recall and error rate without reference events;
+ * macro averages skip nulls (numpy.nanmean) and are null only when every class's is.
+ */
 export interface EventScores {
-  precision: number
-  recall: number
-  f1: number
-  /** Reference events, estimated events, and matched pairs. */
+  precision: number | null
+  recall: number | null
+  f1: number | null
+  /** Per class, (deletions + insertions) / reference; micro, the overall error rate; macro, the mean over classes. */
+  errorRate: number | null
+  /** Reference events (or active segments), estimated ones, and matched pairs. */
   reference: number
   estimated: number
   truePositives: number
 }
 
-/** The error rate split as sed_eval splits it. */
+/** The overall error rate split as sed_eval splits it: each part is a count over the reference count. */
 export interface ErrorRate {
+  /** (S + D + I) / N. */
   errorRate: number
+  /** S / N, D / N and I / N. */
   substitutions: number
   deletions: number
   insertions: number
+  /** S, D, I and N themselves. */
+  counts: { substitutions: number; deletions: number; insertions: number; reference: number }
 }
 
 /** Event metrics of detections against labeled regions (sed_eval's conventions). */
 export interface EventMetricsReport {
-  /** Onset collar, seconds; offsets match within max(collar, half the reference event's length). */
+  /** Onset collar, seconds; offsets match within max(collar, offsetShare × the reference event's length). */
   collar: number
+  offsetShare: number
+  /** Recordings (clips) evaluated. */
+  clips: number
+  /** The clips evaluated, by id, when the recordings are a run's clips. */
+  clipIds?: number[]
   /** Event-based, onset and offset. */
   event: {
     perClass: Record<string, EventScores>
@@ -134,7 +157,7 @@ export interface EventMetricsReport {
     macro: EventScores
     errorRate: ErrorRate
   }
-  /** Segment-based on a grid of `segment` seconds. */
+  /** Segment-based on a grid of `length` seconds. */
   segment: {
     length: number
     perClass: Record<string, EventScores>
@@ -142,6 +165,24 @@ export interface EventMetricsReport {
     macro: EventScores
     errorRate: ErrorRate
   }
-  /** Event-based precision and recall per class as the threshold on scores rises. */
+  /**
+   * Event-based precision and recall per class as the threshold on scores rises (increasing
+   * thresholds; each keeps the estimated events scoring at least it). Classes whose estimated
+   * events carry no scores, or without reference events, have no curve.
+   */
   curves: { label: string; thresholds: number[]; precision: number[]; recall: number[] }[]
+}
+
+/**
+ * What a saved model says of its outputs, for detection: a softmax (with the background class of a
+ * model trained on regions, if any) or one sigmoid per class, the score each class must reach (chosen
+ * on validation windows, best F1), and how it cut windows when it trained on regions. A model trained
+ * on clips has a softmax, no background, thresholds of 0.5 and no windowing (its windows are its
+ * recipe's length, hop a quarter of it).
+ */
+export interface ModelOutputs {
+  output: 'softmax' | 'sigmoid'
+  background: string | null
+  thresholds: Record<string, number>
+  windowing: RegionWindowing | null
 }

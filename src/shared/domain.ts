@@ -38,7 +38,17 @@ export interface ProjectSummary {
 }
 
 /** Kinds of long-running work. */
-export const jobKinds = ['import', 'features', 'train', 'sweep', 'evaluate', 'export', 'explore', 'detect'] as const
+export const jobKinds = [
+  'import',
+  'features',
+  'train',
+  'sweep',
+  'evaluate',
+  'export',
+  'explore',
+  'detect',
+  'embed',
+] as const
 /** A kind of long-running work. */
 export type JobKind = (typeof jobKinds)[number]
 
@@ -219,8 +229,11 @@ export interface ClipPage {
 /** A labeling action that undo or redo applied. */
 export interface EditInfo {
   id: number
-  /** `split`: splits, groups or folds of many clips at once (`clipId` is the first of them). */
-  kind: 'clip' | 'region' | 'split'
+  /**
+   * `split`: splits, groups or folds of many clips at once (`clipId` is the first of them);
+   * `detection`: a detection's review and the region it made.
+   */
+  kind: 'clip' | 'region' | 'split' | 'detection'
   clipId: number
   /** What the action did, in words, for the status line. */
   description: string

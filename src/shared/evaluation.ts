@@ -3,6 +3,7 @@
  * returns them. Class names stand for classes everywhere: a run outlives renames and removals of
  * the project's classes, and its matrices are in the order of its own `labels`.
  */
+import type { RegionWindowing, TrainingSource } from './detection'
 import type { ModelParameter } from './sweeps'
 
 /** Precision, recall, F1 and support of one class, or their average over classes. */
@@ -129,6 +130,11 @@ export interface RunInfo {
   timings: Record<string, number>
   /** Clips whose label changed since the run trained on them (it is trained on outdated labels when > 0). */
   outdatedLabels: number
+  /**
+   * Where its examples came from: whole clips, or windows of labeled regions (its metrics are then
+   * over windows, not clips; its clips are the recordings it cut them from).
+   */
+  source: TrainingSource
 }
 
 /** A run with everything recorded about it except its per-clip predictions. */
@@ -143,6 +149,8 @@ export interface RunDetail extends RunInfo {
   importances: RunImportances
   /** The feature set the run trained from, as every prediction of it repeats it. */
   featureSet: RunFeatureSet
+  /** How a run on regions cut its windows (null for a run on clips). */
+  windowing: RegionWindowing | null
 }
 
 /**
@@ -239,6 +247,8 @@ export interface TrainSummary {
   split: SplitSummary
   /** The feature set the run trained from. */
   featureSet: RunFeatureSet
+  /** A run on regions: how it cut its windows, and windows per split and class (its metrics are over windows). */
+  windowing?: RegionWindowing
 }
 
 /**

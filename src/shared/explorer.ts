@@ -26,7 +26,9 @@ export interface ClipMap {
   seed: number
   /** The run whose features (and predictions) the map uses; null: the default summary features. */
   runId: number | null
-  /** Feature columns the map was computed from. */
+  /** The embedding space the clips were laid out by; null: the default summary features. */
+  space: number | null
+  /** Feature columns (or embedding dimensions) the map was computed from. */
   features: number
   points: MapPoint[]
   /** Clips whose features could not be computed, with why. */

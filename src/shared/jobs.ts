@@ -9,7 +9,8 @@ import type { TrainSummary, RunModel } from './evaluation'
 import type { SweepInfo } from './sweeps'
 import type { UnlabeledSummary } from './active-learning'
 import type { ClipMap, MapMethod } from './explorer'
-import type { DetectSummary } from './detection'
+import type { DetectSummary, TrainingSource } from './detection'
+import type { EmbedSummary } from './embeddings'
 import { plural } from './plural'
 
 /** The parameters each kind of job records when it starts. */
@@ -24,14 +25,19 @@ export interface JobParamsByKind {
         seed: number
         testFraction: number
         features: Record<string, unknown>
+        /** Absent for a run on clips (every run recorded before runs on regions). */
+        from?: TrainingSource
       }
     | { resumeRun: number; model: RunModel }
   sweep: { sweepId: number }
   evaluate: { runId: number; unlabeled: true }
   export: Record<string, unknown>
-  explore: { method: MapMethod; seed: number; runId?: number }
+  /** `space`: laid out by a stored embedding space instead of summary features. */
+  explore: { method: MapMethod; seed: number; runId?: number; space?: number }
   /** A run's model slid over clips (`clipIds` null: every clip it did not train on). */
   detect: { runId: number; clipIds: number[] | null; threshold: number | null; minGap: number | null }
+  /** Every present clip's windows through a base (a run id or a model's path), stored once per content. */
+  embed: { base: string; window: number | null; hop: number | null }
 }
 
 /** What each kind of job stores as its result when it ends (a cancelled one may store what it had). */
@@ -44,6 +50,7 @@ export interface JobResultByKind {
   export: unknown
   explore: ClipMap
   detect: DetectSummary
+  embed: EmbedSummary
 }
 
 /** A job with its parameters, as `jobs:list` returns it. */
@@ -72,16 +79,18 @@ export function jobTitle(job: ListedJob): string {
     case 'train':
       return 'resumeRun' in job.params
         ? `Resume run #${job.params.resumeRun} (${job.params.model})`
-        : `Train ${job.params.model}${job.runId === null ? '' : ` (run #${job.runId})`}`
+        : `Train ${job.params.model}${job.params.from === 'regions' ? ' on regions' : ''}${job.runId === null ? '' : ` (run #${job.runId})`}`
     case 'sweep':
       return `Sweep #${job.params.sweepId}`
     case 'evaluate':
       return `Predict unlabeled clips with run #${job.params.runId}`
     case 'explore':
-      return `Map of clips (${job.params.method}${job.params.runId === undefined ? '' : `, run #${job.params.runId}`})`
+      return `Map of clips (${job.params.method}${job.params.space === undefined ? '' : `, embeddings #${job.params.space}`}${job.params.runId === undefined ? '' : `, run #${job.params.runId}`})`
     case 'export':
       return 'Export'
     case 'detect':
       return `Detect with run #${job.params.runId}${job.params.clipIds === null ? '' : ` in ${plural(job.params.clipIds.length, 'clip')}`}`
+    case 'embed':
+      return `Embed clips with ${job.params.base}`
   }
 }

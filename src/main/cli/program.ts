@@ -12,9 +12,11 @@ import { registerLabels } from './commands/labels'
 import { registerRescan } from './commands/rescan'
 import { registerServe } from './commands/serve'
 import { registerExport } from './commands/export'
+import { registerEmbed, registerHead } from './commands/embed'
 import { registerEvaluate } from './commands/evaluate'
 import { registerFeatures } from './commands/features'
 import { registerPredict } from './commands/predict'
+import { registerDetect } from './commands/detect'
 import { registerRuns } from './commands/runs'
 import { registerTrain } from './commands/train'
 import { registerSweep } from './commands/sweep'
@@ -45,11 +47,14 @@ function buildProgram(): Command {
   registerTrain(program)
   registerRuns(program)
   registerPredict(program)
+  registerDetect(program)
   registerExport(program)
   registerEvaluate(program)
   registerFeatures(program)
   registerSweep(program)
   registerSplit(program)
+  registerEmbed(program)
+  registerHead(program)
   return program
 }
 

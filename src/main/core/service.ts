@@ -25,6 +25,7 @@ import { labelingHandlers } from './handlers/labeling'
 import { libraryHandlers } from './handlers/library'
 import { projectHandlers } from './handlers/project'
 import { detectionHandlers } from './handlers/detections'
+import { embeddingHandlers } from './handlers/embeddings'
 import { eventHandlers } from './handlers/events'
 import { reviewHandlers } from './handlers/review'
 import { runHandlers } from './handlers/runs'
@@ -105,6 +106,7 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
   const featureRunners: FeatureViewRunners = {
     features: (task: ClipFeatureTask) => pool().run('features', task),
     view: (task: ClipFeatureTask) => pool().run('featureView', task),
+    windows: (task) => pool().run('recordingWindows', task),
   }
 
   /** A run as recorded, except that a running run no live process trains reads as interrupted. */
@@ -171,6 +173,7 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
     ...trainingHandlers(context),
     ...runHandlers(context),
     ...detectionHandlers(context),
+    ...embeddingHandlers(context),
     ...reviewHandlers(context),
     ...eventHandlers(context),
   }

@@ -88,6 +88,37 @@ describe('runImport', () => {
     expect(count("SELECT COUNT(*) FROM clip_labels WHERE author = 'tester'")).toBe(3)
   })
 
+  it('imports a manifest row with an empty label as an unlabeled clip that keeps its group, split and fold', async () => {
+    const { dir, source, catalog, options, count } = setup({ 'long/a.wav': 'aaaa', 'long/b.wav': 'bbbb' })
+    const manifest = join(dir, 'recordings.csv')
+    writeFileSync(
+      manifest,
+      [
+        'path,label,group,split,fold',
+        `${join(source, 'long', 'a.wav')},,site 1,test,3`,
+        'audio/long/b.wav,dog,site 2,train,1',
+      ].join('\n'),
+    )
+    const plan = await planImport(manifest, { kind: 'csv' })
+    expect(plan.problems).toEqual([])
+    const summary = await runImport(catalog, plan, options, context().ctx)
+    expect(summary).toMatchObject({ added: 2, classes: ['dog'] })
+    const clips = catalog.db.prepare('SELECT path, group_name, split, fold FROM clips ORDER BY path').all() as {
+      path: string
+      group_name: string
+      split: string
+      fold: number
+    }[]
+    expect(clips).toEqual([
+      { path: join(source, 'long', 'a.wav'), group_name: 'site 1', split: 'test', fold: 3 },
+      { path: join(source, 'long', 'b.wav'), group_name: 'site 2', split: 'train', fold: 1 },
+    ])
+    const labelled = (name: string) =>
+      count(`SELECT COUNT(*) FROM clip_labels l JOIN clips c ON c.id = l.clip_id WHERE c.path LIKE '%${name}'`)
+    expect(labelled('a.wav')).toBe(0)
+    expect(labelled('b.wav')).toBe(1)
+  })
+
   it('adds nothing twice: same path, or same content under another name', async () => {
     const { source, catalog, options, count } = setup({ 'dog/a.wav': 'same', 'dog/copy of a.wav': 'same' })
     const plan = await planImport(source, { kind: 'folder' })

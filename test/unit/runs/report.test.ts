@@ -75,6 +75,8 @@ function handMadeReport(): RunReport {
     finishedAt: '2026-11-25T10:01:00.000Z',
     timings: {},
     outdatedLabels: 0,
+    source: 'clips',
+    windowing: null,
     metrics: { test: metrics },
     history: [],
     featureNames: [],

@@ -1,9 +1,11 @@
-import { InvalidArgumentError, type Command } from 'commander'
+import { InvalidArgumentError, Option, type Command } from 'commander'
 import { runSplits, type RunSplit } from '@shared/evaluation'
 import type { EvaluationMetrics } from '@shared/report'
 import { plural } from '@shared/plural'
-import { cliContext } from '../context'
+import { cliContext, type CliContext } from '../context'
+import { eventMetricsReport } from '../event-report'
 import { printJson } from '../output'
+import { showJobProgress } from '../progress'
 
 const parseSplit = (value: string): RunSplit => {
   if (!(runSplits as readonly string[]).includes(value))
@@ -17,19 +19,56 @@ const parseRunId = (value: string): number => {
   return id
 }
 
-/** `earmark evaluate PROJECT --run ID`: a run's classification report and confusion matrix on a split. */
+const parseSeconds = (value: string): number => {
+  const seconds = Number(value)
+  if (!(Number.isFinite(seconds) && seconds > 0)) throw new InvalidArgumentError('expected seconds above 0, e.g. 0.25')
+  return seconds
+}
+
+interface EvaluateOptions {
+  run: number
+  split: RunSplit
+  report?: string
+  json?: boolean
+  events?: boolean
+  collar: number
+  segment: number
+}
+
+/**
+ * `earmark evaluate PROJECT --run ID`: a run's classification report and confusion matrix on a
+ * split; with `--events`, its detections scored as sound-event detection against labeled regions.
+ */
 export function registerEvaluate(program: Command): void {
   program
     .command('evaluate')
-    .description("print a run's per-class precision, recall, F1 and confusion matrix on a split, or write a report")
+    .description(
+      "print a run's per-class precision, recall, F1 and confusion matrix on a split, or write a report; with --events, score its detections as sound events",
+    )
     .argument('<project>', 'project file')
     .requiredOption('--run <id>', 'the run to evaluate', parseRunId)
     .option('--split <split>', `the split whose predictions to score: ${runSplits.join(', ')}`, parseSplit, 'test')
     .option('--report <dir>', 'also write metrics.json, metrics.csv, predictions.csv and report.html into a folder')
-    .option('--json', "print the metrics and every clip's prediction as one JSON object")
-    .action(async (project: string, opts: { run: number; split: RunSplit; report?: string; json?: boolean }) => {
-      const { service, call } = cliContext(project)
+    .option(
+      '--json',
+      "print the metrics and every clip's prediction (with --events: the event metrics) as one JSON object",
+    )
+    .addOption(
+      new Option(
+        '--events',
+        "score the run's detections in the split's clips against their labeled regions (detecting first when it has none there)",
+      ).conflicts('report'),
+    )
+    .option('--collar <s>', 'with --events: the onset collar, seconds', parseSeconds, 0.25)
+    .option('--segment <s>', 'with --events: the segment length of segment-based scores, seconds', parseSeconds, 1)
+    .action(async (project: string, opts: EvaluateOptions) => {
+      const context = cliContext(project)
+      const { service, call } = context
       try {
+        if (opts.events) {
+          await evaluateEvents(context, opts)
+          return
+        }
         const evaluation = await call('runs:evaluation', { id: opts.run, split: opts.split })
         const written =
           opts.report === undefined
@@ -43,6 +82,33 @@ export function registerEvaluate(program: Command): void {
         await service.close()
       }
     })
+}
+
+/**
+ * Event metrics of a run's stored detections on a split. A run with no detections in the split's
+ * annotated clips first detects them with its model (as the studio's Detect does), so one command
+ * goes from a trained run to its event scores.
+ */
+async function evaluateEvents({ service, call }: CliContext, opts: EvaluateOptions): Promise<void> {
+  const request = { id: opts.run, split: opts.split, collar: opts.collar, segment: opts.segment }
+  let report = await call('runs:events', request)
+  if (report.event.micro.estimated === 0 && report.clipIds !== undefined) {
+    console.error(
+      `Run ${opts.run} has no detections in its ${plural(report.clips, `annotated ${opts.split} clip`)}: detecting…`,
+    )
+    const job = await call('detections:start', { runId: opts.run, clipIds: report.clipIds })
+    const hideProgress = showJobProgress(service, job.id, 'clips')
+    const cancel = () => void call('jobs:cancel', { id: job.id })
+    process.once('SIGINT', cancel)
+    const finished = await service.jobs.wait(job.id)
+    process.removeListener('SIGINT', cancel)
+    hideProgress()
+    if (finished.state === 'failed') throw new Error(finished.error ?? 'detection failed')
+    if (finished.state === 'cancelled') throw new Error('detection was cancelled')
+    report = await call('runs:events', request)
+  }
+  if (opts.json) printJson(report)
+  else console.log(eventMetricsReport(report, `Run #${opts.run} on its ${opts.split} split: event metrics`))
 }
 
 /** A readable report as scikit-learn's classification_report prints it, then the confusion matrix. */

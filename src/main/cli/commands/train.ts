@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs'
 import { InvalidArgumentError, type Command } from 'commander'
 import { SingleBar } from 'cli-progress'
 import type { JobProgressEvent } from '@shared/contract'
+import { trainingSources, type TrainingSource } from '@shared/detection'
 import { runModels, type RunModel, type TrainSummary } from '@shared/evaluation'
 import { plural } from '@shared/plural'
+import { ApiCallError } from '@shared/result'
 import type { StudioService } from '../../core/service'
 import { cliContext } from '../context'
 import { printJson } from '../output'
@@ -16,6 +18,10 @@ interface TrainOptions {
   set?: string
   features?: string
   testFraction?: number
+  from?: TrainingSource
+  window?: number
+  hop?: number
+  minOverlap?: number
   json?: boolean
 }
 
@@ -26,7 +32,7 @@ interface TrainOptions {
 export function registerTrain(program: Command): void {
   program
     .command('train')
-    .description("train a model on the project's labelled clips and record the run")
+    .description("train a model on the project's labelled clips (or windows of its labeled regions) and record the run")
     .argument('<project>', 'project file')
     .option('--model <model>', `model: ${runModels.join(' | ')}`, parseModel)
     .option(
@@ -54,6 +60,22 @@ export function registerTrain(program: Command): void {
       'share tested among clips without a split (default 0.2): in whole groups when clips carry groups, else of each class',
       parseFraction,
     )
+    .option(
+      '--from <source>',
+      'examples from whole clips and their labels (clips, the default) or from windows of labeled regions and boxes (regions)',
+      parseSource,
+    )
+    .option(
+      '--window <seconds>',
+      'regions: window length (default: the 90th percentile of the regions’ lengths, 0.25-10 s)',
+      parseSeconds,
+    )
+    .option('--hop <seconds>', 'regions: step between windows (default: a quarter of the window)', parseSeconds)
+    .option(
+      '--min-overlap <f>',
+      'regions: share of the shorter of window and region a region must cover for the window to count for its class (default 0.5)',
+      parseOverlap,
+    )
     .option('--json', 'print the run summary as one JSON object on the last line')
     .action(async (project: string, opts: TrainOptions) => {
       const { service, call } = cliContext(project)
@@ -62,6 +84,24 @@ export function registerTrain(program: Command): void {
           throw new InvalidArgumentError('give either --model to train a new run or --resume RUN to resume one')
         }
         const features = opts.features === undefined ? undefined : readFeatures(opts.features)
+        const misplaced = [
+          ...(opts.window === undefined ? [] : ['--window']),
+          ...(opts.hop === undefined ? [] : ['--hop']),
+          ...(opts.minOverlap === undefined ? [] : ['--min-overlap']),
+        ]
+        if (opts.from !== 'regions' && misplaced.length > 0) {
+          // A misused command: exits 2 with why, as commander's own usage errors do.
+          throw new ApiCallError({
+            code: 'invalid-input',
+            message: `${misplaced.join(', ')} cut windows of regions: give --from regions`,
+          })
+        }
+        const source = {
+          ...(opts.from === undefined ? {} : { from: opts.from }),
+          ...(opts.window === undefined ? {} : { window: opts.window }),
+          ...(opts.hop === undefined ? {} : { hop: opts.hop }),
+          ...(opts.minOverlap === undefined ? {} : { minOverlap: opts.minOverlap }),
+        }
         if (opts.model !== undefined) {
           // Split hygiene before training: a group or audio on both sides makes the test score optimistic.
           const check = await call('train:check', {
@@ -69,6 +109,7 @@ export function registerTrain(program: Command): void {
             params: opts.param,
             ...(opts.seed === undefined ? {} : { seed: opts.seed }),
             ...(opts.testFraction === undefined ? {} : { testFraction: opts.testFraction }),
+            ...source,
           })
           if (check.leakage.leakingTestClips > 0) process.stderr.write(`warning: ${check.leakage.summary}\n`)
         }
@@ -82,6 +123,7 @@ export function registerTrain(program: Command): void {
                 ...(opts.testFraction === undefined ? {} : { testFraction: opts.testFraction }),
                 ...(opts.set === undefined ? {} : { set: opts.set }),
                 ...(features === undefined ? {} : { features }),
+                ...source,
               })
         const hideProgress = showTrainingProgress(service, job.id)
         const cancel = () => void call('jobs:cancel', { id: job.id })
@@ -97,11 +139,21 @@ export function registerTrain(program: Command): void {
         else {
           const run = await call('runs:get', { id: summary.runId })
           const pct = (v: number | null) => (v === null ? 'n/a' : `${(100 * v).toFixed(2)}%`)
+          const w = summary.windowing
           console.log(
             [
               `Run ${summary.runId}: ${summary.model} (${summary.engine}) in ${summary.seconds.toFixed(1)} s${summary.epochs === null ? '' : `, ${plural(summary.epochs, 'epoch')}`}`,
-              `  test accuracy ${pct(summary.metrics.accuracy)}, macro-F1 ${summary.metrics.macroF1?.toFixed(4) ?? 'n/a'}`,
-              `  clips: ${Object.entries(run.clipCounts)
+              `  test accuracy ${pct(summary.metrics.accuracy)}, macro-F1 ${summary.metrics.macroF1?.toFixed(4) ?? 'n/a'}${w ? ' (over windows)' : ''}`,
+              ...(w
+                ? [
+                    `  examples: windows of regions (${w.seconds} s, hop ${w.hop} s, overlap ${w.minOverlap}): ${Object.entries(
+                      w.windows,
+                    )
+                      .map(([split, byClass]) => `${Object.values(byClass).reduce((a, b) => a + b, 0)} ${split}`)
+                      .join(', ')}`,
+                  ]
+                : []),
+              `  ${w ? 'recordings' : 'clips'}: ${Object.entries(run.clipCounts)
                 .map(([split, n]) => `${n} ${split}`)
                 .join(', ')} (${run.splitPolicy} split: ${run.splitMethod})`,
               `  features: ${run.featureSet.name ?? 'given inline'} (${run.featureSet.paramsHash})`,
@@ -136,6 +188,23 @@ function collectParam(pair: string, into: Record<string, unknown>): Record<strin
     value = text
   }
   return { ...into, [name]: value }
+}
+
+function parseSource(value: string): TrainingSource {
+  if ((trainingSources as readonly string[]).includes(value)) return value as TrainingSource
+  throw new InvalidArgumentError(`use ${trainingSources.join(' or ')}`)
+}
+
+function parseSeconds(value: string): number {
+  const n = Number(value)
+  if (!(Number.isFinite(n) && n > 0 && n <= 600)) throw new InvalidArgumentError('must be seconds above 0, at most 600')
+  return n
+}
+
+function parseOverlap(value: string): number {
+  const n = Number(value)
+  if (!(n > 0 && n <= 1)) throw new InvalidArgumentError('must be above 0 and at most 1')
+  return n
 }
 
 function parseWhole(value: string): number {

@@ -350,7 +350,7 @@ export async function streamCompressed(
   container: CompressedContainer,
   head: Uint8Array,
   expected: AudioInfo,
-  sink: (block: Float32Array[]) => void,
+  sink: (block: Float32Array[]) => void | Promise<void>,
 ): Promise<{ sampleRate: number; channels: number; frames: number; warnings: string[] }> {
   const { decoder, codec } = decoderFor(container, head)
   const stream = 'path' in input ? createReadStream(input.path, { highWaterMark: 1 << 16 }) : undefined
@@ -364,7 +364,10 @@ export async function streamCompressed(
   let frames = 0
   let damaged = 0
   let firstError = ''
-  const take = (result: CodecOutput): void => {
+  // What the sink threw is its own error (a cancel, a model that failed), not a damaged stream.
+  let sinkFailure: { error: unknown } | undefined
+  // The sink may be slow (a detector scoring each block): the next chunk is decoded once it is done.
+  const take = async (result: CodecOutput): Promise<void> => {
     if (result.errors?.length) {
       damaged += result.errors.length
       firstError ||= result.errors[0]?.message ?? ''
@@ -380,16 +383,22 @@ export async function streamCompressed(
     if (flacBits) rescaleFlac(block, flacBits)
     channels = block.length
     frames += n
-    sink(block)
+    try {
+      await sink(block)
+    } catch (error) {
+      sinkFailure = { error }
+      throw error
+    }
   }
   const codecInstance = await openCodec(decoder)
   try {
     for await (const chunk of source) {
-      take(quietly(() => codecInstance.decode(chunk as Uint8Array)))
+      await take(quietly(() => codecInstance.decode(chunk as Uint8Array)))
       beat()
     }
-    if (codecInstance.flush) take(quietly(() => codecInstance.flush?.() as CodecOutput))
+    if (codecInstance.flush) await take(quietly(() => codecInstance.flush?.() as CodecOutput))
   } catch (error) {
+    if (sinkFailure) throw sinkFailure.error
     if (error instanceof AudioFileError) throw error
     throw new AudioFileError(`corrupt ${codec} stream: ${describe(error)}`, { cause: error })
   } finally {

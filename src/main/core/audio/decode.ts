@@ -162,13 +162,14 @@ function sanitise(channels: Float32Array[]): string[] {
   return badSampleWarnings(counts)
 }
 
-interface BadSamples {
+/** Samples a float stream held that could not be used, counted as they were replaced. */
+export interface BadSamples {
   nonFinite: number
   huge: number
 }
 
 /** sanitise's work, adding to running counts (a stream checked block by block). */
-function sanitiseInto(channels: Float32Array[], counts: BadSamples): void {
+export function sanitiseInto(channels: Float32Array[], counts: BadSamples): void {
   for (const channel of channels) {
     for (let i = 0; i < channel.length; i++) {
       const v = channel[i] as number
@@ -185,7 +186,8 @@ function sanitiseInto(channels: Float32Array[], counts: BadSamples): void {
   }
 }
 
-function badSampleWarnings({ nonFinite, huge }: BadSamples): string[] {
+/** The warnings of bad samples replaced, if any. */
+export function badSampleWarnings({ nonFinite, huge }: BadSamples): string[] {
   const warnings: string[] = []
   if (nonFinite > 0) warnings.push(`${nonFinite} non-finite samples (NaN or infinity) replaced by silence`)
   if (huge > 0) warnings.push(`${huge} samples beyond ±${MAX_FLOAT_MAGNITUDE} clipped to ±1`)

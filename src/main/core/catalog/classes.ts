@@ -54,7 +54,7 @@ export function getClass(db: Database, id: number): ClassInfo {
  * One class by name, or undefined: compared after NFC normalisation and case-insensitively in
  * every script (the column's NOCASE folds only A-Z). Classes are few, so they are compared here.
  */
-function findClassByName(db: Database, name: string): ClassInfo | undefined {
+export function findClassByName(db: Database, name: string): ClassInfo | undefined {
   const key = nameKey(name)
   const rows = db.prepare('SELECT id, name FROM classes').all() as { id: number; name: string }[]
   const match = rows.find((r) => nameKey(r.name) === key)

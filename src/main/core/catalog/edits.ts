@@ -3,6 +3,7 @@ import type { Database } from 'better-sqlite3'
 import type { EditInfo, Region } from '@shared/domain'
 import type { ClipSplitState } from '@shared/splits'
 import { putClipSplits } from './clip-splits'
+import { putReviewState, type DetectionReviewState } from './detection-reviews'
 import { setLabelState, type ClipLabelState } from './labels'
 import { deleteRegion, putRegion } from './regions'
 
@@ -12,6 +13,14 @@ export type Edit =
   | { kind: 'region'; clipId: number; before: Region | null; after: Region | null; description: string }
   /** Splits, groups and folds of many clips set at once (`clipId`: the first), undone at once. */
   | { kind: 'split'; clipId: number; before: ClipSplitState[]; after: ClipSplitState[]; description: string }
+  /** A detection's review and the region it made, replaced together. */
+  | {
+      kind: 'detection'
+      clipId: number
+      before: DetectionReviewState
+      after: DetectionReviewState
+      description: string
+    }
 
 interface EditRow {
   id: number
@@ -73,9 +82,11 @@ export function redoEdit(db: Database, author: string, now = new Date()): EditIn
   return { id: row.id, kind: row.kind, clipId: row.clip_id, description: `Redid: ${description}` }
 }
 
-/** Puts a clip's labels, one region, or clips' splits into a recorded state. */
+/** Puts a clip's labels, one region, a detection's review, or clips' splits into a recorded state. */
 function applyState(db: Database, row: EditRow, state: unknown, other: unknown, author: string, now: Date): void {
-  if (row.kind === 'split') {
+  if (row.kind === 'detection') {
+    putReviewState(db, state as DetectionReviewState, other as DetectionReviewState, author, now)
+  } else if (row.kind === 'split') {
     putClipSplits(db, state as ClipSplitState[])
   } else if (row.kind === 'clip') {
     setLabelState(db, row.clip_id, state as ClipLabelState, author, now)

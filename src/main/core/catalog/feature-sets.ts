@@ -136,6 +136,8 @@ export function clipRateAndDurations(db: Database): { commonRate: number | undef
 export interface MapClip {
   id: number
   path: string
+  /** Its audio's content hash (stored embeddings are keyed by it). */
+  contentHash: string
   label: string | null
 }
 
@@ -143,7 +145,7 @@ export interface MapClip {
 export function mapClips(db: Database): MapClip[] {
   return db
     .prepare(
-      `SELECT c.id, c.path,
+      `SELECT c.id, c.path, c.content_hash AS contentHash,
               (SELECT GROUP_CONCAT(name, ' + ') FROM
                  (SELECT k.name FROM clip_labels l JOIN classes k ON k.id = l.class_id
                   WHERE l.clip_id = c.id ORDER BY k.position)) AS label

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3'
+import type { RegionWindowing, TrainingSource } from '@shared/detection'
 import type { Split } from '@shared/domain'
 import type {
   ClassificationMetrics,
@@ -233,6 +234,8 @@ interface RunRow {
   timings: string
   created_at: string
   finished_at: string | null
+  source: TrainingSource
+  windowing: string | null
 }
 
 /**
@@ -272,13 +275,20 @@ function toRunInfo(db: Database, r: RunRow): RunInfo {
     finishedAt: r.finished_at,
     timings: JSON.parse(r.timings) as Record<string, number>,
     outdatedLabels: outdatedLabelCount(db, r.id),
+    source: r.source,
   }
 }
 
-/** How many of a run's clips carry another label now than when it trained (or none, or were removed). */
+/**
+ * How many of a run's clips carry another label now than when it trained (or none, or were
+ * removed). A run on regions learned from regions, not clip labels: none of its clips counts.
+ */
 function outdatedLabelCount(db: Database, runId: number): number {
   return db
-    .prepare(`SELECT COUNT(*) FROM run_clips rc WHERE rc.run_id = ? AND ${CURRENT_LABEL} IS NOT rc.label`)
+    .prepare(
+      `SELECT COUNT(*) FROM run_clips rc JOIN runs r ON r.id = rc.run_id
+       WHERE rc.run_id = ? AND r.source = 'clips' AND ${CURRENT_LABEL} IS NOT rc.label`,
+    )
     .pluck()
     .get(runId) as number
 }
@@ -307,7 +317,13 @@ export function getRun(db: Database, id: number): RunDetail {
     featureNames: JSON.parse(row.feature_names) as string[],
     importances: JSON.parse(row.importances) as RunImportances,
     featureSet: runFeatureSet(row),
+    windowing: row.windowing === null ? null : (JSON.parse(row.windowing) as RegionWindowing),
   }
+}
+
+/** Records that a run trains on windows of regions, and how it cuts them. */
+export function setRunWindowing(db: Database, runId: number, windowing: RegionWindowing): void {
+  db.prepare("UPDATE runs SET source = 'regions', windowing = ? WHERE id = ?").run(JSON.stringify(windowing), runId)
 }
 
 /** A run's recorded feature set; a run recorded before runs kept one reads as its configuration under an empty pipeline. */

@@ -29,3 +29,12 @@ export {
   type RunSplitAssignment,
 } from './splits'
 export { findLeakage, type LeakageClip } from './leakage'
+export {
+  defaultCollar,
+  defaultCurvePoints,
+  defaultOffsetShare,
+  defaultSegment,
+  eventMetrics,
+  type EventMetricsOptions,
+} from './events'
+export { confirmed, suggestThresholds, thresholdBins, type ReviewedScore } from './thresholds'

@@ -2,7 +2,10 @@ import type { Database } from 'better-sqlite3'
 import type { ClipMap, MapMethod, MapPoint } from '@shared/explorer'
 import { plural } from '@shared/plural'
 import { mapClips, type MapClip } from '../catalog/feature-sets'
+import { getSpace, spaceMatrix, type EmbeddingSpace } from '../catalog/embeddings'
 import { getRun } from '../catalog/runs'
+import { normalizeInPlace } from '../embeddings/windows'
+import { EarmarkError } from '../errors'
 import type { JobContext } from '../jobs/runner'
 import { defaultFeatureSet, recipeOf } from '../feature-sets/recipe'
 import { loadSummaryFeatures, type LoadFeaturesOptions } from '../runs/features'
@@ -16,6 +19,44 @@ export interface ClipMapRequest {
   seed: number
   /** Colour by this run's predictions too. */
   runId?: number
+  /** Lay out by this stored embedding space instead of summary features. */
+  space?: number
+}
+
+/**
+ * Each clip's point in an embedding space: the mean of its content's stored window vectors, scaled
+ * to unit length. Clips whose content has no vectors in the space are listed as failed.
+ */
+export function clipEmbeddings(
+  db: Database,
+  space: EmbeddingSpace,
+  clips: readonly MapClip[],
+): { dims: number; x: Float64Array; rows: number[]; failed: { index: number; path: string; reason: string }[] } {
+  const m = spaceMatrix(db, space)
+  const byContent = new Map<string, number[]>()
+  m.contentHashes.forEach((hash, r) => byContent.set(hash, [...(byContent.get(hash) ?? []), r]))
+  const rows: number[] = []
+  const failed: { index: number; path: string; reason: string }[] = []
+  const vectors: Float32Array[] = []
+  clips.forEach((clip, index) => {
+    const own = byContent.get(clip.contentHash) ?? []
+    const mean = new Float32Array(m.dims)
+    for (const r of own)
+      for (let j = 0; j < m.dims; j++) mean[j] = (mean[j] as number) + (m.x[r * m.dims + j] as number)
+    if (own.length === 0 || !normalizeInPlace(mean)) {
+      failed.push({
+        index,
+        path: clip.path,
+        reason: `no embeddings of it in space ${space.id}: embed the project again`,
+      })
+      return
+    }
+    rows.push(index)
+    vectors.push(mean)
+  })
+  const x = new Float64Array(rows.length * m.dims)
+  vectors.forEach((v, i) => x.set(v, i * m.dims))
+  return { dims: m.dims, x, rows, failed }
 }
 
 /**
@@ -35,15 +76,30 @@ export async function buildClipMap(
   const modelPath = run ? runModelPath(run) : null
   const clips = mapClips(db)
   const source = { db, projectPath: options.projectPath, clipIds: clips.map((c) => c.id) }
-  const set = defaultFeatureSet(db, 'summary')
   const compute = options.compute ? { compute: options.compute } : {}
-  const matrix = await loadSummaryFeatures(source, recipeOf(set.name, set.params, { kind: 'summary' }), {
-    ...compute,
-    workers: options.workers,
-    signal: context.signal,
-    onProgress: (done, total) => context.progress(done, total, 'computing features'),
-  })
-  const data = standardize({ x: matrix.x, nRows: matrix.rows.length, nCols: matrix.names.length })
+  let matrix: {
+    x: Float64Array
+    rows: number[]
+    names: readonly unknown[]
+    failed: { index: number; path: string; reason: string }[]
+  }
+  let data: { x: Float64Array; nRows: number; nCols: number }
+  if (request.space !== undefined) {
+    // Embeddings are unit vectors already, their dimensions alike: laid out as they are.
+    const m = clipEmbeddings(db, getSpace(db, request.space), clips)
+    matrix = { ...m, names: Array.from({ length: m.dims }) }
+    data = { x: m.x, nRows: m.rows.length, nCols: m.dims }
+  } else {
+    const set = defaultFeatureSet(db, 'summary')
+    matrix = await loadSummaryFeatures(source, recipeOf(set.name, set.params, { kind: 'summary' }), {
+      ...compute,
+      workers: options.workers,
+      signal: context.signal,
+      onProgress: (done, total) => context.progress(done, total, 'computing features'),
+    })
+    data = standardize({ x: matrix.x, nRows: matrix.rows.length, nCols: matrix.names.length })
+  }
+  if (data.nRows === 0) throw new EarmarkError('invalid-input', 'no clip has features to lay out on a map')
   context.progress(0, null, `projecting ${plural(data.nRows, 'clip')} (${request.method})`)
   const xy =
     request.method === 'pca'
@@ -85,6 +141,7 @@ export async function buildClipMap(
     method: request.method,
     seed: request.seed,
     runId: run?.id ?? null,
+    space: request.space ?? null,
     features: matrix.names.length,
     points,
     failed,

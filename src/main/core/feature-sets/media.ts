@@ -1,5 +1,6 @@
 import { FEATURE_IMAGE_KINDS, type FeatureClipView, type FeatureImageKind } from '@shared/feature-sets'
 import { clipDuration, featureClipsById } from '../catalog/feature-sets'
+import type { RecordingWindows, RecordingWindowsTask } from '../detection/recording-windows'
 import type { Catalog } from '../catalog/open'
 import { EarmarkError } from '../errors'
 import type { MediaResponse } from '../media/media'
@@ -13,6 +14,8 @@ import { getFeatureSet, resolveFeatureSetParams } from './sets'
 export interface FeatureViewRunners {
   view: (task: ClipFeatureTask) => Promise<ClipViewFacts>
   features: (task: ClipFeatureTask) => Promise<ClipFeatureResult>
+  /** The inputs of a recording's windows (training on regions), on the same workers. */
+  windows?: (task: RecordingWindowsTask) => Promise<RecordingWindows>
 }
 
 function taskFor(catalog: Catalog, clipId: number, setId: number): ClipFeatureTask & { duration: number } {

@@ -1,4 +1,5 @@
 // Trained runs: their metrics, predictions, reports and exports, predictions of unlabeled clips, and the clip map.
+import { getSpace } from '../catalog/embeddings'
 import { getRun, listRuns } from '../catalog/runs'
 import { exportRun, pageOfPredictions, removeRun, runSplitEvaluation } from '../runs'
 import { predictUnlabeledClips, runModelPath } from '../runs/predict-unlabeled'
@@ -73,9 +74,16 @@ export function runHandlers({
         input,
         (identity) => {
           const project = catalog()
-          const { method, seed, runId } = input
+          const { method, seed, runId, space } = input
           if (runId !== undefined) runModelPath(getRun(project.db, runId))
-          const request = { method, seed, ...(runId === undefined ? {} : { runId }) }
+          // An embedding space that is not there is refused before a job exists.
+          if (space !== undefined) getSpace(project.db, space)
+          const request = {
+            method,
+            seed,
+            ...(runId === undefined ? {} : { runId }),
+            ...(space === undefined ? {} : { space }),
+          }
           return jobs.start(
             'explore',
             request,

@@ -12,13 +12,32 @@ import type { FeatureConfigInput } from '../features'
 import {
   prepareDeepResume,
   prepareDeepTraining,
+  prepareRegionTraining,
   prepareTraining,
   resumeDeepTraining,
   runDeepTraining,
+  runRegionTraining,
   runTraining,
 } from '../runs'
 import { checkPlannedSplit } from '../runs/split-leakage'
 import type { ApiHandlers, ServiceContext } from './context'
+
+/** The window settings of a request on regions that it gives. */
+function windowSettings(r: {
+  window?: number | undefined
+  hop?: number | undefined
+  minOverlap?: number | undefined
+}): {
+  window?: number
+  hop?: number
+  minOverlap?: number
+} {
+  return {
+    ...(r.window === undefined ? {} : { window: r.window }),
+    ...(r.hop === undefined ? {} : { hop: r.hop }),
+    ...(r.minOverlap === undefined ? {} : { minOverlap: r.minOverlap }),
+  }
+}
 
 /** Training runs and hyperparameter sweeps: checking, starting and resuming them. */
 export function trainingHandlers({
@@ -33,13 +52,33 @@ export function trainingHandlers({
 }: ServiceContext) {
   /** Records and starts a training run (the settings checked before its job exists). */
   const startTraining = async (
-    { model, params, set, features, seed, testFraction, validationFraction }: MethodParams<'train:start'>,
+    { model, params, set, features, seed, testFraction, validationFraction, ...regions }: MethodParams<'train:start'>,
     identity: StartIdentity,
   ): Promise<JobInfo> => {
     const project = catalog()
     // Features are read from the project's cache, computed where missing on the studio's workers.
     const env = { db: project.db, projectPath: project.path, workers, now, compute: featureRunners.features }
     const request = { model, params, seed, testFraction, ...(set === undefined ? {} : { set }) }
+    if (regions.from === 'regions') {
+      // Windows of labeled regions: checked (windows, classes, recipe) before the job starts.
+      const prepared = await prepareRegionTraining(project.db, {
+        ...request,
+        ...(features === undefined ? {} : { features }),
+        ...(validationFraction === undefined ? {} : { validationFraction }),
+        ...windowSettings(regions),
+      })
+      return jobs.start(
+        'train',
+        { ...request, from: 'regions', featureSet: prepared.recipe },
+        (context) =>
+          runRegionTraining(
+            { ...env, ...(featureRunners.windows ? { windows: featureRunners.windows } : {}) },
+            prepared,
+            context,
+          ),
+        identity,
+      )
+    }
     if (isDeepRunModel(model)) {
       // Checked before the job starts, so a bad hyperparameter or recipe is an error of this call.
       const prepared = await prepareDeepTraining(project.db, {
@@ -95,13 +134,14 @@ export function trainingHandlers({
     'train:start': (input) =>
       starts.start('train:start', 'train', input, (identity) => startTraining(input, identity), sameJob),
     'train:models': () => trainableModels(),
-    'train:check': ({ model, params, seed, testFraction, validationFraction }) =>
+    'train:check': ({ model, params, seed, testFraction, validationFraction, ...regions }) =>
       checkPlannedSplit(catalog().db, {
         model,
         params,
         seed,
         testFraction,
         ...(validationFraction === undefined ? {} : { validationFraction }),
+        ...(regions.from === 'regions' ? { regions: windowSettings(regions) } : {}),
       }),
     'train:resume': (input) =>
       starts.start(

@@ -130,7 +130,8 @@ function decimal(text: string | undefined): number | undefined {
 
 // --- Raven selection tables: one file per clip -------------------------------------------------
 
-const RAVEN_HEADER = [
+/** The columns of a Raven selection table, as Raven writes them. */
+export const RAVEN_HEADER = [
   'Selection',
   'View',
   'Channel',

@@ -9,6 +9,7 @@ export { istft, smooth, spectralGate, triangle, type NoiseSource, type SpectralG
 export {
   resolvePipeline,
   runPipeline,
+  runPipelineAtRate,
   withoutSegmentation,
   type Piece,
   type Preprocessed,

@@ -69,7 +69,35 @@ export async function runPipeline(
   return { sampleRate: pieces[0]?.sampleRate ?? audio.sampleRate, pieces }
 }
 
+/**
+ * Runs the steps in order without waiting, for audio already at the rate of every resample step
+ * (a window of a recording read at a model's rate): the same pieces `runPipeline` gives such
+ * audio. A step that would change the rate is an invalid-input error.
+ */
+export function runPipelineAtRate(
+  audio: Audio,
+  pipeline: PipelineInput | Pipeline,
+  options: Omit<RunPipelineOptions, 'signal'> = {},
+): Preprocessed {
+  let pieces: Piece[] = [{ ...audio, start: 0, end: lengthOf(audio) / audio.sampleRate }]
+  for (const step of resolvePipeline(pipeline)) {
+    const next: Piece[] = []
+    for (const piece of pieces) next.push(...applyStepAtRate(piece, step, options.key ?? ''))
+    pieces = next
+  }
+  return { sampleRate: pieces[0]?.sampleRate ?? audio.sampleRate, pieces }
+}
+
 async function applyStep(piece: Piece, step: PreprocessStep, key: string): Promise<Piece[]> {
+  if (step.step === 'resample' && step.sampleRate !== piece.sampleRate) {
+    const sr = piece.sampleRate
+    const channels = await Promise.all(piece.channels.map((c) => resample(c, sr, step.sampleRate, step.quality)))
+    return [{ ...piece, channels, sampleRate: step.sampleRate }]
+  }
+  return applyStepAtRate(piece, step, key)
+}
+
+function applyStepAtRate(piece: Piece, step: PreprocessStep, key: string): Piece[] {
   const sr = piece.sampleRate
   const span = (audio: Audio, start: number): Piece => ({
     ...audio,
@@ -79,8 +107,10 @@ async function applyStep(piece: Piece, step: PreprocessStep, key: string): Promi
   switch (step.step) {
     case 'resample': {
       if (step.sampleRate === sr) return [piece]
-      const channels = await Promise.all(piece.channels.map((c) => resample(c, sr, step.sampleRate, step.quality)))
-      return [{ ...piece, channels, sampleRate: step.sampleRate }]
+      throw new EarmarkError(
+        'invalid-input',
+        `the pipeline resamples to ${step.sampleRate} Hz, and this audio is read at ${sr} Hz: give it at the pipeline's rate`,
+      )
     }
     case 'mono':
       return [{ ...piece, channels: [monoOf(piece.channels)] }]

@@ -3,6 +3,7 @@ import { copyFile, cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs
 import { basename, dirname, extname, join } from 'node:path'
 import { z } from 'zod'
 import { EarmarkError } from '../errors'
+import type { ModelOutputs } from '@shared/detection'
 import type { RunFeatureSet } from '@shared/evaluation'
 import { legacyRecipe, recipeFromRecord, recipeHash, recipeRecord, type Recipe } from '../feature-sets/recipe'
 import { summaryNames, type FeatureConfigInput } from '../features'
@@ -55,10 +56,48 @@ export async function writeRunFiles(
   return modelPath
 }
 
-/** Writes features.json: the run's feature set, its configuration and the model's columns. */
-export async function writeFeaturesFile(dir: string, recipe: Recipe, names: readonly string[]): Promise<void> {
-  const features = { config: recipe.config, hash: recipeHash(recipe), names, recipe: recipeRecord(recipe) }
+/**
+ * Writes features.json: the run's feature set, its configuration and the model's columns, and for a
+ * model trained on regions what its outputs are (`detection`: softmax or sigmoid, background,
+ * thresholds, windowing), which detection reads to cut windows and report events.
+ */
+export async function writeFeaturesFile(
+  dir: string,
+  recipe: Recipe,
+  names: readonly string[],
+  outputs?: ModelOutputs,
+): Promise<void> {
+  const features = {
+    config: recipe.config,
+    hash: recipeHash(recipe),
+    names,
+    recipe: recipeRecord(recipe),
+    ...(outputs ? { detection: outputs } : {}),
+  }
   await writeFile(join(dir, RUN_FILES.features), `${JSON.stringify(features, null, 2)}\n`)
+}
+
+/**
+ * What a run folder's model says of its outputs for detection: as its features.json records them
+ * (a model trained on regions), else a model trained on clips: a softmax over its classes, no
+ * background, each class's threshold 0.5, no windowing.
+ */
+export async function readModelOutputs(dir: string, classes: readonly string[]): Promise<ModelOutputs> {
+  let raw: unknown
+  try {
+    raw = JSON.parse(await readFile(join(dir, RUN_FILES.features), 'utf8'))
+  } catch {
+    raw = null
+  }
+  const parsed = featuresFileSchema.safeParse(raw)
+  const recorded = parsed.success ? parsed.data.detection : undefined
+  if (recorded) return recorded as ModelOutputs
+  return {
+    output: 'softmax',
+    background: null,
+    thresholds: Object.fromEntries(classes.map((c) => [c, 0.5])),
+    windowing: null,
+  }
 }
 
 /**
@@ -113,6 +152,17 @@ const featuresFileSchema = z.object({
       pipeline: z.array(z.record(z.string(), z.unknown())),
       config: z.record(z.string(), z.unknown()),
       input: z.object({ kind: z.enum(['summary', 'image', 'sequence', 'waveform']) }).loose(),
+    })
+    .optional(),
+  detection: z
+    .object({
+      output: z.enum(['softmax', 'sigmoid']),
+      background: z.string().nullable(),
+      thresholds: z.record(z.string(), z.number()),
+      windowing: z
+        .object({ seconds: z.number().positive(), hop: z.number().positive(), minOverlap: z.number() })
+        .loose()
+        .nullable(),
     })
     .optional(),
 })

@@ -1,6 +1,13 @@
 // Training runs: train a model on the project's labelled clips as a job, record
 // it in the catalog, evaluate it, predict files with it, export it.
-export { exportRunFiles, loadPredictableModel, projectRunsFolder, RUN_FILES, runFolder } from './artifacts'
+export {
+  exportRunFiles,
+  loadPredictableModel,
+  projectRunsFolder,
+  readModelOutputs,
+  RUN_FILES,
+  runFolder,
+} from './artifacts'
 export { pageOfPredictions, runSplitEvaluation } from './evaluate'
 export { exportRun, removeRun } from './manage'
 export {
@@ -23,3 +30,9 @@ export {
   type PreparedDeepTraining,
 } from './train-deep'
 export { prepareTraining, runTraining, type PreparedTraining, type TrainEnvironment, type TrainRequest } from './train'
+export {
+  prepareRegionTraining,
+  runRegionTraining,
+  type PreparedRegionTraining,
+  type RegionTrainRequest,
+} from './train-regions'

@@ -25,7 +25,7 @@ export function deepModelFolder(path: string): string | null {
  * The feature set a saved deep model reads: the one its features.json records, or for a model
  * saved before runs kept sets, the input recipe of its metadata as a set.
  */
-async function deepModelRecipe(folder: string): Promise<Recipe> {
+export async function deepModelRecipe(folder: string): Promise<Recipe> {
   const recorded = await readRecipe(folder)
   if (recorded) return recorded
   const metadata = JSON.parse(await readFile(join(folder, DEEP_METADATA_FILE), 'utf8')) as DeepModelMetadata

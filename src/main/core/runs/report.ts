@@ -47,6 +47,13 @@ const REPORT_FILES = {
  */
 export function loadRunReport(db: Database, runId: number, split: RunSplit): RunReport {
   const run = getRun(db, runId)
+  if (run.source === 'regions') {
+    // Its examples were windows, which the catalog does not keep one by one: no per-clip report.
+    throw new EarmarkError(
+      'invalid-input',
+      `Run ${runId} trained on windows of regions: its window-level metrics are in the run (earmark train --json, the studio's run view); score its detections with --events`,
+    )
+  }
   const { rows } = runPredictions(db, runId, { split, offset: 0, limit: Number.MAX_SAFE_INTEGER })
   const index = new Map(run.labels.map((name, k) => [name, k]))
   // A clip whose recorded or predicted label is not among the run's classes has no matrix cell (never the case for runs made here).

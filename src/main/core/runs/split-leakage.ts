@@ -4,6 +4,7 @@ import type { GroupSides, LeakageReport, SplitCheck } from '@shared/leakage'
 import { clipGroupsAndHashes, runExists, runSideClips } from '../catalog/clip-splits'
 import { notFound } from '../errors'
 import { findLeakage, type LeakageClip } from '../evaluation'
+import { planRegionExamples } from './region-examples'
 import { labelledSplit } from './train'
 import { prepareDeepTraining } from './train-deep'
 
@@ -29,6 +30,8 @@ export interface SplitCheckRequest {
   seed: number
   testFraction: number
   validationFraction?: number
+  /** A run on regions: its recordings are split (window settings change which recordings have windows). */
+  regions?: { window?: number; hop?: number; minOverlap?: number }
 }
 
 /**
@@ -41,7 +44,17 @@ export async function checkPlannedSplit(db: Database, request: SplitCheckRequest
   let sides: { clipId: number; side: LeakageClip['side']; label: string }[]
   let method: string
   let policy: SplitPolicy
-  if (isDeepRunModel(model)) {
+  if (request.regions) {
+    const plan = planRegionExamples(db, {
+      seed,
+      testFraction,
+      ...(validationFraction === undefined ? {} : { validationFraction }),
+      ...request.regions,
+    })
+    sides = plan.recordings.map((r) => ({ clipId: r.clip.id, side: r.split as LeakageClip['side'], label: r.label }))
+    method = plan.splitMethod
+    policy = plan.splitPolicy
+  } else if (isDeepRunModel(model)) {
     const prepared = await prepareDeepTraining(db, {
       model,
       params,

@@ -161,7 +161,7 @@ export async function prepareDeepTraining(db: Database, request: DeepTrainReques
  * input (log-mel images for a CNN or CRNN, MFCC sequences for an LSTM, 16 kHz samples for a
  * GraphModel that takes audio).
  */
-async function resolveRecipe(
+export async function resolveRecipe(
   db: Database,
   spec: DeepModelSpec,
   request: Pick<DeepTrainRequest, 'set' | 'features'>,
@@ -269,6 +269,12 @@ export function prepareDeepResume(db: Database, runId: number, state: string): P
   const run = getRun(db, runId)
   if (!isDeepRunModel(run.model)) {
     throw new EarmarkError('conflict', `Run ${runId} is a ${run.model} run: only deep-model runs resume.`)
+  }
+  if (run.source === 'regions') {
+    throw new EarmarkError(
+      'conflict',
+      `Run ${runId} trained on windows of regions, which a resume cannot recompute as they were: train a new run instead.`,
+    )
   }
   if (!resumableState(state)) {
     throw new EarmarkError('conflict', `Run ${runId} is ${state}: only a cancelled, failed or interrupted run resumes.`)

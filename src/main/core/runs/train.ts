@@ -8,6 +8,7 @@ import type {
   TrainSummary,
 } from '@shared/evaluation'
 import { listClasses } from '../catalog/classes'
+import { labeledRegionCount } from '../catalog/region-training'
 import { runSideClips } from '../catalog/clip-splits'
 import {
   finishRun,
@@ -119,9 +120,10 @@ export function labelledSplit(
     .map((c) => c.name)
     .filter((name) => present.has(name))
   if (labels.length < 2) {
+    const regions = labeledRegionCount(db)
     throw new EarmarkError(
       'invalid-input',
-      `training needs clips of at least two classes; the project has labelled clips of ${labels.length}`,
+      `training needs clips of at least two classes; the project has labelled clips of ${labels.length}${regions > 0 ? ` (its ${regions} labeled regions train a model on windows: train from regions)` : ''}`,
     )
   }
   const index = new Map(labels.map((name, k) => [name, k]))
@@ -140,7 +142,7 @@ export function labelledSplit(
  * The recipe of a tree run: summary vectors of the named set, of a configuration given inline
  * (empty pipeline), or of the project's default set. A set that segments clips is refused.
  */
-function treeRecipe(db: Database, request: Pick<TrainRequest, 'set' | 'features'>): Recipe {
+export function treeRecipe(db: Database, request: Pick<TrainRequest, 'set' | 'features'>): Recipe {
   if (request.set !== undefined && request.features !== undefined) {
     throw new EarmarkError('invalid-input', 'give a feature set or a feature configuration, not both')
   }

@@ -30,8 +30,15 @@ export function arraySource(data: Float32Array, shape: readonly [number, number]
 export interface DeepDataset {
   /** The examples. */
   features: FeatureSource
-  /** Class index of each example. */
+  /** Class index of each example (with `targets`: only what stratifies and weights; -1 for none). */
   labels: ArrayLike<number>
+  /**
+   * Multi-label targets, row-major [examples × classes] of 0 and 1: when given, the model has one
+   * sigmoid output per class and learns these by binary cross-entropy (an example of no class
+   * is all zeros), instead of a softmax over `labels`. Class weights do not apply: every example
+   * weighs 1.
+   */
+  targets?: ArrayLike<number>
   /** Class names, by index. */
   classes: readonly string[]
   /** Examples to train on (indices into the source). */
@@ -158,9 +165,14 @@ export function makeBatch(
   const weights = new Float32Array(size)
   indices.forEach((index, b) => {
     data.features.read(index, x, b * per)
-    const label = data.labels[index] as number
-    y[b * k + label] = 1
-    weights[b] = weightsByClass[label] as number
+    if (data.targets) {
+      for (let c = 0; c < k; c++) y[b * k + c] = data.targets[index * k + c] as number
+      weights[b] = 1
+    } else {
+      const label = data.labels[index] as number
+      y[b * k + label] = 1
+      weights[b] = weightsByClass[label] as number
+    }
     if (augment && augment.timeShift > 0) shiftInTime(x, b * per, frames, features, augment.timeShift, random)
     standardize(x, b * per, per, standardizer)
     if (augment) {

@@ -5,7 +5,7 @@
 // checkpoint of epoch k continues bit for bit as the uninterrupted run would have.
 import { createHash } from 'node:crypto'
 import * as tf from '@tensorflow/tfjs'
-import { buildDeepNet, type FrozenBase, type InputShape } from '../models/deep/build'
+import { buildDeepNet, type FrozenBase, type InputShape, type OutputActivation } from '../models/deep/build'
 import { mixSeed, Random, useDropoutStream, type DropoutStream } from '../models/deep/layers'
 import { parseDeepSpec, type DeepModelSpec, type DeepModelSpecInput, type TrainingParams } from '../models/deep/params'
 import { readCheckpoint, writeCheckpoint, type StoredTensor } from './checkpoint'
@@ -206,6 +206,34 @@ function weightedLoss(probs: tf.Tensor, y: tf.Tensor, w: tf.Tensor): tf.Scalar {
   return tf.mean(tf.mul(ce, w)) as tf.Scalar
 }
 
+/**
+ * Binary cross-entropy of sigmoid outputs, averaged over classes as Keras's binary_crossentropy
+ * is, then weighted and averaged over the batch; log(p + ε) for the reason above.
+ */
+function weightedBinaryLoss(probs: tf.Tensor, y: tf.Tensor, w: tf.Tensor): tf.Scalar {
+  const terms = tf.add(
+    tf.mul(y, tf.log(tf.add(probs, 1e-7))),
+    tf.mul(tf.sub(1, y), tf.log(tf.add(tf.sub(1, probs), 1e-7))),
+  )
+  return tf.mean(tf.mul(tf.neg(tf.mean(terms, -1)), w)) as tf.Scalar
+}
+
+/** The loss of a network's outputs: categorical cross-entropy of a softmax, binary of sigmoids. */
+function lossOf(output: OutputActivation): typeof weightedLoss {
+  return output === 'sigmoid' ? weightedBinaryLoss : weightedLoss
+}
+
+/**
+ * Examples predicted right: the top class of a softmax; for sigmoids, the share of classes on the
+ * right side of 0.5 (Keras's binary accuracy), summed over the examples.
+ */
+function hitsOf(output: OutputActivation, probs: Float32Array, y: Float32Array, k: number): number {
+  if (output === 'softmax') return argmaxHits(probs, y, k)
+  let right = 0
+  for (let i = 0; i < y.length; i++) if ((probs[i] as number) >= 0.5 === (y[i] as number) >= 0.5) right++
+  return right / k
+}
+
 function argmaxHits(probs: Float32Array | Int32Array | Uint8Array, y: Float32Array, k: number): number {
   let hits = 0
   for (let b = 0; b < y.length / k; b++) {
@@ -236,8 +264,10 @@ async function evaluate(
   standardizer: Standardizer,
   batchSize: number,
   shape: InputShape,
+  output: OutputActivation,
 ): Promise<{ loss: number; accuracy: number }> {
   const k = data.classes.length
+  const lossFn = lossOf(output)
   const ones = new Float32Array(k).fill(1)
   let loss = 0
   let hits = 0
@@ -247,10 +277,10 @@ async function evaluate(
       const x = tf.tensor3d(batch.x, [batch.size, shape[0], shape[1]])
       const p = predict(x)
       const y = tf.tensor2d(batch.y, [batch.size, k])
-      return [tf.mul(weightedLoss(p, y, tf.onesLike(tf.sum(y, -1))), batch.size), p] as const
+      return [tf.mul(lossFn(p, y, tf.ones([batch.size])), batch.size), p] as const
     })
     loss += (await l.data())[0] as number
-    hits += argmaxHits((await probs.data()) as Float32Array, batch.y, k)
+    hits += hitsOf(output, (await probs.data()) as Float32Array, batch.y, k)
     tf.dispose([l, probs])
     await yieldToEvents()
   }
@@ -315,9 +345,20 @@ const shortHash = (text: string): string => createHash('sha256').update(text).di
 /** What identifies a run, so a checkpoint is never resumed into a different one. */
 function fingerprint(spec: DeepModelSpec, data: DeepDataset): string {
   let h = mixSeed(data.train.length, data.validation.length)
-  for (const i of data.train) h = mixSeed(h, i, data.labels[i] as number)
+  const k = data.classes.length
+  for (const i of data.train) {
+    h = mixSeed(h, i, data.labels[i] as number)
+    if (data.targets) for (let c = 0; c < k; c++) h = mixSeed(h, data.targets[i * k + c] as number)
+  }
   for (const i of data.validation) h = mixSeed(h, i)
-  return JSON.stringify({ spec, shape: data.features.shape, classes: data.classes, data: h })
+  // Written only for sigmoid outputs, so that checkpoints of softmax runs made before stay valid.
+  const output = outputOf(data) === 'sigmoid' ? { output: 'sigmoid' } : {}
+  return JSON.stringify({ spec, shape: data.features.shape, classes: data.classes, data: h, ...output })
+}
+
+/** The outputs a dataset trains: sigmoids when it has multi-label targets, else a softmax. */
+function outputOf(data: DeepDataset): OutputActivation {
+  return data.targets ? 'sigmoid' : 'softmax'
 }
 
 /** What every stage of a run shares: the spec, the network, its optimiser, and how it reports. */
@@ -328,6 +369,8 @@ interface Run {
   shape: InputShape
   /** Classes. */
   k: number
+  /** The outputs' activation, and so the loss. */
+  output: OutputActivation
   net: Awaited<ReturnType<typeof buildDeepNet>>
   /** The stream this network's dropout masks come from, reseeded by (seed, epoch, batch). */
   dropout: DropoutStream
@@ -359,8 +402,9 @@ export async function trainDeep(
   const now = options.now ?? (() => performance.now())
   const shape = data.features.shape as InputShape
   const k = data.classes.length
+  const output = outputOf(data)
   assertLabelled(data, k)
-  const net = await buildDeepNet(spec, shape, k)
+  const net = await buildDeepNet(spec, shape, k, output)
   const dropout: DropoutStream = { current: new Random(0) }
   useDropoutStream(net.model, dropout)
   const run: Run = {
@@ -369,6 +413,7 @@ export async function trainDeep(
     data,
     shape,
     k,
+    output,
     net,
     dropout,
     optimizer: makeOptimizer(p),
@@ -398,7 +443,7 @@ export async function trainDeep(
     const trained = await trainEpoch(run, view, epoch, lr)
     const val =
       data.validation.length > 0
-        ? await evaluate(view.predict, view.data, data.validation, view.standardizer, p.batchSize, view.shape)
+        ? await evaluate(view.predict, view.data, data.validation, view.standardizer, p.batchSize, view.shape, output)
         : null
     const metrics: EpochMetrics = {
       epoch: epoch + 1,
@@ -409,7 +454,8 @@ export async function trainDeep(
       learningRate: lr,
       seconds: (now() - started) / 1000,
     }
-    assertNotDiverged(state.history.at(-1), metrics, k)
+    // Sigmoids guess at 0.5 each: chance is ln 2 per class, as for two classes.
+    assertNotDiverged(state.history.at(-1), metrics, output === 'sigmoid' ? 2 : k)
     // Early stopping and best weights follow the monitored figure (lower is better; accuracy negated).
     const monitored = monitorAccuracy ? -(val?.accuracy ?? 0) : (val?.loss ?? metrics.loss)
     if (trackBest(state, monitored, epoch + 1) && p.restoreBestWeights) {
@@ -446,9 +492,15 @@ export async function trainDeep(
   }
 }
 
-/** Every training and validation example has a class. */
+/** Every training and validation example has a class (or, multi-label, a row of targets). */
 function assertLabelled(data: DeepDataset, k: number): void {
   if (data.train.length === 0) throw new Error('no training examples')
+  if (data.targets) {
+    if (data.targets.length !== data.features.count * k) {
+      throw new Error(`${data.targets.length} targets for ${data.features.count} examples of ${k} classes`)
+    }
+    return
+  }
   for (const i of [...data.train, ...data.validation]) {
     const label = data.labels[i]
     if (label === undefined || label < 0 || label >= k || !Number.isInteger(label)) {
@@ -534,6 +586,7 @@ async function trainEpoch(
   lr: number,
 ): Promise<{ loss: number; accuracy: number }> {
   const { p, k, optimizer, variables, options } = run
+  const lossFn = lossOf(run.output)
   const order = shuffled(run.data.train, new Random(mixSeed(p.seed, epoch, 1)))
   const parts = batches(order, p.batchSize)
   let lossSum = 0
@@ -560,7 +613,7 @@ async function trainEpoch(
         () => {
           const out = view.forward(x)
           probs = tf.keep(out)
-          return weightedLoss(out, y, w)
+          return lossFn(out, y, w)
         },
         true,
         variables,
@@ -576,7 +629,7 @@ async function trainEpoch(
       )
     }
     lossSum += value * batch.size
-    hits += argmaxHits(probValues, batch.y, k)
+    hits += hitsOf(run.output, probValues, batch.y, k)
     seen += batch.size
     const every = options.batchEvery ?? 10
     if (options.onBatch && ((b + 1) % every === 0 || b === parts.length - 1)) {

@@ -1,6 +1,7 @@
 // The training worker thread: trains one model per 'train' request, so the main process
 // stays responsive, and reports the engine, per-batch and per-epoch progress, then the outcome.
 import { parentPort } from 'node:worker_threads'
+import { embedWindows } from '../embeddings/tfjs-embed'
 import { arraySource } from './data'
 import { initEngine } from './engine'
 import { loadDeepModel, predictDeep, saveDeepModel } from './saved'
@@ -31,6 +32,7 @@ async function train(request: Extract<TrainingRequest, { type: 'train' }>): Prom
       {
         features: arraySource(data.features, data.shape),
         labels: data.labels,
+        ...(data.targets ? { targets: data.targets } : {}),
         classes: data.classes,
         train: data.train,
         validation: data.validation,
@@ -85,6 +87,17 @@ async function predict(request: Extract<TrainingRequest, { type: 'predict' }>): 
   }
 }
 
+async function embed(request: Extract<TrainingRequest, { type: 'embed' }>): Promise<void> {
+  try {
+    const { vectors, dims } = await embedWindows(request.base, request.windows)
+    parentPort?.postMessage({ type: 'embeddings', vectors, dims } satisfies TrainingReply, [
+      vectors.buffer as ArrayBuffer,
+    ])
+  } catch (error) {
+    send({ type: 'error', failure: failure(error), message: error instanceof Error ? error.message : String(error) })
+  }
+}
+
 port.on('message', (request: TrainingRequest) => {
   switch (request.type) {
     case 'train':
@@ -92,6 +105,9 @@ port.on('message', (request: TrainingRequest) => {
       return
     case 'predict':
       void predict(request)
+      return
+    case 'embed':
+      void embed(request)
       return
     case 'cancel':
       controller.abort()

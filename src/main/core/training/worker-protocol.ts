@@ -1,4 +1,5 @@
 // The typed protocol between the main process and the training worker thread.
+import type { TfjsBaseRef, WindowBatch } from '../embeddings/base-ref'
 import type { DeepModelSpecInput } from '../models/deep/params'
 import type { EngineInfo, EngineName } from './engine'
 import type { DeepFeatureConfig } from './features'
@@ -10,6 +11,8 @@ export interface WorkerDataset {
   features: Float32Array
   shape: [frames: number, features: number]
   labels: Int32Array
+  /** Multi-label targets [examples × classes] of 0 and 1: the model then has sigmoid outputs (see DeepDataset). */
+  targets?: Uint8Array
   classes: string[]
   train: number[]
   validation: number[]
@@ -44,6 +47,13 @@ export type TrainingRequest =
       shape: [frames: number, features: number]
       engines?: EngineName[]
     }
+  | {
+      type: 'embed'
+      /** The base whose embeddings (penultimate layer, or a GraphModel's embedding output) are asked for. */
+      base: TfjsBaseRef
+      /** Windows of a recording: the worker computes their inputs (features, in this thread, not the caller's). */
+      windows: WindowBatch
+    }
   | { type: 'cancel' }
 
 /** Why a run failed, sorted for the caller. */
@@ -70,4 +80,6 @@ export type TrainingReply =
   | { type: 'epoch'; metrics: EpochMetrics }
   | { type: 'done'; summary: WorkerTrainSummary }
   | { type: 'predictions'; probabilities: Float32Array; classes: string[] }
+  /** Row-major [count × dims] embeddings of an 'embed' request. */
+  | { type: 'embeddings'; vectors: Float32Array; dims: number }
   | { type: 'error'; failure: TrainingFailure; message: string }

@@ -4,6 +4,8 @@
 // how many files the studio decodes at once. It is the one worker that serves several domains:
 // it sits with the pool machinery rather than beside any one of them.
 import type { SpectrogramRequest } from '@shared/spectrogram'
+import { computeRecordingWindows } from '../detection/recording-windows'
+import { decodeMonoSamples } from '../embeddings/mono-samples'
 import { computeClipFeatures, computeClipView } from '../feature-sets/compute'
 import { inspectFile } from '../import/inspect'
 import { computePeaks } from '../media/peaks'
@@ -16,6 +18,10 @@ const tasks = {
   // Feature sets: a clip's features into the cache, and what the studio shows of it.
   features: computeClipFeatures,
   featureView: computeClipView,
+  // Training on regions: the inputs of a recording's windows.
+  recordingWindows: computeRecordingWindows,
+  // Embeddings: a recording's mono samples at the base's rate.
+  monoSamples: decodeMonoSamples,
   spectrogram: ({ path, request }: { path: string; request: SpectrogramRequest }) => computeSpectrogram(path, request),
 }
 

@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 // Type-only imports: a worker entry serves its tasks as soon as it loads, so only its types may
 // be taken from it here.
+import type { DetectWorkerTasks } from '../detection/detect-worker'
 import type { TreesWorkerTasks } from '../models/trees/trees-worker'
 import type { SweepWorkerTasks } from '../sweeps/sweep-worker'
 import type { AudioWorkerTasks } from './audio-worker'
@@ -15,6 +16,7 @@ interface PooledWorkerTasks {
   'audio-worker': AudioWorkerTasks
   'trees-worker': TreesWorkerTasks
   'sweep-worker': SweepWorkerTasks
+  'detect-worker': DetectWorkerTasks
 }
 
 /** The tasks a worker script serves: `WorkerPool<TasksOf<'audio-worker'>>`. */

@@ -8,4 +8,5 @@ export const WORKER_SOURCES = {
   'trees-worker': 'models/trees/trees-worker.ts',
   'sweep-worker': 'sweeps/sweep-worker.ts',
   'training-worker': 'training/training-worker.ts',
+  'detect-worker': 'detection/detect-worker.ts',
 } as const

@@ -3,6 +3,8 @@ import { parseRouteHash, routeHash, type Route } from '../lib/route'
 import { useClipsStore } from '../stores/clips'
 import { useModelsStore } from '../stores/models'
 import { useNavigationStore } from '../stores/navigation'
+import { useReviewStore } from '../stores/review'
+import { useSimilarStore } from '../stores/similar'
 
 /**
  * Keeps the address in step with where the studio is (tab, open clip, part of the Models screen,
@@ -14,12 +16,16 @@ export function useHashRoute(): void {
   const nav = useNavigationStore()
   const clips = useClipsStore()
   const models = useModelsStore()
+  const review = useReviewStore()
+  const similar = useSimilarStore()
 
   const here = computed<Route>(() => ({
     view: nav.view,
     ...(clips.currentId === null ? {} : { clipId: clips.currentId }),
     modelsTab: nav.modelsTab,
     ...(models.openRunId === null ? {} : { runId: models.openRunId }),
+    ...(review.runId !== null && review.runId === models.openRunId && nav.modelsTab === 'runs' ? { review: true } : {}),
+    ...(similar.query === null ? {} : { similar: similar.query }),
   }))
 
   function go(route: Route): void {
@@ -27,6 +33,10 @@ export function useHashRoute(): void {
     if (route.clipId !== undefined && route.clipId !== clips.currentId) clips.select(route.clipId)
     if (route.modelsTab !== undefined) nav.modelsTab = route.modelsTab
     if (route.runId !== undefined && route.runId !== models.openRunId) void models.selectRun(route.runId)
+    if (route.review && route.runId !== undefined) void review.open(route.runId)
+    else review.close()
+    if (route.similar) void similar.open(route.similar)
+    else similar.close()
   }
 
   const arrived = parseRouteHash(window.location.hash)
@@ -41,7 +51,9 @@ export function useHashRoute(): void {
       first = false
       if (hash === window.location.hash) return
       // The first address names where the studio opened: it replaces a bare or unknown one.
-      const onlyTheClip = opening || (previous.view === 'library' && here.value.view === 'library')
+      const onlyTheClip =
+        opening ||
+        (previous.view === 'library' && here.value.view === 'library' && !previous.similar && !here.value.similar)
       previous = here.value
       if (onlyTheClip) window.history.replaceState(window.history.state, '', hash)
       else window.history.pushState(window.history.state, '', hash)

@@ -2,6 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import type { UncertaintyOrder, UnlabeledPrediction } from '@shared/active-learning'
 import type { RunInfo } from '@shared/evaluation'
+import type { EmbeddingSpaceInfo } from '@shared/embeddings'
 import type { ClipMap, MapMethod } from '@shared/explorer'
 import { resultOf, type JobDetail } from '@shared/jobs'
 import { api } from '../api'
@@ -60,12 +61,21 @@ export const useExploreStore = defineStore('explore', () => {
       )
     })
 
-  const computeMap = (method: MapMethod, seed: number, withRun: boolean) =>
+  /** The project's stored embedding spaces, which the map may lay clips out by. */
+  const spaces = shallowRef<EmbeddingSpaceInfo[]>([])
+  const loadSpaces = () =>
+    guarded(async () => {
+      spaces.value = await api.invoke('embeddings:spaces', {})
+    })
+
+  /** Draws the map as a job: by summary features, or by a stored embedding space (`space`). */
+  const computeMap = (method: MapMethod, seed: number, withRun: boolean, space: number | null = null) =>
     guarded(async () => {
       const job = await api.invoke('explorer:map', {
         method,
         seed,
         ...(withRun && runId.value !== null ? { runId: runId.value } : {}),
+        ...(space === null ? {} : { space }),
         idempotencyKey: newStartKey(),
       })
       await follower.follow(job)
@@ -105,6 +115,8 @@ export const useExploreStore = defineStore('explore', () => {
     loadUnlabeled,
     predictUnlabeled,
     computeMap,
+    spaces,
+    loadSpaces,
     assign,
     undo,
     resumeJob,

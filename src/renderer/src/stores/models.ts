@@ -1,5 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, reactive, ref, shallowRef } from 'vue'
+import type { TrainingSource } from '@shared/detection'
 import type { JobInfo } from '@shared/domain'
 import type { RunDetail, RunInfo, RunModel, RunPrediction, RunSplitEvaluation } from '@shared/evaluation'
 import { emptyForm, type SweepForm } from '@shared/sweep-form'
@@ -22,6 +23,14 @@ export interface LivePoint {
 }
 
 /** What the training form holds; kept here so that leaving the Models tab does not reset it. */
+/** Where a run's examples come from, as `train:start` takes it. */
+export interface ExampleSettings {
+  from?: TrainingSource
+  window?: number
+  hop?: number
+  minOverlap?: number
+}
+
 export interface TrainForm {
   model: RunModel
   seed: number
@@ -29,6 +38,12 @@ export interface TrainForm {
   typedByModel: Record<RunModel, Record<string, string>>
   /** The feature set a run trains from, by name; '' is the project's default set for the model. */
   featureSet: string
+  /** Examples from whole clips or from windows of labeled regions. */
+  source: TrainingSource
+  /** Regions: window, hop (seconds) and overlap as typed; empty means the default from the regions. */
+  window: string
+  hop: string
+  minOverlap: string
 }
 
 /** What the sweep builder holds; `ready` once it has been set up from the models a sweep can tune. */
@@ -66,6 +81,10 @@ export const useModelsStore = defineStore('models', () => {
     seed: 0,
     typedByModel: { rf: {}, gbdt: {}, cnn: {}, crnn: {}, lstm: {}, transfer: {} },
     featureSet: '',
+    source: 'clips',
+    window: '',
+    hop: '',
+    minOverlap: '',
   })
   const sweepBuilder = reactive<SweepBuilderState>({ form: emptyForm('rf'), asJson: false, text: '', ready: false })
 
@@ -216,11 +235,19 @@ export const useModelsStore = defineStore('models', () => {
   /** A new start's curve begins empty rather than showing the last run's until its job is known. */
   const clearLive = () => Object.assign(live, { runId: null, model: null, engine: null, points: [], epochs: null })
 
-  const train = (model: RunModel, params: Record<string, unknown>, seed: number, set?: string) =>
+  const train = (
+    model: RunModel,
+    params: Record<string, unknown>,
+    seed: number,
+    set?: string,
+    examples: ExampleSettings = {},
+  ) =>
     startOnce('train', async (idempotencyKey) => {
       clearLive()
       const from = set === undefined ? {} : { set }
-      await followTraining(await api.invoke('train:start', { model, params, seed, idempotencyKey, ...from }))
+      await followTraining(
+        await api.invoke('train:start', { model, params, seed, idempotencyKey, ...from, ...examples }),
+      )
     })
 
   /** Resumes a cancelled, failed or interrupted deep run from its checkpoint, under the same id. */

@@ -10,7 +10,8 @@ import type { Database } from 'better-sqlite3'
 export function migrateTo0011(db: Database): void {
   db.exec(`
     CREATE TABLE detections (
-      id             INTEGER PRIMARY KEY,
+      -- Never reused: the studio holds detection ids (the review queue) across rescans.
+      id             INTEGER PRIMARY KEY AUTOINCREMENT,
       run_id         INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
       clip_id        INTEGER NOT NULL REFERENCES clips (id) ON DELETE CASCADE,
       label          TEXT NOT NULL,

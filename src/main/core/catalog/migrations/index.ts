@@ -11,6 +11,7 @@ import { migrateTo0008 } from './0008-split-policy'
 import { migrateTo0009 } from './0009-run-feature-sets'
 import { migrateTo0010 } from './0010-edit-sessions'
 import { migrateTo0011 } from './0011-detections'
+import { migrateTo0012 } from './0012-embeddings'
 
 /** One schema step. Versions start at 1 and rise by one. */
 export interface Migration {
@@ -32,6 +33,7 @@ export const migrations: readonly Migration[] = [
   { version: 9, name: 'run-feature-sets', up: migrateTo0009 },
   { version: 10, name: 'edit-sessions', up: migrateTo0010 },
   { version: 11, name: 'detections', up: migrateTo0011 },
+  { version: 12, name: 'embeddings', up: migrateTo0012 },
 ]
 
 /** The schema version this build writes. */

@@ -82,7 +82,12 @@ function convBlocks(
   return y
 }
 
-function dense(x: tf.SymbolicTensor, units: number, activation: 'relu' | 'softmax', seeds: Seeds): tf.SymbolicTensor {
+function dense(
+  x: tf.SymbolicTensor,
+  units: number,
+  activation: 'relu' | OutputActivation,
+  seeds: Seeds,
+): tf.SymbolicTensor {
   return tf.layers.dense({ units, activation, kernelInitializer: seeds.glorot() }).apply(x) as tf.SymbolicTensor
 }
 
@@ -99,7 +104,7 @@ function plainNet(model: tf.LayersModel): DeepNet {
 }
 
 /** The CNN: conv blocks, a head keeping frequency (max over time, or flatten), dense layers. */
-function buildCnn(input: InputShape, classes: number, p: CnnParams): DeepNet {
+function buildCnn(input: InputShape, classes: number, p: CnnParams, output: OutputActivation): DeepNet {
   const seeds = new Seeds(p.seed)
   const x = tf.input({ shape: [...input] })
   let y = tf.layers.reshape({ targetShape: [input[0], input[1], 1] }).apply(x) as tf.SymbolicTensor
@@ -113,12 +118,12 @@ function buildCnn(input: InputShape, classes: number, p: CnnParams): DeepNet {
   // layers' initial outputs small, without which the first epochs' loss stays far above ln(k).
   y = new BatchNorm({ momentum: 0.9 }).apply(y) as tf.SymbolicTensor
   if (p.denseUnits > 0) y = dense(dropout(y, p.dropout), p.denseUnits, 'relu', seeds)
-  y = dense(dropout(y, p.dropout), classes, 'softmax', seeds)
+  y = dense(dropout(y, p.dropout), classes, output, seeds)
   return plainNet(tf.model({ inputs: x, outputs: y, name: 'cnn' }))
 }
 
 /** The CRNN: conv blocks (pooling time in all but the last), then a bidirectional GRU or LSTM over time. */
-function buildCrnn(input: InputShape, classes: number, p: CrnnParams): DeepNet {
+function buildCrnn(input: InputShape, classes: number, p: CrnnParams, output: OutputActivation): DeepNet {
   const seeds = new Seeds(p.seed)
   const x = tf.input({ shape: [...input] })
   let y = tf.layers.reshape({ targetShape: [input[0], input[1], 1] }).apply(x) as tf.SymbolicTensor
@@ -126,7 +131,7 @@ function buildCrnn(input: InputShape, classes: number, p: CrnnParams): DeepNet {
   const [, t, f, c] = y.shape as [null, number, number, number]
   y = tf.layers.reshape({ targetShape: [t, f * c] }).apply(y) as tf.SymbolicTensor
   y = recurrent(p.cell, p.lstmUnits, false, true, seeds).apply(y) as tf.SymbolicTensor
-  y = dense(dropout(y, p.dropout), classes, 'softmax', seeds)
+  y = dense(dropout(y, p.dropout), classes, output, seeds)
   return plainNet(tf.model({ inputs: x, outputs: y, name: 'crnn' }))
 }
 
@@ -150,7 +155,7 @@ function recurrent(
 }
 
 /** The LSTM / GRU on feature sequences (MFCC + deltas). */
-function buildRnn(input: InputShape, classes: number, p: RnnParams): DeepNet {
+function buildRnn(input: InputShape, classes: number, p: RnnParams, output: OutputActivation): DeepNet {
   const seeds = new Seeds(p.seed)
   const x = tf.input({ shape: [...input] })
   let y: tf.SymbolicTensor = x
@@ -158,7 +163,7 @@ function buildRnn(input: InputShape, classes: number, p: RnnParams): DeepNet {
     y = recurrent(p.cell, p.lstmUnits, i < p.layers - 1, p.bidirectional, seeds).apply(y) as tf.SymbolicTensor
   }
   if (p.denseUnits > 0) y = dense(dropout(y, p.dropout), p.denseUnits, 'relu', seeds)
-  y = dense(dropout(y, p.dropout), classes, 'softmax', seeds)
+  y = dense(dropout(y, p.dropout), classes, output, seeds)
   return plainNet(tf.model({ inputs: x, outputs: y, name: p.cell }))
 }
 
@@ -166,8 +171,13 @@ function buildRnn(input: InputShape, classes: number, p: RnnParams): DeepNet {
  * Transfer learning: the base model (loaded from `p.baseModel`) up to its embedding, frozen but for
  * its top `fineTuneLayers` layers with weights, then a new head for `classes` classes.
  */
-async function buildTransfer(input: InputShape, classes: number, p: TransferParams): Promise<DeepNet> {
-  if (await isGraphModelFolder(p.baseModel)) return buildGraphTransfer(input, classes, p)
+async function buildTransfer(
+  input: InputShape,
+  classes: number,
+  p: TransferParams,
+  output: OutputActivation,
+): Promise<DeepNet> {
+  if (await isGraphModelFolder(p.baseModel)) return buildGraphTransfer(input, classes, p, output)
   const seeds = new Seeds(p.seed)
   const base = await loadLayersModelFrom(p.baseModel)
   const baseInput = base.inputs[0] as tf.SymbolicTensor
@@ -189,7 +199,7 @@ async function buildTransfer(input: InputShape, classes: number, p: TransferPara
     tuned++
   }
   const embeddingShape = (embedding.shape as number[]).slice(1)
-  const head = transferHead(embeddingShape, classes, p, seeds)
+  const head = transferHead(embeddingShape, classes, p, seeds, output)
   const model = tf.model({
     inputs: baseInput,
     outputs: head.apply(extractor.apply(baseInput)) as tf.SymbolicTensor,
@@ -211,13 +221,19 @@ async function buildTransfer(input: InputShape, classes: number, p: TransferPara
   }
 }
 
-/** A transfer model's new head: flatten (where the embedding has axes), dense layers, softmax. */
-function transferHead(embeddingShape: number[], classes: number, p: TransferParams, seeds: Seeds): tf.LayersModel {
+/** A transfer model's new head: flatten (where the embedding has axes), dense layers, the outputs. */
+function transferHead(
+  embeddingShape: number[],
+  classes: number,
+  p: TransferParams,
+  seeds: Seeds,
+  output: OutputActivation,
+): tf.LayersModel {
   const input = tf.input({ shape: embeddingShape })
   let y: tf.SymbolicTensor = input
   if (embeddingShape.length > 1) y = tf.layers.flatten().apply(y) as tf.SymbolicTensor
   if (p.denseUnits > 0) y = dense(dropout(y, p.dropout), p.denseUnits, 'relu', seeds)
-  y = dense(dropout(y, p.dropout), classes, 'softmax', seeds)
+  y = dense(dropout(y, p.dropout), classes, output, seeds)
   return tf.model({ inputs: input, outputs: y, name: 'head' })
 }
 
@@ -233,7 +249,12 @@ function requireInputShape(expected: (number | null)[] | null, input: InputShape
  * embedding at `embeddingLayer` (a node name; by default the output named like an embedding, or
  * the first), and a new head learns the classes.
  */
-async function buildGraphTransfer(input: InputShape, classes: number, p: TransferParams): Promise<DeepNet> {
+async function buildGraphTransfer(
+  input: InputShape,
+  classes: number,
+  p: TransferParams,
+  output: OutputActivation,
+): Promise<DeepNet> {
   if (p.fineTuneLayers > 0) {
     throw new Error(
       'a GraphModel base cannot be fine-tuned (its weights are constants of the graph): use fineTuneLayers 0, or a LayersModel base',
@@ -249,43 +270,54 @@ async function buildGraphTransfer(input: InputShape, classes: number, p: Transfe
     )
   }
   if (!takes.audio) requireInputShape(takes.shape, input)
-  const output = embeddingNode(graph, p.embeddingLayer)
+  const node = embeddingNode(graph, p.embeddingLayer)
   let embeddingShape: number[]
   try {
-    embeddingShape = tf.tidy(() => embed(graph, output, tf.zeros([1, ...input])).shape.slice(1))
+    embeddingShape = tf.tidy(() => embed(graph, node, tf.zeros([1, ...input])).shape.slice(1))
   } catch (error) {
     throw new Error(
-      `the base GraphModel has no output ${output} for inputs of shape [${input.join(', ')}]: ${error instanceof Error ? error.message : String(error)}`,
+      `the base GraphModel has no output ${node} for inputs of shape [${input.join(', ')}]: ${error instanceof Error ? error.message : String(error)}`,
       { cause: error },
     )
   }
   const x = tf.input({ shape: [...input] })
-  const embedding = new GraphEmbedding({ graph: folder, node: output, embeddingShape }).apply(x) as tf.SymbolicTensor
-  const head = transferHead(embeddingShape, classes, p, seeds)
+  const embedding = new GraphEmbedding({ graph: folder, node, embeddingShape }).apply(x) as tf.SymbolicTensor
+  const head = transferHead(embeddingShape, classes, p, seeds, output)
   const model = tf.model({ inputs: x, outputs: head.apply(embedding) as tf.SymbolicTensor, name: 'transfer' })
   return {
     ...plainNet(model),
     // A graph from a hub expects its inputs as it was trained on them (a waveform in [-1, 1]).
     rawInputs: true,
     frozen: {
-      embed: (t) => embed(graph, output, t),
+      embed: (t) => embed(graph, node, t),
       embeddingShape,
       head: (e, training) => head.apply(e, { training }) as tf.Tensor,
     },
   }
 }
 
+/**
+ * The activation of a network's outputs: a softmax over classes that exclude each other, or one
+ * sigmoid per class where an example may hold several (multi-label; overlapping regions).
+ */
+export type OutputActivation = 'softmax' | 'sigmoid'
+
 /** Builds the network a spec describes for inputs of `input` shape and `classes` classes. */
-export async function buildDeepNet(spec: DeepModelSpec, input: InputShape, classes: number): Promise<DeepNet> {
+export async function buildDeepNet(
+  spec: DeepModelSpec,
+  input: InputShape,
+  classes: number,
+  output: OutputActivation = 'softmax',
+): Promise<DeepNet> {
   switch (spec.model) {
     case 'cnn':
-      return buildCnn(input, classes, spec.params)
+      return buildCnn(input, classes, spec.params, output)
     case 'crnn':
-      return buildCrnn(input, classes, spec.params)
+      return buildCrnn(input, classes, spec.params, output)
     case 'lstm':
-      return buildRnn(input, classes, spec.params)
+      return buildRnn(input, classes, spec.params, output)
     case 'transfer':
-      return buildTransfer(input, classes, spec.params)
+      return buildTransfer(input, classes, spec.params, output)
     default:
       throw missingCase(spec)
   }
