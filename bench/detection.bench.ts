@@ -16,18 +16,7 @@
  * after Earmark and the faster run is the reference.
  * Goals: at least 200x real time on one core, and `detection.infer` at least 1.0.
  */
-import { spawnSync } from 'node:child_process'
-import {
-  closeSync,
-  existsSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
@@ -43,7 +32,8 @@ import { parseDeepSpec } from '../src/main/core/models/deep/params'
 import { writeFeaturesFile } from '../src/main/core/runs/artifacts'
 import { arraySource, fitStandardizer, useEngine } from '../src/main/core/training'
 import { saveDeepModel } from '../src/main/core/training/saved'
-import { encodeWav } from '../test/helpers/wav-writer'
+import { pcm16WavWriter } from '../test/helpers/wav-writer'
+import { runPythonReference } from './python-reference'
 import { finish, median, ratio } from './report'
 
 const root = join(import.meta.dirname, '..')
@@ -89,10 +79,7 @@ async function writeRecording(path: string, minutes: number): Promise<number> {
     .filter((f) => f.endsWith('.wav'))
     .sort()
   const total = minutes * 60 * RATE
-  const header = encodeWav([new Float32Array(0)], RATE, 'pcm16')
-  header.writeUInt32LE(36 + total * 2, 4)
-  header.writeUInt32LE(total * 2, 40)
-  const fd = openSync(path, 'w')
+  const wav = pcm16WavWriter(path, RATE, total)
   let written = 0
   let seed = 5
   const random = (): number => {
@@ -100,35 +87,25 @@ async function writeRecording(path: string, minutes: number): Promise<number> {
     return seed / 2147483648
   }
   try {
-    writeSync(fd, header)
     for (let i = 0; written < total; i++) {
       const digit = (await decodeAudioBytes(readFileSync(join(fsdd, files[i % files.length] as string)))).channels[0]
       const pause = Math.round((0.2 + 0.6 * random()) * RATE)
       const n = Math.min(total - written, (digit?.length ?? 0) + pause)
-      const block = Buffer.alloc(2 * n)
+      const block = new Float64Array(n)
       for (let j = 0; j < n; j++) {
-        const v = j < (digit?.length ?? 0) ? (digit?.[j] as number) : 0.003 * (2 * random() - 1)
-        block.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(v * 32768))), 2 * j)
+        block[j] = j < (digit?.length ?? 0) ? (digit?.[j] as number) : 0.003 * (2 * random() - 1)
       }
-      writeSync(fd, block)
+      wav.write(block)
       written += n
     }
   } finally {
-    closeSync(fd)
+    wav.close()
   }
   return written / RATE
 }
 
-function runTorch(specFile: string): TorchFigures | string {
-  const run = spawnSync('/usr/bin/python3', [join(import.meta.dirname, 'python', 'detection_torch.py'), specFile], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
-  })
-  if (run.error) return run.error.message
-  if (run.status !== 0) return (run.stderr.trim().split('\n').pop() ?? 'python3 failed').slice(0, 200)
-  return JSON.parse(run.stdout.trim().split('\n').pop() as string) as TorchFigures
-}
+const runTorch = (specFile: string): TorchFigures | string =>
+  runPythonReference<TorchFigures>('detection_torch.py', [specFile], 1)
 
 if (!existsSync(fsdd)) {
   console.log(`skipped: ${fsdd} is absent`)

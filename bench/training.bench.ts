@@ -21,7 +21,6 @@
  * faster of the two (conservative for Earmark). The cpu backend is measured on fewer clips
  * (throughput is per clip); the native tensorflow backend wherever it loads.
  */
-import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -43,6 +42,7 @@ import { shuffled } from '../src/main/core/training/data'
 import { buildDeepNet } from '../src/main/core/models/deep/build'
 import { mixSeed, Random } from '../src/main/core/models/deep/layers'
 import { fsddFeatures } from '../test/helpers/fsdd-deep'
+import { runPythonReference } from './python-reference'
 import { finish, median, ratio } from './report'
 
 const root = join(import.meta.dirname, '..')
@@ -224,23 +224,8 @@ async function initialWeights(
   return { values, list }
 }
 
-function runTorch(specFile: string, threads: number): TorchFigures | string {
-  // Debian's interpreter, where python3-torch installs (a pyenv python3 on the PATH lacks it).
-  const run = spawnSync('/usr/bin/python3', [join(import.meta.dirname, 'python', 'training_torch.py'), specFile], {
-    encoding: 'utf8',
-    // Debian's torch does its matrix products in OpenBLAS, whose thread pool ignores
-    // torch.set_num_threads and takes every core unless told otherwise.
-    env: {
-      ...process.env,
-      OMP_NUM_THREADS: String(threads),
-      OPENBLAS_NUM_THREADS: String(threads),
-      MKL_NUM_THREADS: String(threads),
-    },
-  })
-  if (run.error) return run.error.message
-  if (run.status !== 0) return (run.stderr.trim().split('\n').pop() ?? 'python3 failed').slice(0, 200)
-  return JSON.parse(run.stdout.trim().split('\n').pop() as string) as TorchFigures
-}
+const runTorch = (specFile: string, threads: number): TorchFigures | string =>
+  runPythonReference<TorchFigures>('training_torch.py', [specFile], threads)
 
 if (!existsSync(fsdd)) {
   console.log(`skipped: ${fsdd} is absent`)

@@ -8,9 +8,10 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addClass } from '../../src/main/core/catalog/classes'
 import { openCatalog } from '../../src/main/core/catalog/open'
-import { finishRun, insertRun, insertRunClips } from '../../src/main/core/catalog/runs'
+import { insertRunClips } from '../../src/main/core/catalog/runs'
 import { createRegion } from '../../src/main/core/labeling'
 import { assertBuilt, runEarmark, startServe, stopServe } from '../helpers/cli'
+import { insertDetectionRun, insertDetections } from '../helpers/detections'
 import { tempDir } from '../helpers/temp'
 import { encodeWav } from '../helpers/wav-writer'
 import { launchChromium, StudioPage } from './studio'
@@ -48,19 +49,7 @@ beforeAll(async () => {
   const [dog, cat] = ['dog', 'cat'].map((name) => addClass(db, { name }).id) as [number, number]
   const clips = db.prepare('SELECT id, path FROM clips ORDER BY path').all() as { id: number; path: string }[]
   const [a, b] = clips.map((c) => c.id) as [number, number]
-  const runId = insertRun(db, {
-    model: 'cnn',
-    engine: 'test',
-    params: {},
-    featureConfig: {},
-    featureHash: 'h',
-    seed: 0,
-    labels: ['dog', 'cat'],
-    splitMethod: 'random',
-    splitPolicy: 'random',
-    jobId: null,
-  })
-  finishRun(db, runId, { state: 'done' })
+  const runId = insertDetectionRun(db, ['dog', 'cat'], { done: true })
   insertRunClips(db, runId, [
     { clipId: a, split: 'test', label: 'dog', labelVersion: null },
     { clipId: b, split: 'test', label: 'cat', labelVersion: null },
@@ -77,17 +66,18 @@ beforeAll(async () => {
   // substitution); cat [0.3, 0.85] hits B's cat; cat [1.8, 2.4] in B is an insertion.
   // dog: 2 of 3 right, both found: P 0.667, R 1, F1 0.8. cat: 1 of 2, 1 of 2 found: F1 0.5.
   // Micro: 3 of 5, 3 of 4: P 0.6, R 0.75, F1 0.667; ER = (S 1 + D 0 + I 1) / 4 = 0.5. Macro F1 0.65.
-  const insert = db.prepare(
-    `INSERT INTO detections (run_id, clip_id, label, start, "end", score, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  insertDetections(
+    db,
+    runId,
+    [
+      { clipId: a, label: 'dog', start: 0.55, end: 1.05, score: 0.9 },
+      { clipId: a, label: 'dog', start: 1.5, end: 2.0, score: 0.6 },
+      { clipId: a, label: 'dog', start: 2.25, end: 2.75, score: 0.4 },
+      { clipId: b, label: 'cat', start: 0.3, end: 0.85, score: 0.8 },
+      { clipId: b, label: 'cat', start: 1.8, end: 2.4, score: 0.3 },
+    ],
+    stamp.now,
   )
-  for (const [clip, label, start, end, score] of [
-    [a, 'dog', 0.55, 1.05, 0.9],
-    [a, 'dog', 1.5, 2.0, 0.6],
-    [a, 'dog', 2.25, 2.75, 0.4],
-    [b, 'cat', 0.3, 0.85, 0.8],
-    [b, 'cat', 1.8, 2.4, 0.3],
-  ] as const)
-    insert.run(runId, clip, label, start, end, score, stamp.now.toISOString())
   catalog.close()
 
   served = await startServe([project])

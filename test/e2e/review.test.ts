@@ -2,7 +2,7 @@
 // waveform and spectrogram and listed beside it, then the review queue worked with keys (accept,
 // reject, a class key to relabel, Ctrl+Z), checked through the API, with screenshots at two sizes.
 import type { ChildProcess } from 'node:child_process'
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -10,54 +10,22 @@ import type { ReviewPage } from '../../src/shared/detection'
 import type { ClipDetail } from '../../src/shared/domain'
 import { addClass } from '../../src/main/core/catalog/classes'
 import { openCatalog } from '../../src/main/core/catalog/open'
-import { finishRun, insertRun } from '../../src/main/core/catalog/runs'
 import { assertBuilt, runEarmark, startServe, stopServe } from '../helpers/cli'
-import { FSDD, FSDD_PATTERN, fsddFiles } from '../helpers/fsdd'
-import { apiCaller } from '../helpers/http'
-import { readPcm16 } from '../helpers/long-recordings'
+import { writeDigitSequence, type PlacedSpan } from '../helpers/digit-sequence'
+import { insertDetectionRun, insertDetections } from '../helpers/detections'
+import { FSDD_PATTERN, fsddFiles } from '../helpers/fsdd'
+import { apiValueCaller } from '../helpers/http'
 import { tempDir } from '../helpers/temp'
-import { encodeWav } from '../helpers/wav-writer'
 import { launchChromium, SCREENSHOTS, StudioPage } from './studio'
 
-const RATE = 8000
-/** The digits spoken, in order, and the gap of quiet noise before each and at the end, seconds. */
+/** The digits spoken in the long recording, in order, with gaps of faint noise between them. */
 const DIGITS = ['0_george_0', '1_george_0', '2_george_0', '0_george_1', '1_george_1', '2_george_1', '0_george_2']
-const GAP = 0.8
-
-interface Placed {
-  label: string
-  start: number
-  end: number
-}
-
-/** One 8 kHz recording of the digits with gaps of faint noise between them; returns where each lies. */
-function writeLongRecording(path: string): { placed: Placed[]; seconds: number } {
-  const parts = DIGITS.map((name) => readPcm16(join(FSDD, `${name}.wav`)))
-  const gap = Math.round(GAP * RATE)
-  const length = parts.reduce((sum, p) => sum + p.samples.length + gap, gap)
-  const out = new Float32Array(length)
-  let seed = 7
-  for (let i = 0; i < length; i++) {
-    seed = (seed * 1103515245 + 12345) % 2147483648
-    out[i] = 0.002 * ((seed / 2147483648) * 2 - 1)
-  }
-  const placed: Placed[] = []
-  let at = gap
-  for (const [i, part] of parts.entries()) {
-    expect(part.sampleRate).toBe(RATE)
-    for (let j = 0; j < part.samples.length; j++) out[at + j] = (out[at + j] as number) + (part.samples[j] as number)
-    placed.push({ label: (DIGITS[i] as string)[0] as string, start: at / RATE, end: (at + part.samples.length) / RATE })
-    at += part.samples.length + gap
-  }
-  writeFileSync(path, encodeWav([out], RATE, 'pcm16'))
-  return { placed, seconds: length / RATE }
-}
 
 let browser: Browser
 let served: { url: string; child: ChildProcess }
 let call: (method: string, input: unknown) => Promise<unknown>
 let clipId: number
-let placed: Placed[]
+let placed: PlacedSpan[]
 /** The main run's detections in the order the queue gives them (highest score first). */
 let queueOrder: { id: number; label: string; start: number; end: number }[]
 /** A run trained for real (a CNN on labeled digit clips), to detect with from the studio. */
@@ -68,7 +36,7 @@ beforeAll(async () => {
   const dir = tempDir()
   const audio = join(dir, 'recordings')
   mkdirSync(audio)
-  ;({ placed } = writeLongRecording(join(audio, 'pond-morning.wav')))
+  ;({ placed } = writeDigitSequence(join(audio, 'pond-morning.wav'), DIGITS, { seed: 7 }))
   const project = join(dir, 'Digits.earmark')
   expect(runEarmark(['init', project, '--name', 'Digits']).code).toBe(0)
   const imported = runEarmark(['import', project, audio])
@@ -80,39 +48,30 @@ beforeAll(async () => {
   const db = catalog.db
   for (const name of ['0', '1', '2']) addClass(db, { name })
   clipId = db.prepare('SELECT id FROM clips').pluck().get() as number
-  const run = () => {
-    const id = insertRun(db, {
-      model: 'cnn',
-      engine: 'test',
-      params: {},
-      featureConfig: {},
-      featureHash: 'h',
-      seed: 0,
-      labels: ['0', '1', '2'],
-      splitMethod: 'random',
-      splitPolicy: 'random',
-      jobId: null,
-    })
-    finishRun(db, id, { state: 'done' })
-    return id
-  }
-  const main = run()
-  const later = run()
-  const insert = db.prepare(
-    `INSERT INTO detections (run_id, clip_id, label, start, "end", score, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  )
-  const now = new Date().toISOString()
+  const main = insertDetectionRun(db, ['0', '1', '2'], { done: true })
+  const later = insertDetectionRun(db, ['0', '1', '2'], { done: true })
   const scores = [0.95, 0.8, 0.85, 0.7, 0.6, 0.5, 0.4]
   const rows = placed.map((p, i) => ({ ...p, label: i === 2 ? '1' : p.label, score: scores[i] as number }))
   const falseOne = {
     label: '0',
-    start: (placed[3] as Placed).end + 0.2,
-    end: (placed[3] as Placed).end + 0.6,
+    start: (placed[3] as PlacedSpan).end + 0.2,
+    end: (placed[3] as PlacedSpan).end + 0.6,
     score: 0.9,
   }
   rows.push(falseOne)
-  const ids = rows.map((r) => Number(insert.run(main, clipId, r.label, r.start, r.end, r.score, now).lastInsertRowid))
-  for (const p of placed.slice(0, 2)) insert.run(later, clipId, p.label, p.start, p.end, 0.99, now)
+  const now = new Date()
+  const ids = insertDetections(
+    db,
+    main,
+    rows.map((r) => ({ ...r, clipId })),
+    now,
+  )
+  insertDetections(
+    db,
+    later,
+    placed.slice(0, 2).map((p) => ({ ...p, clipId, score: 0.99 })),
+    now,
+  )
   queueOrder = rows
     .map((r, i) => ({ id: ids[i] as number, label: r.label, start: r.start, end: r.end, score: r.score }))
     .sort((a, b) => b.score - a.score)
@@ -132,13 +91,7 @@ beforeAll(async () => {
   trainedRun = (JSON.parse(trained.stdout.trim().split('\n').pop() ?? '{}') as { runId: number }).runId
 
   served = await startServe([project])
-  const api = apiCaller(served.url)
-  call = async (method, input) => {
-    const answer = (await (await api(method, input)).json()) as
-      { ok: true; value: unknown } | { ok: false; error: { message: string } }
-    if (!answer.ok) throw new Error(`${method}: ${answer.error.message}`)
-    return answer.value
-  }
+  call = apiValueCaller(served.url)
   browser = await launchChromium()
 }, 240_000)
 

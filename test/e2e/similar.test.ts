@@ -4,60 +4,29 @@
 // one marked as none, then a head trained on them. Checked through the API, with screenshots at
 // two sizes.
 import type { ChildProcess } from 'node:child_process'
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ClassInfo, ClipDetail } from '../../src/shared/domain'
 import type { EmbeddingSpaceInfo, SearchAnswer } from '../../src/shared/embeddings'
 import { assertBuilt, runEarmark, startServe, stopServe } from '../helpers/cli'
-import { FSDD, FSDD_PATTERN, fsddFiles } from '../helpers/fsdd'
-import { apiCaller } from '../helpers/http'
-import { readPcm16 } from '../helpers/long-recordings'
+import { writeDigitSequence, type PlacedSpan } from '../helpers/digit-sequence'
+import { FSDD_PATTERN, fsddFiles } from '../helpers/fsdd'
+import { apiValueCaller } from '../helpers/http'
 import { tempDir } from '../helpers/temp'
-import { encodeWav } from '../helpers/wav-writer'
 import { LabelingPage } from './labeling-page'
 import { launchChromium } from './studio'
 
-const RATE = 8000
 /** Digits of a speaker the base never heard, spoken in order with gaps of faint noise. */
 const DIGITS = ['0_jackson_40', '1_jackson_40', '2_jackson_40', '0_jackson_41', '1_jackson_41', '2_jackson_41']
-const GAP = 0.8
-
-interface Placed {
-  label: string
-  start: number
-  end: number
-}
-
-function writeLongRecording(path: string): { placed: Placed[]; seconds: number } {
-  const parts = DIGITS.map((name) => readPcm16(join(FSDD, `${name}.wav`)))
-  const gap = Math.round(GAP * RATE)
-  const length = parts.reduce((sum, p) => sum + p.samples.length + gap, gap)
-  const out = new Float32Array(length)
-  let seed = 11
-  for (let i = 0; i < length; i++) {
-    seed = (seed * 1103515245 + 12345) % 2147483648
-    out[i] = 0.002 * ((seed / 2147483648) * 2 - 1)
-  }
-  const placed: Placed[] = []
-  let at = gap
-  for (const [i, part] of parts.entries()) {
-    expect(part.sampleRate).toBe(RATE)
-    for (let j = 0; j < part.samples.length; j++) out[at + j] = (out[at + j] as number) + (part.samples[j] as number)
-    placed.push({ label: (DIGITS[i] as string)[0] as string, start: at / RATE, end: (at + part.samples.length) / RATE })
-    at += part.samples.length + gap
-  }
-  writeFileSync(path, encodeWav([out], RATE, 'pcm16'))
-  return { placed, seconds: length / RATE }
-}
 
 let browser: Browser
 let served: { url: string; child: ChildProcess }
 let call: <T>(method: string, input: unknown) => Promise<T>
 let longId: number
 let seconds: number
-let placed: Placed[]
+let placed: PlacedSpan[]
 let runId: number
 
 beforeAll(async () => {
@@ -65,7 +34,7 @@ beforeAll(async () => {
   const dir = tempDir()
   const recordings = join(dir, 'recordings')
   mkdirSync(recordings)
-  ;({ placed, seconds } = writeLongRecording(join(recordings, 'porch-evening.wav')))
+  ;({ placed, seconds } = writeDigitSequence(join(recordings, 'porch-evening.wav'), DIGITS, { seed: 11 }))
   const project = join(dir, 'Digits.earmark')
   expect(runEarmark(['init', project, '--name', 'Digits']).code).toBe(0)
   // Labeled clips of 0, 1 and 2 by george and lucas, and unlabeled takes of jackson to search among.
@@ -92,13 +61,7 @@ beforeAll(async () => {
   runId = (JSON.parse(trained.stdout.trim().split('\n').pop() ?? '{}') as { runId: number }).runId
 
   served = await startServe([project])
-  const api = apiCaller(served.url)
-  call = async <T>(method: string, input: unknown) => {
-    const answer = (await (await api(method, input)).json()) as
-      { ok: true; value: T } | { ok: false; error: { message: string } }
-    if (!answer.ok) throw new Error(`${method}: ${answer.error.message}`)
-    return answer.value
-  }
+  call = apiValueCaller(served.url)
   // lucas's takes are held out to test: the head's accuracy is measured on them.
   await call('splits:set', { by: 'group', testGroups: ['lucas'] })
   const rows = await call<{ rows: { id: number; name: string }[] }>('clips:query', { limit: 1000 })
@@ -130,7 +93,7 @@ describe('find similar in the studio', () => {
       await studio.waitForSpectrogram()
 
       // A box around the first spoken "0", labeled 0 with its key.
-      const zero = placed[0] as Placed
+      const zero = placed[0] as PlacedSpan
       const [from, to] = [zero.start / seconds, zero.end / seconds]
       await studio.dragIn(studio.boxLayer(), [from, 0.2], [to, 0.9])
       await studio.regionRows('box').first().waitFor()

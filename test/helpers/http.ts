@@ -31,3 +31,17 @@ export function apiCaller(servedUrl: string): (method: string, input: unknown) =
       body: JSON.stringify(input),
     })
 }
+
+/**
+ * Calls the API of a served studio and returns the method's value; a refusal throws with the
+ * method's name and the message, so a test's failure says which call went wrong.
+ */
+export function apiValueCaller(servedUrl: string): <T>(method: string, input: unknown) => Promise<T> {
+  const api = apiCaller(servedUrl)
+  return async <T>(method: string, input: unknown) => {
+    const answer = (await (await api(method, input)).json()) as
+      { ok: true; value: T } | { ok: false; error: { message: string } }
+    if (!answer.ok) throw new Error(`${method}: ${answer.error.message}`)
+    return answer.value
+  }
+}

@@ -1,3 +1,5 @@
+import { closeSync, openSync, writeSync } from 'node:fs'
+
 /** Sample encodings a WAV fixture can use; each is one the studio must read. */
 export type WavEncoding = 'pcm8' | 'pcm16' | 'pcm24' | 'pcm32' | 'float32' | 'float64'
 
@@ -79,4 +81,29 @@ export function tone(seconds: number, sampleRate: number, frequency = 440, ampli
     { length: Math.round(seconds * sampleRate) },
     (_, i) => amplitude * Math.sin((2 * Math.PI * frequency * i) / sampleRate),
   )
+}
+
+/**
+ * A mono 16-bit WAV written a block at a time, so that a recording of hours never sits in memory:
+ * `write` appends samples (rounded and clipped as `encodeWav` does), `close` ends the file. The
+ * header states `frames` up front, so exactly that many samples must be written.
+ */
+export function pcm16WavWriter(
+  path: string,
+  sampleRate: number,
+  frames: number,
+): { write(samples: ArrayLike<number>): void; close(): void } {
+  const header = encodeWav([new Float32Array(0)], sampleRate, 'pcm16')
+  header.writeUInt32LE(36 + frames * 2, 4)
+  header.writeUInt32LE(frames * 2, 40)
+  const fd = openSync(path, 'w')
+  writeSync(fd, header)
+  return {
+    write(samples) {
+      const block = Buffer.alloc(2 * samples.length)
+      for (let i = 0; i < samples.length; i++) block.writeInt16LE(quantise(samples[i] as number, 16), 2 * i)
+      writeSync(fd, block)
+    },
+    close: () => closeSync(fd),
+  }
 }

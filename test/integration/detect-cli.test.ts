@@ -2,24 +2,14 @@
 // output format, bad inputs reported while the other files are detected, and a one-hour recording
 // detected in bounded memory (peak resident memory measured against a two-minute one's).
 import { spawnSync } from 'node:child_process'
-import {
-  closeSync,
-  existsSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fromAudacity, fromRaven } from '../../src/main/core/interchange/formats'
 import { assertBuilt, ROOT, runEarmark } from '../helpers/cli'
 import { writeToneClasses } from '../helpers/tone-classes'
-import { encodeWav } from '../helpers/wav-writer'
+import { pcm16WavWriter } from '../helpers/wav-writer'
 
 interface JsonLine {
   detections: { path: string; start: number; end: number; label: string; score: number }[]
@@ -37,39 +27,35 @@ const lastJson = <T>(stdout: string): T => JSON.parse(stdout.trim().split('\n').
  */
 function writeLongWav(path: string, seconds: number, tones: Float32Array[]): void {
   const rate = 8000
-  const frames = seconds * rate
-  const header = encodeWav([new Float32Array(0)], rate, 'pcm16')
-  header.writeUInt32LE(36 + frames * 2, 4)
-  header.writeUInt32LE(frames * 2, 40)
-  const fd = openSync(path, 'w')
+  const wav = pcm16WavWriter(path, rate, seconds * rate)
   try {
-    writeSync(fd, header)
-    const block = Buffer.alloc(2 * rate)
+    const block = new Float64Array(rate)
     let seed = 1
     for (let s = 0; s < seconds; s++) {
       const tone = tones[s % tones.length] as Float32Array
       for (let i = 0; i < rate; i++) {
         seed = (seed * 1103515245 + 12345) % 2147483648
         const noise = 0.005 * (seed / 1073741824 - 1)
-        const v = s % 3 === 0 && i < tone.length ? (tone[i] as number) : noise
-        block.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(v * 32768))), 2 * i)
+        block[i] = s % 3 === 0 && i < tone.length ? (tone[i] as number) : noise
       }
-      writeSync(fd, block)
+      wav.write(block)
     }
   } finally {
-    closeSync(fd)
+    wav.close()
   }
 }
 
-/** Runs `earmark ARGS` under /usr/bin/time: its exit, output and peak resident memory (MB). */
+/**
+ * Prints the process's peak resident memory as it exits (worker threads included: they share it),
+ * loaded into the CLI's process before it starts, so no outside tool is needed to measure it.
+ */
+const REPORT_PEAK_RSS = `data:text/javascript,process.on('exit', () => process.stderr.write('peak-rss-kb ' + process.resourceUsage().maxRSS + '\\n'))`
+
+/** Runs `earmark ARGS`: its exit, output and peak resident memory (MB). */
 function measured(args: string[]): { code: number | null; stdout: string; stderr: string; peakMb: number } {
-  const run = spawnSync(
-    '/usr/bin/time',
-    ['-f', 'peak-rss-kb %M', process.execPath, join(ROOT, 'bin', 'earmark.js'), ...args],
-    {
-      encoding: 'utf8',
-    },
-  )
+  const run = spawnSync(process.execPath, ['--import', REPORT_PEAK_RSS, join(ROOT, 'bin', 'earmark.js'), ...args], {
+    encoding: 'utf8',
+  })
   const peak = /peak-rss-kb (\d+)/.exec(run.stderr)
   return { code: run.status, stdout: run.stdout, stderr: run.stderr, peakMb: peak ? Number(peak[1]) / 1024 : NaN }
 }

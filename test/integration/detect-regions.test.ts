@@ -5,10 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Detection, DetectSummary } from '../../src/shared/detection'
 import type { ClipPage } from '../../src/shared/domain'
 import type { TrainSummary } from '../../src/shared/evaluation'
-import { createDispatcher } from '../../src/main/core/api/dispatch'
-import { createStudioService } from '../../src/main/core/service'
-import { fsddFiles } from '../helpers/fsdd'
-import { buildLongRecordings, writeRecordingsManifest, type LongRecording } from '../helpers/long-recordings'
+import type { LongRecording } from '../helpers/long-recordings'
+import { importRegionRecordings } from '../helpers/region-recordings'
+import { jobResult, serviceOn } from '../helpers/service'
 
 /*
  * Detection with models trained on regions, through the service as the studio calls it: long
@@ -18,41 +17,18 @@ import { buildLongRecordings, writeRecordingsManifest, type LongRecording } from
  * event; most digits are found where they are, with their class, and most detections are digits.
  */
 
-const DIGITS = new Set(['0', '1', '2'])
-const SPLITS = [
-  { split: 'train', takes: [5, 16] },
-  { split: 'val', takes: [17, 20] },
-  { split: 'test', takes: [0, 4] },
-] as const
-
 describe('detection with models trained on regions', { timeout: 300_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'earmark-detect-regions-'))
-  const service = createStudioService({ version: '0.0.0-test', defaultProjectPath: join(dir, 'regions.earmark') })
-  const dispatch = createDispatcher(service.handlers, () => undefined)
-  const call = async <T>(method: string, input: unknown): Promise<T> => {
-    const result = await dispatch(method as never, input as never)
-    if (!result.ok) throw new Error(result.error.message)
-    return result.value as T
-  }
-  async function finished<T>(job: { id: number }): Promise<T> {
-    const done = await service.jobs.wait(job.id)
-    expect(done.state, done.error ?? '').toBe('done')
-    return (await call<{ result: T }>('jobs:get', { id: job.id })).result
-  }
-  const recordings: LongRecording[] = []
+  const t = serviceOn(join(dir, 'regions.earmark'), () => undefined)
+  const { call } = t
+  let recordings: LongRecording[] = []
 
   beforeAll(async () => {
-    SPLITS.forEach(({ split, takes }, i) => {
-      const digits = fsddFiles().filter((f) => DIGITS.has(f.digit) && f.take >= takes[0] && f.take <= takes[1])
-      recordings.push(...buildLongRecordings({ seed: 20 + i, dir, split, digits, seconds: { min: 12, max: 20 } }))
-    })
-    const manifest = writeRecordingsManifest(dir, recordings)
-    await finished(await call('import:start', { source: manifest, labelsFrom: { kind: 'csv' } }))
-    await call('labels:import', { format: 'audacity', paths: recordings.map((r) => r.labelPath) })
+    ;({ recordings } = await importRegionRecordings(t, dir, 20))
   }, 120_000)
 
   afterAll(async () => {
-    await service.close()
+    await t.service.close()
     rmSync(dir, { recursive: true, force: true })
   })
 
@@ -81,10 +57,11 @@ describe('detection with models trained on regions', { timeout: 300_000 }, () =>
   }
 
   async function trainAndDetect(model: string, params: Record<string, unknown>, windows: object = {}) {
-    const trained = await finished<TrainSummary>(
+    const trained = await jobResult<TrainSummary>(
+      t,
       await call('train:start', { model, params, seed: 0, from: 'regions', ...windows }),
     )
-    const summary = await finished<DetectSummary>(await call('detections:start', { runId: trained.runId }))
+    const summary = await jobResult<DetectSummary>(t, await call('detections:start', { runId: trained.runId }))
     const tests = recordings.filter((r) => r.split === 'test')
     // The default clips: the recordings the run neither trained nor validated on.
     expect(summary).toMatchObject({ runId: trained.runId, clips: tests.length, failed: [] })

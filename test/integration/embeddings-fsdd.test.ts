@@ -6,72 +6,31 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { JobInfo } from '../../src/shared/domain'
 import type { EmbedSummary, HeadAnswer, SearchAnswer } from '../../src/shared/embeddings'
 import type { TrainSummary } from '../../src/shared/evaluation'
-import { runCli } from '../../src/main/cli/program'
-import { createDispatcher } from '../../src/main/core/api/dispatch'
-import { createStudioService, type StudioService } from '../../src/main/core/service'
 import { defaultFeatureSet, recipeOf } from '../../src/main/core/feature-sets/recipe'
 import { loadSummaryFeatures } from '../../src/main/core/runs/features'
 import { headClips } from '../../src/main/core/catalog/embeddings'
 import { fitHead } from '../../src/main/core/embeddings/head-project'
+import { runEarmarkInProcess } from '../helpers/cli-in-process'
 import { FSDD_PATTERN, fsddFiles } from '../helpers/fsdd'
 import { writeArgmaxOnnx, writeProjectionOnnx } from '../helpers/onnx-models'
-
-/** A service on a project file, and calls that throw a refusal's message with its code. */
-function open(projectPath: string) {
-  const service = createStudioService({ version: '0.0.0-test', defaultProjectPath: projectPath })
-  const dispatch = createDispatcher(service.handlers)
-  const call = async <T>(method: string, input: unknown): Promise<T> => {
-    const result = await dispatch(method as never, input as never)
-    if (!result.ok) throw Object.assign(new Error(result.error.message), { code: result.error.code })
-    return result.value as T
-  }
-  return { service, call }
-}
-
-/** The result of a job once it has ended (failing the test with its error otherwise). */
-async function finished<T>(service: StudioService, call: ReturnType<typeof open>['call'], job: JobInfo): Promise<T> {
-  const ended = await service.jobs.wait(job.id)
-  if (ended.state !== 'done') throw new Error(`job ${job.kind} ${ended.state}: ${ended.error ?? ''}`)
-  return (await call<{ result: T }>('jobs:get', { id: job.id })).result
-}
+import { jobResult, serviceOn } from '../helpers/service'
 
 /** A project of some fsdd recordings (copied into its folder), labeled by their digit. */
 async function fsddProject(dir: string, keep: (f: ReturnType<typeof fsddFiles>[number]) => boolean) {
   const audio = join(dir, 'audio')
   mkdirSync(audio, { recursive: true })
   for (const f of fsddFiles().filter(keep)) copyFileSync(f.path, join(audio, basename(f.path)))
-  const project = open(join(dir, 'p.earmark'))
+  const project = serviceOn(join(dir, 'p.earmark'))
   const job = await project.call<JobInfo>('import:start', {
     source: audio,
     labelsFrom: { kind: 'pattern', pattern: FSDD_PATTERN },
   })
-  await finished(project.service, project.call, job)
+  await jobResult(project, job)
   return project
-}
-
-/** Runs `earmark ARGS` in this process, capturing what it prints. */
-async function earmark(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = ''
-  let err = ''
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk)
-    return true
-  })
-  vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => void (out += `${parts.join(' ')}\n`))
-  vi.spyOn(console, 'error').mockImplementation((...parts: unknown[]) => void (err += `${parts.join(' ')}\n`))
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk)
-    return true
-  })
-  try {
-    return { code: await runCli(args), out, err }
-  } finally {
-    vi.restoreAllMocks()
-  }
 }
 
 const take = (path: string): number => Number(/_(\d+)\.wav$/.exec(path)?.[1])
@@ -81,7 +40,7 @@ describe('embeddings on fsdd-dev, speaker held out', { timeout: 1_200_000 }, () 
   // One folder for the whole file: the projects are built once, before the first test.
   const dir = mkdtempSync(join(tmpdir(), 'earmark-embeddings-'))
   let base: string
-  let lucas: ReturnType<typeof open>
+  let lucas: ReturnType<typeof serviceOn>
   let clips: { id: number; path: string }[]
   let embedded: EmbedSummary
 
@@ -94,7 +53,7 @@ describe('embeddings on fsdd-dev, speaker held out', { timeout: 1_200_000 }, () 
     const split = adb.prepare('UPDATE clips SET split = ? WHERE id = ?')
     for (const c of rows) split.run(take(c.path) <= 4 ? 'test' : 'train', c.id)
     const job = await a.call<JobInfo>('train:start', { model: 'cnn', seed: 1, params: { epochs: 25 } })
-    const summary = await finished<TrainSummary>(a.service, a.call, job)
+    const summary = await jobResult<TrainSummary>(a, job)
     const run = await a.call<{ modelPath: string | null }>('runs:get', { id: summary.runId })
     base = run.modelPath as string
     console.log(`base: CNN run ${summary.runId} on george + jackson, test accuracy ${summary.metrics?.accuracy}`)
@@ -107,7 +66,7 @@ describe('embeddings on fsdd-dev, speaker held out', { timeout: 1_200_000 }, () 
     const setSplit = db.prepare('UPDATE clips SET split = ? WHERE id = ?')
     for (const c of clips) setSplit.run(take(c.path) <= 5 ? 'train' : 'test', c.id)
     const embed = await lucas.call<JobInfo>('embeddings:start', { base })
-    embedded = await finished<EmbedSummary>(lucas.service, lucas.call, embed)
+    embedded = await jobResult<EmbedSummary>(lucas, embed)
   }, 1_200_000)
 
   afterAll(async () => {
@@ -125,11 +84,7 @@ describe('embeddings on fsdd-dev, speaker held out', { timeout: 1_200_000 }, () 
     console.log(
       `embedded 500 clips as ${embedded.embeddings} windows of ${embedded.space.window} s into ${embedded.dims} dims in ${embedded.seconds.toFixed(1)} s`,
     )
-    const again = await finished<EmbedSummary>(
-      lucas.service,
-      lucas.call,
-      await lucas.call<JobInfo>('embeddings:start', { base }),
-    )
+    const again = await jobResult<EmbedSummary>(lucas, await lucas.call<JobInfo>('embeddings:start', { base }))
     expect(again.computed).toBe(0)
     expect(again.reusedClips).toBe(500)
     expect(again.embeddings).toBe(embedded.embeddings)
@@ -214,14 +169,14 @@ describe('embeddings on fsdd-dev, speaker held out', { timeout: 1_200_000 }, () 
 
   it('the command line: embed, search and head end with their JSON lines', async () => {
     const project = lucas.service.catalog().path
-    const embed = await earmark(['embed', project, '--base', base, '--json'])
+    const embed = await runEarmarkInProcess(['embed', project, '--base', base, '--json'])
     expect(embed.code, embed.err).toBe(0)
     const summary = JSON.parse(embed.out.trim().split('\n').at(-1) as string) as Record<string, unknown>
     expect(Object.keys(summary).slice(0, 3)).toEqual(['embeddings', 'dims', 'seconds'])
     expect(summary).toMatchObject({ embeddings: embedded.embeddings, dims: embedded.dims, computed: 0 })
 
     const outside = fsddFiles().find((f) => f.speaker === 'lucas' && f.take === 12 && f.digit === '8')!.path
-    const search = await earmark(['search', project, '--like', `${outside}:0-0.4`, '--top', '5', '--json'])
+    const search = await runEarmarkInProcess(['search', project, '--like', `${outside}:0-0.4`, '--top', '5', '--json'])
     expect(search.code, search.err).toBe(0)
     const answer = JSON.parse(search.out.trim().split('\n').at(-1) as string) as SearchAnswer
     expect(Object.keys(answer).slice(0, 2)).toEqual(['results', 'seconds'])
@@ -239,15 +194,23 @@ describe('embeddings on fsdd-dev, speaker held out', { timeout: 1_200_000 }, () 
     ])
     expect(answer.results.filter((r) => r.label === '8').length).toBeGreaterThanOrEqual(4)
 
-    const byClip = await earmark(['search', project, '--clip', String(clips[0]!.id), '--base', base, '--json'])
+    const byClip = await runEarmarkInProcess([
+      'search',
+      project,
+      '--clip',
+      String(clips[0]!.id),
+      '--base',
+      base,
+      '--json',
+    ])
     expect(byClip.code, byClip.err).toBe(0)
     expect((JSON.parse(byClip.out.trim()) as SearchAnswer).results).toHaveLength(10)
 
-    const misuse = await earmark(['search', project, '--like', outside, '--clip', '1'])
+    const misuse = await runEarmarkInProcess(['search', project, '--like', outside, '--clip', '1'])
     expect(misuse.code).toBe(2)
     expect(misuse.err).toMatch(/--like FILE\[:START-END\] or --clip ID/)
 
-    const head = await earmark(['head', project, '--json'])
+    const head = await runEarmarkInProcess(['head', project, '--json'])
     expect(head.code, head.err).toBe(0)
     expect((JSON.parse(head.out.trim()) as HeadAnswer).testClips).toBe(440)
   })
@@ -294,9 +257,8 @@ describe('embeddings on fsdd-dev, speaker held out', { timeout: 1_200_000 }, () 
     const dims = 16
     const w = Float32Array.from({ length: samples * dims }, (_, i) => Math.sin(i * 12.9898) * 0.1)
     const onnx = writeProjectionOnnx(join(dir, 'projection.onnx'), samples, dims, w)
-    const summary = await finished<EmbedSummary>(
-      lucas.service,
-      lucas.call,
+    const summary = await jobResult<EmbedSummary>(
+      lucas,
       await lucas.call<JobInfo>('embeddings:start', { base: onnx, sampleRate: 8000, hop: 0.25 }),
     )
     expect(summary.dims).toBe(dims)

@@ -4,10 +4,9 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ModelOutputs } from '../../src/shared/detection'
 import type { RunDetail, TrainSummary } from '../../src/shared/evaluation'
-import { fsddFiles } from '../helpers/fsdd'
-import { buildLongRecordings, writeRecordingsManifest, type LongRecording } from '../helpers/long-recordings'
-import { createDispatcher } from '../../src/main/core/api/dispatch'
-import { createStudioService } from '../../src/main/core/service'
+import type { LongRecording } from '../helpers/long-recordings'
+import { importRegionRecordings } from '../helpers/region-recordings'
+import { jobResult, serviceOn } from '../helpers/service'
 
 /*
  * Training on regions, through the service as the studio and the CLI call it: long recordings of
@@ -16,54 +15,17 @@ import { createStudioService } from '../../src/main/core/service'
  * (three digits, a few takes) so that each run takes seconds: the figures are window-level.
  */
 
-/** Digits 0-2 of takes 5-16 train, 17-20 validate, 0-4 test, of every speaker. */
-const DIGITS = new Set(['0', '1', '2'])
-const SPLITS = [
-  { split: 'train', takes: [5, 16] },
-  { split: 'val', takes: [17, 20] },
-  { split: 'test', takes: [0, 4] },
-] as const
-
-/** A service on a project in a folder that lives as long as the file's tests (tempDir's goes after each). */
-function sharedService() {
-  const dir = mkdtempSync(join(tmpdir(), 'earmark-regions-'))
-  const service = createStudioService({ version: '0.0.0-test', defaultProjectPath: join(dir, 'regions.earmark') })
-  const dispatch = createDispatcher(service.handlers, () => undefined)
-  const call = async <T>(method: string, input: unknown): Promise<T> => {
-    const result = await dispatch(method as never, input as never)
-    if (!result.ok) throw new Error(result.error.message)
-    return result.value as T
-  }
-  return { dir, service, call }
-}
-
 describe('training on regions of long recordings', { timeout: 120_000 }, () => {
-  const t = sharedService()
-  const recordings: LongRecording[] = []
-
-  async function finished<T>(job: { id: number }): Promise<T> {
-    const done = await t.service.jobs.wait(job.id)
-    expect(done.state, done.error ?? '').toBe('done')
-    return (await t.call<{ result: T }>('jobs:get', { id: job.id })).result
-  }
+  // A folder that lives as long as the file's tests (tempDir's goes after each).
+  const dir = mkdtempSync(join(tmpdir(), 'earmark-regions-'))
+  const t = { dir, ...serviceOn(join(dir, 'regions.earmark'), () => undefined) }
+  let recordings: LongRecording[] = []
 
   beforeAll(async () => {
-    SPLITS.forEach(({ split, takes }, i) => {
-      const digits = fsddFiles().filter((f) => DIGITS.has(f.digit) && f.take >= takes[0] && f.take <= takes[1])
-      recordings.push(
-        ...buildLongRecordings({ seed: 10 + i, dir: t.dir, split, digits, seconds: { min: 12, max: 20 } }),
-      )
-    })
-    const manifest = writeRecordingsManifest(t.dir, recordings)
-    const imported = await finished<{ added: number }>(
-      await t.call('import:start', { source: manifest, labelsFrom: { kind: 'csv' } }),
-    )
+    const imported = await importRegionRecordings(t, t.dir, 10)
+    recordings = imported.recordings
     expect(imported.added).toBe(recordings.length)
-    const labels = await t.call<{ regionsAdded: number }>('labels:import', {
-      format: 'audacity',
-      paths: recordings.map((r) => r.labelPath),
-    })
-    expect(labels.regionsAdded).toBe(recordings.reduce((n, r) => n + r.digits.length, 0))
+    expect(imported.regionsAdded).toBe(recordings.reduce((n, r) => n + r.digits.length, 0))
   }, 60_000)
 
   afterAll(async () => {
@@ -86,7 +48,8 @@ describe('training on regions of long recordings', { timeout: 120_000 }, () => {
 
   /** Trains on regions; checks the recorded run and what the model folder says for detection. */
   async function trainOnRegions(model: string, params: Record<string, unknown>, windows: object = {}) {
-    const summary = await finished<TrainSummary>(
+    const summary = await jobResult<TrainSummary>(
+      t,
       await t.call('train:start', { model, params, seed: 0, from: 'regions', ...windows }),
     )
     const run = await t.call<RunDetail>('runs:get', { id: summary.runId })
@@ -151,7 +114,8 @@ describe('training on regions of long recordings', { timeout: 120_000 }, () => {
     await expect(t.call('train:start', { model: 'rf', params: {}, from: 'regions' })).rejects.toThrow(
       /overlap.*deep model/,
     )
-    const summary = await finished<TrainSummary>(
+    const summary = await jobResult<TrainSummary>(
+      t,
       await t.call('train:start', { model: 'cnn', params: { epochs: 4 }, seed: 0, from: 'regions' }),
     )
     const run = await t.call<RunDetail>('runs:get', { id: summary.runId })

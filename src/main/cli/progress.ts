@@ -1,6 +1,8 @@
 import { SingleBar } from 'cli-progress'
 import type { JobProgressEvent } from '@shared/contract'
+import type { JobInfo } from '@shared/domain'
 import type { StudioService } from '../core/service'
+import type { CliContext } from './context'
 
 /**
  * Draws a job's progress as a terminal bar on stderr (stdout stays clean for --json), with
@@ -29,4 +31,29 @@ export function showJobProgress(service: StudioService, jobId: number, unit: str
     stop()
     if (started) bar.stop()
   }
+}
+
+/**
+ * Waits in the foreground for a job the command started, whose progress `hideProgress` tears down
+ * once it ends. Ctrl+C cancels the job rather than killing the process, so the job stops cleanly
+ * and the command can still say what it left. A failed job throws its error (`failed` when it has
+ * none); a cancelled one is returned, as some commands report a cancelled job's partial work.
+ */
+export async function waitForJob(
+  { service, call }: CliContext,
+  jobId: number,
+  hideProgress: () => void,
+  failed: string,
+): Promise<JobInfo> {
+  const cancel = (): void => void call('jobs:cancel', { id: jobId })
+  process.once('SIGINT', cancel)
+  let finished: JobInfo
+  try {
+    finished = await service.jobs.wait(jobId)
+  } finally {
+    process.removeListener('SIGINT', cancel)
+    hideProgress()
+  }
+  if (finished.state === 'failed') throw new Error(finished.error ?? failed)
+  return finished
 }

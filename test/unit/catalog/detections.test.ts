@@ -7,8 +7,9 @@ import {
   runDetections,
 } from '../../../src/main/core/catalog/detections'
 import type { Catalog } from '../../../src/main/core/catalog/open'
-import { insertRun, insertRunClips } from '../../../src/main/core/catalog/runs'
+import { insertRunClips } from '../../../src/main/core/catalog/runs'
 import { seededCatalog } from '../../helpers/catalog'
+import { insertDetectionRun } from '../../helpers/detections'
 
 let catalog: Catalog | undefined
 afterEach(() => catalog?.close())
@@ -16,19 +17,7 @@ afterEach(() => catalog?.close())
 function setup() {
   const seeded = seededCatalog(['dog', 'cat'], 4)
   catalog = seeded.catalog
-  const run = () =>
-    insertRun(seeded.db, {
-      model: 'cnn',
-      engine: 'test',
-      params: {},
-      featureConfig: {},
-      featureHash: 'h',
-      seed: 0,
-      labels: ['dog', 'cat'],
-      splitMethod: 'random',
-      splitPolicy: 'random',
-      jobId: null,
-    })
+  const run = () => insertDetectionRun(seeded.db, ['dog', 'cat'])
   return { ...seeded, runs: [run(), run()] as [number, number] }
 }
 

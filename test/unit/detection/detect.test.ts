@@ -10,8 +10,7 @@ import type { TrainSummary } from '../../../src/shared/evaluation'
 import { decodeAudioBytes } from '../../../src/main/core/audio'
 import { detectFiles, type FileDetections } from '../../../src/main/core/detection/detect'
 import { predictFiles } from '../../../src/main/core/runs'
-import { createDispatcher } from '../../../src/main/core/api/dispatch'
-import { createStudioService } from '../../../src/main/core/service'
+import { serviceOn } from '../../helpers/service'
 import { writeToneClasses } from '../../helpers/tone-classes'
 import { encodeWav } from '../../helpers/wav-writer'
 
@@ -35,15 +34,7 @@ describe('detection with a model trained on clips', { timeout: 300_000 }, () => 
   // One project for every test (testService's folder goes after each test).
   const t = (() => {
     const dir = mkdtempSync(join(tmpdir(), 'earmark-detect-'))
-    const projectPath = join(dir, 'test.earmark')
-    const service = createStudioService({ version: '0.0.0-test', defaultProjectPath: projectPath })
-    const dispatch = createDispatcher(service.handlers)
-    const call = async <T>(method: string, input: unknown): Promise<T> => {
-      const result = await dispatch(method as never, input as never)
-      if (!result.ok) throw Object.assign(new Error(result.error.message), { code: result.error.code })
-      return result.value as T
-    }
-    return { dir, service, call }
+    return { dir, ...serviceOn(join(dir, 'test.earmark')) }
   })()
   let files: string[]
   let runId: number

@@ -1,9 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import type { DetectionReview } from '../../../src/shared/detection'
 import type { Catalog } from '../../../src/main/core/catalog/open'
-import { insertRun, insertRunClips } from '../../../src/main/core/catalog/runs'
+import { insertRunClips } from '../../../src/main/core/catalog/runs'
 import { eventHandlers } from '../../../src/main/core/handlers/events'
 import { createRegion } from '../../../src/main/core/labeling'
 import { seededCatalog } from '../../helpers/catalog'
+import { insertDetectionRun, insertDetections } from '../../helpers/detections'
 
 let catalog: Catalog | undefined
 afterEach(() => catalog?.close())
@@ -20,18 +22,7 @@ function setup() {
   const { db, clipIds } = seeded
   const [c0, c1, c2] = clipIds as [number, number, number]
   const [dog, cat] = seeded.classIds as [number, number]
-  const runId = insertRun(db, {
-    model: 'cnn',
-    engine: 'test',
-    params: {},
-    featureConfig: {},
-    featureHash: 'h',
-    seed: 0,
-    labels: ['dog', 'cat'],
-    splitMethod: 'random',
-    splitPolicy: 'random',
-    jobId: null,
-  })
+  const runId = insertDetectionRun(db, ['dog', 'cat'])
   insertRunClips(db, runId, [
     { clipId: c0, split: 'test', label: 'dog', labelVersion: null },
     { clipId: c1, split: 'test', label: 'dog', labelVersion: null },
@@ -41,19 +32,15 @@ function setup() {
   createRegion(db, c0, { classId: cat, start: 0.5, end: 0.8 }, stamp)
   createRegion(db, c0, { classId: null, start: 0.85, end: 0.95 }, stamp)
   createRegion(db, c2, { classId: dog, start: 0.1, end: 0.4 }, stamp)
-  const insert = db.prepare(
-    `INSERT INTO detections (run_id, clip_id, label, start, "end", score, review, reviewed_label, detected_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  )
   const detect = (
-    clip: number,
+    clipId: number,
     label: string,
     start: number,
     end: number,
     score: number,
-    review?: string,
-    to?: string,
-  ) => insert.run(runId, clip, label, start, end, score, review ?? null, to ?? null, stamp.now.toISOString())
+    review?: DetectionReview,
+    reviewedLabel?: string,
+  ) => insertDetections(db, runId, [{ clipId, label, start, end, score, review, reviewedLabel }], stamp.now)
   const handlers = eventHandlers({ catalog: () => seeded.catalog })
   return { db, runId, c0, c1, c2, detect, handlers }
 }

@@ -3,10 +3,10 @@ import type { Catalog } from '../../../src/main/core/catalog/open'
 import { reviewQueue, type QueueRequest } from '../../../src/main/core/catalog/detection-reviews'
 import { redoEdit, undoEdit } from '../../../src/main/core/catalog/edits'
 import { listRegions } from '../../../src/main/core/catalog/regions'
-import { insertRun } from '../../../src/main/core/catalog/runs'
 import { removeRegion } from '../../../src/main/core/labeling'
 import { reviewDetection } from '../../../src/main/core/review'
 import { seededCatalog } from '../../helpers/catalog'
+import { insertDetectionRun, insertDetections } from '../../helpers/detections'
 
 let catalog: Catalog | undefined
 afterEach(() => catalog?.close())
@@ -17,26 +17,12 @@ function setup(detections: { clip?: number; label: string; start: number; end: n
   const seeded = seededCatalog(['dog', 'cat', 'bird'], 3)
   catalog = seeded.catalog
   const db = seeded.db
-  const runId = insertRun(db, {
-    model: 'cnn',
-    engine: 'test',
-    params: {},
-    featureConfig: {},
-    featureHash: 'h',
-    seed: 0,
-    labels: ['dog', 'cat', 'bird'],
-    splitMethod: 'random',
-    splitPolicy: 'random',
-    jobId: null,
-  })
-  const insert = db.prepare(
-    `INSERT INTO detections (run_id, clip_id, label, start, "end", score, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  )
-  const ids = detections.map((d) =>
-    Number(
-      insert.run(runId, seeded.clipIds[d.clip ?? 0], d.label, d.start, d.end, d.score, stamp.now.toISOString())
-        .lastInsertRowid,
-    ),
+  const runId = insertDetectionRun(db, ['dog', 'cat', 'bird'])
+  const ids = insertDetections(
+    db,
+    runId,
+    detections.map(({ clip, ...d }) => ({ ...d, clipId: seeded.clipIds[clip ?? 0] as number })),
+    stamp.now,
   )
   const regions = (clip = 0) =>
     listRegions(db, seeded.clipIds[clip] as number).map((r) => ({ classId: r.classId, start: r.start, end: r.end }))

@@ -36,7 +36,11 @@ export function registerDetect(program: Command): void {
     .argument('<files...>', 'audio files (WAV, FLAC, MP3, Ogg), streamed: any length')
     .option('--threshold <score>', "one threshold for every class, 0-1 (default: the model's own per class)", score)
     .option('--min-gap <seconds>', 'merge events of a class at most this far apart (default: the hop)', seconds)
-    .option('--min-duration <seconds>', 'drop events shorter than this (default: half the window)', seconds)
+    .option(
+      '--min-duration <seconds>',
+      'drop events shorter than this (default: half the window for a model trained on regions, else 0)',
+      seconds,
+    )
     .option('--window <seconds>', "window length instead of the model's", seconds)
     .option(
       '--hop <seconds>',

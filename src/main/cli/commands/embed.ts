@@ -4,7 +4,7 @@ import { plural } from '@shared/plural'
 import { resultOf } from '@shared/jobs'
 import { cliContext } from '../context'
 import { printJson } from '../output'
-import { showJobProgress } from '../progress'
+import { showJobProgress, waitForJob } from '../progress'
 
 interface EmbedOptions {
   base: string
@@ -60,13 +60,12 @@ export function registerEmbed(program: Command): void {
           ...(opts.rate === undefined ? {} : { sampleRate: opts.rate }),
           ...(opts.output === undefined ? {} : { output: opts.output }),
         })
-        const hideProgress = showJobProgress(service, job.id, 'recordings')
-        const cancel = (): void => void call('jobs:cancel', { id: job.id })
-        process.once('SIGINT', cancel)
-        const finished = await service.jobs.wait(job.id)
-        process.removeListener('SIGINT', cancel)
-        hideProgress()
-        if (finished.state === 'failed') throw new Error(finished.error ?? 'embedding failed')
+        const finished = await waitForJob(
+          { service, call },
+          job.id,
+          showJobProgress(service, job.id, 'recordings'),
+          'embedding failed',
+        )
         if (finished.state === 'cancelled') throw new Error('embedding was cancelled: nothing was stored')
         const summary = resultOf(await call('jobs:get', { id: job.id }), 'embed') as EmbedSummary
         if (opts.json) {

@@ -5,7 +5,7 @@ import { plural } from '@shared/plural'
 import { cliContext, type CliContext } from '../context'
 import { eventMetricsReport } from '../event-report'
 import { printJson } from '../output'
-import { showJobProgress } from '../progress'
+import { showJobProgress, waitForJob } from '../progress'
 
 const parseSplit = (value: string): RunSplit => {
   if (!(runSplits as readonly string[]).includes(value))
@@ -97,13 +97,12 @@ async function evaluateEvents({ service, call }: CliContext, opts: EvaluateOptio
       `Run ${opts.run} has no detections in its ${plural(report.clips, `annotated ${opts.split} clip`)}: detecting…`,
     )
     const job = await call('detections:start', { runId: opts.run, clipIds: report.clipIds })
-    const hideProgress = showJobProgress(service, job.id, 'clips')
-    const cancel = () => void call('jobs:cancel', { id: job.id })
-    process.once('SIGINT', cancel)
-    const finished = await service.jobs.wait(job.id)
-    process.removeListener('SIGINT', cancel)
-    hideProgress()
-    if (finished.state === 'failed') throw new Error(finished.error ?? 'detection failed')
+    const finished = await waitForJob(
+      { service, call },
+      job.id,
+      showJobProgress(service, job.id, 'clips'),
+      'detection failed',
+    )
     if (finished.state === 'cancelled') throw new Error('detection was cancelled')
     report = await call('runs:events', request)
   }

@@ -8,7 +8,7 @@ import { loadFeatureMatrix, writeSummaryCsv } from '../../core/feature-sets'
 import { logmelAndMfcc, type LogmelMfccParams } from '../../core/features'
 import { cliContext, type CliContext } from '../context'
 import { printJson } from '../output'
-import { showJobProgress } from '../progress'
+import { showJobProgress, waitForJob } from '../progress'
 
 interface FeaturesOptions {
   set?: string
@@ -92,13 +92,12 @@ async function computeProjectSet(context: CliContext, name: string, opts: Featur
   if (!opts.json) console.error(`Feature set ${set.name} (${set.paramsHash})`)
 
   const job = await call('featureSets:compute', { id: set.id })
-  const hideProgress = showJobProgress(service, job.id, 'clips')
-  const cancel = () => void call('jobs:cancel', { id: job.id })
-  process.once('SIGINT', cancel)
-  const finished = await service.jobs.wait(job.id)
-  process.removeListener('SIGINT', cancel)
-  hideProgress()
-  if (finished.state === 'failed') throw new Error(finished.error ?? 'computing features failed')
+  const finished = await waitForJob(
+    { service, call },
+    job.id,
+    showJobProgress(service, job.id, 'clips'),
+    'computing features failed',
+  )
   if (finished.state === 'cancelled') throw new Error('computing features was cancelled')
   const summary = (await call('jobs:get', { id: job.id })).result as FeatureComputeSummary
 

@@ -3,7 +3,7 @@ import type { ImportSummary, LabelSource } from '@shared/domain'
 import { plural } from '@shared/plural'
 import { cliContext } from '../context'
 import { printJson } from '../output'
-import { showJobProgress } from '../progress'
+import { showJobProgress, waitForJob } from '../progress'
 
 /** `earmark import PROJECT SOURCE`: adds a folder or a CSV manifest of audio to a project. */
 export function registerImport(program: Command): void {
@@ -27,13 +27,12 @@ export function registerImport(program: Command): void {
             opts.labelsFrom ?? (source.toLowerCase().endsWith('.csv') ? { kind: 'csv' } : { kind: 'folder' })
           await call('project:get', {})
           const job = await call('import:start', { source, labelsFrom, copy: opts.copy ?? false })
-          const hideProgress = showJobProgress(service, job.id, 'files')
-          const cancel = () => void call('jobs:cancel', { id: job.id })
-          process.once('SIGINT', cancel)
-          const finished = await service.jobs.wait(job.id)
-          process.removeListener('SIGINT', cancel)
-          hideProgress()
-          if (finished.state === 'failed') throw new Error(finished.error ?? 'the import failed')
+          const finished = await waitForJob(
+            { service, call },
+            job.id,
+            showJobProgress(service, job.id, 'files'),
+            'the import failed',
+          )
           const { result } = await call('jobs:get', { id: job.id })
           const summary = result as ImportSummary
           if (opts.json) printJson(summary)

@@ -4,7 +4,7 @@ import type { SweepSpecInput } from '@shared/sweep-spec'
 import type { SweepInfo } from '@shared/sweeps'
 import { cliContext } from '../context'
 import { printJson } from '../output'
-import { showJobProgress } from '../progress'
+import { showJobProgress, waitForJob } from '../progress'
 
 interface SweepOptions {
   spec?: string
@@ -43,13 +43,12 @@ export function registerSweep(program: Command): void {
             ? await call('sweeps:start', { spec: readSpec(opts.spec), ...lanes })
             : await call('sweeps:resume', { id: opts.resume as number, ...lanes })
         console.error(`sweep ${sweepId}`)
-        const hideProgress = showJobProgress(service, job.id, 'trials')
-        const cancel = () => void call('jobs:cancel', { id: job.id })
-        process.once('SIGINT', cancel)
-        const finished = await service.jobs.wait(job.id)
-        process.removeListener('SIGINT', cancel)
-        hideProgress()
-        if (finished.state === 'failed') throw new Error(finished.error ?? 'the sweep failed')
+        const finished = await waitForJob(
+          { service, call },
+          job.id,
+          showJobProgress(service, job.id, 'trials'),
+          'the sweep failed',
+        )
         const sweep = await call('sweeps:get', { id: sweepId })
         if (opts.json) printJson(jsonSummary(sweep))
         else printLeaderboard(sweep)

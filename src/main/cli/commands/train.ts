@@ -9,6 +9,7 @@ import { ApiCallError } from '@shared/result'
 import type { StudioService } from '../../core/service'
 import { cliContext } from '../context'
 import { printJson } from '../output'
+import { waitForJob } from '../progress'
 
 interface TrainOptions {
   model?: RunModel
@@ -125,13 +126,12 @@ export function registerTrain(program: Command): void {
                 ...(features === undefined ? {} : { features }),
                 ...source,
               })
-        const hideProgress = showTrainingProgress(service, job.id)
-        const cancel = () => void call('jobs:cancel', { id: job.id })
-        process.once('SIGINT', cancel)
-        const finished = await service.jobs.wait(job.id)
-        process.removeListener('SIGINT', cancel)
-        hideProgress()
-        if (finished.state === 'failed') throw new Error(finished.error ?? 'training failed')
+        const finished = await waitForJob(
+          { service, call },
+          job.id,
+          showTrainingProgress(service, job.id),
+          'training failed',
+        )
         if (finished.state === 'cancelled') throw new Error('training was cancelled')
         const { result } = await call('jobs:get', { id: job.id })
         const summary = result as TrainSummary

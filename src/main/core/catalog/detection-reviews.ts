@@ -1,8 +1,9 @@
 import type { Database } from 'better-sqlite3'
-import type { Detection, DetectionReview, ReviewItem, ReviewOrder, ReviewPage } from '@shared/detection'
+import type { DetectionReview, ReviewItem, ReviewOrder, ReviewPage } from '@shared/detection'
 import type { Region } from '@shared/domain'
 import { mulberry32, shuffle, streamSeed } from '../models/trees/random'
 import { notFound } from '../errors'
+import { toDetection, type DetectionRow } from './detections'
 import { deleteRegion, getRegion, putRegion } from './regions'
 
 /**
@@ -19,21 +20,12 @@ export interface DetectionReviewState {
   region: Region | null
 }
 
-interface DetectionRow {
-  id: number
-  run_id: number
-  clip_id: number
-  label: string
-  start: number
-  end: number
-  score: number
-  review: DetectionReview | null
-  reviewed_label: string | null
-  region_id: number | null
+/** A detections row with when it was reviewed, which the edit log keeps. */
+interface ReviewedDetectionRow extends DetectionRow {
   reviewed_at: string | null
 }
 
-interface ReviewItemRow extends DetectionRow {
+interface ReviewItemRow extends ReviewedDetectionRow {
   path: string
   name: string
   duration: number
@@ -41,19 +33,6 @@ interface ReviewItemRow extends DetectionRow {
 
 const COLUMNS = `d.id, d.run_id, d.clip_id, d.label, d.start, d."end", d.score, d.review, d.reviewed_label,
   d.region_id, d.reviewed_at`
-
-const toDetection = (r: DetectionRow): Detection => ({
-  id: r.id,
-  runId: r.run_id,
-  clipId: r.clip_id,
-  label: r.label,
-  start: r.start,
-  end: r.end,
-  score: r.score,
-  review: r.review,
-  reviewedLabel: r.reviewed_label,
-  regionId: r.region_id,
-})
 
 const toReviewItem = (r: ReviewItemRow): ReviewItem => ({
   ...toDetection(r),
@@ -64,7 +43,8 @@ const toReviewItem = (r: ReviewItemRow): ReviewItem => ({
 
 /** A detection's review as it stands now, with its region (if that region still exists). */
 export function getReviewState(db: Database, id: number): DetectionReviewState {
-  const row = db.prepare(`SELECT ${COLUMNS} FROM detections d WHERE d.id = ?`).get(id) as DetectionRow | undefined
+  const row = db.prepare(`SELECT ${COLUMNS} FROM detections d WHERE d.id = ?`).get(id) as
+    ReviewedDetectionRow | undefined
   if (!row) throw notFound(`Detection ${id}`)
   return {
     detectionId: row.id,

@@ -18,7 +18,8 @@ export interface NewDetection {
   score: number
 }
 
-interface DetectionRow {
+/** A row of the detections table, as the catalog's queries read it. */
+export interface DetectionRow {
   id: number
   run_id: number
   clip_id: number
@@ -33,7 +34,8 @@ interface DetectionRow {
 
 const COLUMNS = `id, run_id, clip_id, label, start, "end", score, review, reviewed_label, region_id`
 
-const toDetection = (r: DetectionRow): Detection => ({
+/** A detections row as the API gives it. */
+export const toDetection = (r: DetectionRow): Detection => ({
   id: r.id,
   runId: r.run_id,
   clipId: r.clip_id,

@@ -229,6 +229,45 @@ export function spaceMatrix(db: Database, space: Pick<EmbeddingSpace, 'id' | 'di
   return { dims: space.dims, ids, contentHashes, starts, ends, x }
 }
 
+/** A space's vectors one at a time, by id (to build its kept index without holding every float). */
+export function* embeddingRows(
+  db: Database,
+  space: Pick<EmbeddingSpace, 'id'>,
+): Generator<{ id: number; vector: Float32Array }> {
+  const rows = db
+    .prepare('SELECT id, vector FROM embeddings WHERE space_id = ? ORDER BY id')
+    .raw()
+    .iterate(space.id) as IterableIterator<[number, Buffer]>
+  for (const [id, blob] of rows) yield { id, vector: vectorOf(blob) }
+}
+
+/** About `wanted` of a space's vectors, spread evenly over its rows. */
+export function sampleVectors(
+  db: Database,
+  space: Pick<EmbeddingSpace, 'id' | 'count'>,
+  wanted: number,
+): Float32Array[] {
+  const every = Math.max(1, Math.floor(space.count / wanted))
+  return (
+    db
+      .prepare(
+        `SELECT vector FROM (SELECT vector, row_number() OVER (ORDER BY id) AS n FROM embeddings WHERE space_id = ?)
+         WHERE n % ? = 0 LIMIT ?`,
+      )
+      .pluck()
+      .all(space.id, every, wanted) as Buffer[]
+  ).map(vectorOf)
+}
+
+/** Stored vectors by row id (one statement for all: a thousand separate look-ups cost several times more). */
+export function vectorsById(db: Database, ids: readonly number[]): Map<number, Float32Array> {
+  const rows = db
+    .prepare('SELECT id, vector FROM embeddings WHERE id IN (SELECT value FROM json_each(?))')
+    .raw()
+    .all(JSON.stringify(ids)) as [number, Buffer][]
+  return new Map(rows.map(([id, blob]) => [id, vectorOf(blob)]))
+}
+
 /** Nearest stored windows by the vec0 index: row ids and cosine distances, nearest first. */
 export function indexNearest(
   db: Database,

@@ -24,9 +24,10 @@ export interface DetectRules {
   /** Events of a class at most this far apart merge, seconds (default: the hop). */
   minGap?: number
   /**
-   * Events shorter than this are dropped, seconds (default: half the window). A region labels the
-   * windows it half covers, so a detected call spans about a window; a window or two at a call's
-   * edge scoring for a similar class are what shorter events are.
+   * Events shorter than this are dropped, seconds. Default for a model trained on regions: half the
+   * window (a region labels the windows it half covers, so a detected call spans about a window; a
+   * window or two at a call's edge scoring for a similar class are what shorter events are); for a
+   * model trained on clips, 0 (a clip as long as its window is one window, an event a hop long).
    */
   minDuration?: number
 }
@@ -123,7 +124,7 @@ export async function detectRecording(
       defaultThreshold: 0.5,
       background: detector.outputs.background,
       ...(rules.minGap === undefined ? {} : { minGap: rules.minGap }),
-      minDuration: rules.minDuration ?? length / rate / 2,
+      minDuration: rules.minDuration ?? (detector.outputs.windowing ? length / rate / 2 : 0),
     },
   )
   return { events, duration, windows, sampleRate: streamed.info.sampleRate, warnings: streamed.warnings }

@@ -11,7 +11,6 @@ import {
   contentClipFinder,
   embedClip,
   getSpace,
-  indexNearest,
   labeledRegionsByClip,
   negativesByClip,
   listSpaces,
@@ -21,6 +20,7 @@ import {
   type ContentClip,
   type EmbeddingSpace,
 } from '../catalog/embeddings'
+import { indexNearest } from './kept-index'
 import { normalizeInPlace, windowMark } from './windows'
 
 /** What to search for. */
@@ -180,7 +180,7 @@ function candidates(
       )
       const kept = near.flatMap((r) => {
         const w = rows.get(r.id)
-        return w && keep(w) ? [{ ...w, score: 1 - r.distance }] : []
+        return w && keep(w) ? [{ ...w, score: r.score }] : []
       })
       if (kept.length >= wanted || near.length < k || k === space.count) return kept.slice(0, wanted)
       // Past what the index answers at once: compare every vector instead.

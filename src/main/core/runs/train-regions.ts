@@ -49,7 +49,7 @@ import {
   type RegionInputs,
   type RegionPlan,
 } from './region-examples'
-import { recordStoppedRun, runSplitSummary, treeRecipe, type TrainEnvironment } from './train'
+import { recordStoppedRun, runSplitSummary, treeJobOptions, treeRecipe, type TrainEnvironment } from './train'
 import { describeEngine, resolveRecipe } from './train-deep'
 
 /*
@@ -409,18 +409,12 @@ async function fitTrees(
       classes: prepared.plan.outputs,
     }
   }
-  const model = await trainTreeModel(prepared.model as TreeModelKind, subset(data.rows.train), prepared.params, {
-    workers: env.workers,
-    signal: context.signal,
-    onProgress: (grown, trees) => context.progress(grown, trees, 'growing trees'),
-    onIteration: (p) => {
-      context.progress(p.iteration, p.maxIter, 'boosting')
-      context.metrics(p.iteration, {
-        trainLoss: p.trainLoss,
-        ...(p.validationLoss === null ? {} : { validationLoss: p.validationLoss }),
-      })
-    },
-  })
+  const model = await trainTreeModel(
+    prepared.model as TreeModelKind,
+    subset(data.rows.train),
+    prepared.params,
+    treeJobOptions(env, context),
+  )
   const all = Array.from({ length: inputs.windows.length }, (_, i) => i)
   return {
     scores: model.predictProba(subset(all)),

@@ -41,6 +41,7 @@ import {
   type TrainingSet,
   type TreeModel,
   type TreeModelKind,
+  type TreeTrainOptions,
 } from '../models/trees'
 import { impurityImportance, permutationImportance, type FeatureImportance } from '../models/trees/importance'
 import { parseParams } from '../models/trees/params'
@@ -257,18 +258,7 @@ export async function runTraining(
     at = lap('features', at)
 
     // Fit.
-    const model = await trainTreeModel(request.model, subset(parts.train), params, {
-      workers: env.workers,
-      signal: context.signal,
-      onProgress: (grown, trees) => context.progress(grown, trees, 'growing trees'),
-      onIteration: (p) => {
-        context.progress(p.iteration, p.maxIter, 'boosting')
-        context.metrics(p.iteration, {
-          trainLoss: p.trainLoss,
-          ...(p.validationLoss === null ? {} : { validationLoss: p.validationLoss }),
-        })
-      },
-    })
+    const model = await trainTreeModel(request.model, subset(parts.train), params, treeJobOptions(env, context))
     at = lap('fit', at)
 
     // Evaluate, and keep every evaluated clip's prediction.
@@ -347,6 +337,25 @@ export function runSplitSummary(db: Database, runId: number, policy: SplitPolicy
     test: count('test'),
     leakedGroups: leakage.groups.map((g) => g.group).sort(),
     sharedContent: leakage.duplicates.reduce((n, d) => n + d.trainClipIds.length + d.testClipIds.length, 0),
+  }
+}
+
+/**
+ * A tree model's training as its job shows it: trees grown, or boosting rounds with their
+ * losses as the run's curve; cancelling the job stops it.
+ */
+export function treeJobOptions(env: Pick<TrainEnvironment, 'workers'>, context: JobContext): TreeTrainOptions {
+  return {
+    workers: env.workers,
+    signal: context.signal,
+    onProgress: (grown, trees) => context.progress(grown, trees, 'growing trees'),
+    onIteration: (p) => {
+      context.progress(p.iteration, p.maxIter, 'boosting')
+      context.metrics(p.iteration, {
+        trainLoss: p.trainLoss,
+        ...(p.validationLoss === null ? {} : { validationLoss: p.validationLoss }),
+      })
+    },
   }
 }
 
