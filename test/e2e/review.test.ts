@@ -245,6 +245,11 @@ describe('detections in the studio', () => {
     await page.goto(`${served.url}#/models/runs/${trainedRun}`)
     await page.getByTestId('run-detection').waitFor()
     await expect(page.getByTestId('review-open').count()).resolves.toBe(0)
+    const detectJobs = async (): Promise<{ kind: string; state: string; params: { runId: number } }[]> =>
+      ((await call('jobs:list', {})) as { kind: string; state: string; params: { runId: number } }[]).filter(
+        (j) => j.kind === 'detect',
+      )
+    const before = (await detectJobs()).length
     // Started and cancelled while it runs: its progress shows, then it stops and stores nothing.
     await page.getByTestId('detect-start').click()
     await page.getByTestId('detect-progress').waitFor()
@@ -253,6 +258,8 @@ describe('detections in the studio', () => {
     await expect(page.getByTestId('detect-start').isEnabled()).resolves.toBe(true)
 
     await page.getByTestId('detect-start').click()
+    // The second job exists before its state is read: until then the page could still show the first one's.
+    await expect.poll(async () => (await detectJobs()).length).toBe(before + 2)
     // It ends (its progress and Cancel show while it runs) with a summary of what it scanned.
     await expect
       .poll(() => page.getByTestId('detect-state').textContent(), { timeout: 120_000 })
@@ -261,8 +268,8 @@ describe('detections in the studio', () => {
     await expect(page.getByTestId('detect-state').textContent(), job?.error ?? '').resolves.toBe('done')
     const summary = (await page.getByTestId('detect-summary').textContent()) ?? ''
     expect(summary).toMatch(/\d+ detections? in \d+ clips?: \d+ s of audio/)
-    const jobs = (await call('jobs:list', {})) as { kind: string; state: string; params: { runId: number } }[]
-    expect(jobs.filter((j) => j.kind === 'detect').map((j) => [j.state, j.params.runId])).toEqual([
+    // Newest first: the two jobs of this test.
+    expect((await detectJobs()).slice(0, 2).map((j) => [j.state, j.params.runId])).toEqual([
       ['done', trainedRun],
       ['cancelled', trainedRun],
     ])
