@@ -50,7 +50,7 @@ import {
   type RegionPlan,
 } from './region-examples'
 import { recordStoppedRun, runSplitSummary, treeJobOptions, treeRecipe, type TrainEnvironment } from './train'
-import { describeEngine, resolveRecipe } from './train-deep'
+import { describeEngine, resolveRecipe, type DeepTrainRequest } from './train-deep'
 
 /*
  * Runs trained on regions: the examples are windows of the project's recordings, labeled from
@@ -61,18 +61,15 @@ import { describeEngine, resolveRecipe } from './train-deep'
  * recordings as its clips, and its metrics are over windows.
  */
 
-/** What `train:start` asks for with `from: 'regions'`. */
-export interface RegionTrainRequest {
+/** What `train:start` asks for with `from: 'regions'`: a deep request's fields, for any model kind. */
+export interface RegionTrainRequest extends Omit<DeepTrainRequest, 'model' | 'features'> {
   model: RunModel
-  params: Record<string, unknown>
-  set?: string
   /** A feature configuration (trees) or input recipe (deep models) given inline instead of a set. */
   features?: Record<string, unknown>
-  seed: number
-  testFraction?: number
-  validationFraction?: number
+  /** Window length and hop, seconds (defaults from the regions' lengths). */
   window?: number
   hop?: number
+  /** The share of the shorter of window and region a region must cover for the window to count. */
   minOverlap?: number
 }
 
