@@ -42,6 +42,7 @@ import {
 } from '../feature-sets/recipe'
 import type { JobContext } from '../jobs/runner'
 import { isAudioGraphFolder } from '../models/deep/graph-format'
+import { classesFromProba } from '../models/trees/data'
 import { parseDeepSpec, type DeepModelSpec } from '../models/deep/params'
 // Not the training index: it loads TensorFlow.js, which only the training worker needs.
 import type { EngineInfo } from '../training/engine'
@@ -442,17 +443,8 @@ async function trainDeepRun(
     for (const s of ['train', 'val', 'test'] as const) {
       const part = rows[s]
       if (part.length === 0) continue
-      const proba = new Float64Array(part.length * k)
-      const predicted = new Int32Array(part.length)
-      part.forEach((r, j) => {
-        let best = 0
-        for (let c = 0; c < k; c++) {
-          const p = probabilities[r * k + c] as number
-          proba[j * k + c] = p
-          if (p > (probabilities[r * k + best] as number)) best = c
-        }
-        predicted[j] = best
-      })
+      const proba = probabilityRows(probabilities, part, k)
+      const predicted = classesFromProba(proba, part.length, k)
       const truth = Int32Array.from(part, (r) => labels[r] as number)
       const metrics = classificationMetrics(plan.labels, truth, predicted, { values: proba, nClasses: k })
       putRunMetrics(db, runId, s, metrics)
@@ -499,4 +491,13 @@ async function trainDeepRun(
   } finally {
     releaseRun(folder)
   }
+}
+
+/** The rows `rows` of a row-major [rows × k] matrix of class probabilities, in that order. */
+export function probabilityRows(scores: ArrayLike<number>, rows: readonly number[], k: number): Float64Array {
+  const out = new Float64Array(rows.length * k)
+  rows.forEach((r, j) => {
+    for (let c = 0; c < k; c++) out[j * k + c] = scores[r * k + c] as number
+  })
+  return out
 }

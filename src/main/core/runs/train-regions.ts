@@ -36,6 +36,7 @@ import {
   type TrainingSet,
   type TreeModelKind,
 } from '../models/trees'
+import { classesFromProba } from '../models/trees/data'
 import { impurityImportance } from '../models/trees/importance'
 import { parseParams } from '../models/trees/params'
 import { startTrainingWorker, TrainingFailedError } from '../training/worker-host'
@@ -50,7 +51,7 @@ import {
   type RegionPlan,
 } from './region-examples'
 import { recordStoppedRun, runSplitSummary, treeJobOptions, treeRecipe, type TrainEnvironment } from './train'
-import { describeEngine, resolveRecipe, type DeepTrainRequest } from './train-deep'
+import { describeEngine, probabilityRows, resolveRecipe, type DeepTrainRequest } from './train-deep'
 
 /*
  * Runs trained on regions: the examples are windows of the project's recordings, labeled from
@@ -190,17 +191,8 @@ function windowMetrics(
 ): ClassificationMetrics {
   const k = plan.outputs.length
   if (plan.output === 'softmax') {
-    const proba = new Float64Array(part.length * k)
-    const predicted = new Int32Array(part.length)
-    part.forEach((r, j) => {
-      let best = 0
-      for (let c = 0; c < k; c++) {
-        const p = scores[r * k + c] as number
-        proba[j * k + c] = p
-        if (p > (scores[r * k + best] as number)) best = c
-      }
-      predicted[j] = best
-    })
+    const proba = probabilityRows(scores, part, k)
+    const predicted = classesFromProba(proba, part.length, k)
     const truth = Int32Array.from(part, (r) => y[r] as number)
     return classificationMetrics(plan.outputs, truth, predicted, { values: proba, nClasses: k })
   }
