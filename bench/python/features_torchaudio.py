@@ -1,6 +1,6 @@
 """torchaudio's reference figures for bench/features.bench.ts: log-mel + MFCC of every WAV in a folder.
 
-Usage: features_torchaudio.py FOLDER ROUNDS
+Usage: features_torchaudio.py FOLDER ROUNDS PROCESSES
 
 Same parameters as test/data/reference-features/PARAMS.md (sr 8000, n_fft 256, hop 128, 64 Slaney mels
 with Slaney norm, power 2, centre with zero padding, power_to_db ref 1 / amin 1e-10 / top_db 80, 20
@@ -9,11 +9,12 @@ orthonormal DCT-II MFCCs), computed per file as torchaudio.transforms.MFCC does 
 
 Files are read and decoded before any timing (as on the Earmark side), and every process runs torch on
 one thread. Two ways, as Earmark runs them:
-- "1": this process alone, one pass over all the files per round;
-- "2": two worker processes, each holding every other file (even and odd positions, as Earmark's two
-  worker threads split them); a round starts both and ends when both are done.
+- "one": this process alone, one pass over all the files per round;
+- "all": PROCESSES worker processes (one per core), process w holding every PROCESSES-th file from the
+  w-th (as Earmark's worker threads share them); a round starts them all and ends when all are done.
 Each way does one untimed pass first. Prints one JSON line: files, audio seconds, and the seconds of
-every round of each way.
+every round of each way (and the CPU seconds of the one-thread rounds, "oneCpu", which a loaded
+machine disturbs less than the wall clock).
 """
 
 import json
@@ -55,7 +56,7 @@ def make_pass():
 
 
 def worker(conn, tensors):
-    """One of the two processes: warms up on its files, then does one pass per 'go'."""
+    """One of the worker processes: warms up on its files, then does one pass per 'go'."""
     torch.set_num_threads(1)
     one_pass = make_pass()
     one_pass(tensors)
@@ -66,7 +67,7 @@ def worker(conn, tensors):
 
 
 def main():
-    folder, rounds = Path(sys.argv[1]), int(sys.argv[2])
+    folder, rounds, count = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
     torch.set_num_threads(1)
     clips = [read_pcm16(p) for p in sorted(folder.glob("*.wav"))]
     if {sr for sr, _ in clips} != {8000}:
@@ -74,12 +75,12 @@ def main():
     tensors = [torch.from_numpy(y) for _, y in clips]
     seconds = {}
 
-    # Two processes first, forked before this one runs any torch computation.
+    # The worker processes first, forked before this one runs any torch computation.
     context = multiprocessing.get_context("fork")
     pipes, processes = [], []
-    for half in (tensors[0::2], tensors[1::2]):
+    for w in range(count):
         here, there = context.Pipe()
-        process = context.Process(target=worker, args=(there, half))
+        process = context.Process(target=worker, args=(there, tensors[w::count]))
         process.start()
         pipes.append(here)
         processes.append(process)
@@ -93,7 +94,7 @@ def main():
         for pipe in pipes:
             pipe.recv()
         times.append(time.perf_counter() - start)
-    seconds["2"] = times
+    seconds["all"] = times
     for pipe in pipes:
         pipe.send("stop")
     for process in processes:
@@ -101,12 +102,14 @@ def main():
 
     one_pass = make_pass()
     one_pass(tensors)
-    times = []
+    times, cpu = [], []
     for _ in range(rounds):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         one_pass(tensors)
         times.append(time.perf_counter() - start)
-    seconds["1"] = times
+        cpu.append(time.process_time() - start_cpu)
+    seconds["one"] = times
+    seconds["oneCpu"] = cpu
 
     audio = sum(len(y) for _, y in clips) / 8000
     print(json.dumps({"files": len(clips), "audioSeconds": audio, "seconds": seconds, "torch": torch.__version__,

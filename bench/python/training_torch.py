@@ -122,7 +122,9 @@ def timed(run):
 def main():
     with open(sys.argv[1]) as f:
         spec = json.load(f)
-    threads = spec["threads"]
+    # The thread count this run is measured at: an optional second argument (the bench runs
+    # PyTorch at one thread and at every core's), else the spec's.
+    threads = int(sys.argv[2]) if len(sys.argv) > 2 else spec["threads"]
     torch.set_num_threads(threads)
     torch.set_num_interop_threads(1)
     # Subnormal floats (tiny gradients as training goes on) slow x86 arithmetic down tenfold;

@@ -76,6 +76,26 @@ describe('WAV decoding', () => {
     }
   })
 
+  // Mono and stereo 24-bit are converted four samples per three 32-bit words; the rest of a block
+  // (and a data chunk at an offset not a multiple of 4) byte by byte. Every sample must match.
+  it.each([
+    ['stereo, streamed from a file over 8 MB', 2, 16000 * 90 + 3, false],
+    ['stereo, data at an odd offset', 2, 100_003, true],
+    ['mono, streamed from a file over 8 MB', 1, 16000 * 180 + 1, false],
+    ['mono, data at an odd offset', 1, 100_001, true],
+  ] as const)('reads 24-bit %s bit-exactly', async (_, nChannels, frames, extraChunk) => {
+    const channels = Array.from({ length: nChannels }, (_, c) =>
+      Float32Array.from({ length: frames }, (_, i) => Math.sin(i * (0.001 + 0.0007 * c)) * (i % 7 === 0 ? 1 : 0.6)),
+    )
+    const decoded = await decodeAudio(writeTemp('x24.wav', encodeWav(channels, RATE, 'pcm24', { extraChunk })))
+    decoded.channels.forEach((channel, c) => {
+      const want = Float32Array.from(channels[c] as Float32Array, (v) => quantised(v, 24))
+      expect(channel.length).toBe(frames)
+      const wrong = channel.findIndex((v, i) => v !== want[i])
+      expect(wrong, `channel ${c}, first wrong sample`).toBe(-1)
+    })
+  })
+
   it('skips unknown chunks and reads a truncated file with a warning', async () => {
     const whole = encodeWav([tone(1, RATE)], RATE, 'pcm16', { extraChunk: true })
     const path = writeTemp('cut.wav', whole.subarray(0, whole.length / 2 + 1))

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadAudio } from '../../../src/main/core/audio'
@@ -76,6 +76,28 @@ describe('streamMono', () => {
       const whole = await loadAudio(path, { mono: true, sampleRate: 16000 })
       expect(worstDifference(samples, whole.channels[0] as Float32Array), path).toBeLessThan(1e-5)
     }
+  })
+
+  it('streams a long WAV in constant memory: chunks dropped, never the whole file held', async () => {
+    // 30 minutes of 48 kHz stereo 24-bit silence (518 MB), made by extending a header-only WAV:
+    // held whole it would be 346 MB of mono samples.
+    const path = join(tempDir(), 'half-hour.wav')
+    const frames = 48000 * 60 * 30
+    const header = encodeWav([new Float32Array(0), new Float32Array(0)], 48000, 'pcm24')
+    header.writeUInt32LE(frames * 6, header.length - 4)
+    header.writeUInt32LE(header.length - 8 + frames * 6, 4)
+    writeFileSync(path, header)
+    truncateSync(path, header.length + frames * 6)
+    const before = process.memoryUsage().arrayBuffers
+    let peak = 0
+    let seen = 0
+    const result = await streamMono(path, {}, (chunk) => {
+      seen += chunk.length
+      peak = Math.max(peak, process.memoryUsage().arrayBuffers - before)
+    })
+    expect(seen).toBe(frames)
+    expect(result.frames).toBe(frames)
+    expect(peak).toBeLessThan(96 * 1024 ** 2)
   })
 
   it('refuses what is not audio with the reason decoding gives', async () => {

@@ -8,6 +8,7 @@ import {
   schemaVersion,
   type Migration,
 } from '../../../src/main/core/catalog/migrations'
+import { loadVectorExtension } from '../../../src/main/core/catalog/embeddings'
 import { EarmarkError } from '../../../src/main/core/errors'
 
 const tables = (db: Database.Database) =>
@@ -34,6 +35,25 @@ describe('migrations', () => {
     )
     const recorded = db.prepare('SELECT version, name FROM schema_version ORDER BY version').all()
     expect(recorded).toEqual(migrations.map((m) => ({ version: m.version, name: m.name })))
+  })
+
+  it('drop the vec0 tables of spaces made before the kept index, keeping their vectors', () => {
+    const db = new Database(':memory:')
+    migrate(db, migrations.slice(0, 12))
+    db.prepare(
+      `INSERT INTO embedding_spaces (id, base_hash, base_kind, base_path, sample_rate, window, hop, dims, created_at)
+       VALUES (7, 'h', 'onnx', '/m.onnx', 16000, 1, 0.5, 2, '2026-01-01T00:00:00Z')`,
+    ).run()
+    db.prepare('INSERT INTO embeddings (space_id, content_hash, start, "end", vector) VALUES (7, ?, 0, 1, ?)').run(
+      'c',
+      Buffer.from(new Float32Array([0.6, 0.8]).buffer),
+    )
+    loadVectorExtension(db)
+    db.exec('CREATE VIRTUAL TABLE embedding_index_7 USING vec0(vector float[2] distance_metric=cosine)')
+    expect(migrate(db)).toEqual(migrations.slice(12).map((m) => m.version))
+    expect(tables(db).filter((t) => t.startsWith('embedding_index'))).toEqual([])
+    expect(db.prepare('SELECT COUNT(*) FROM embeddings').pluck().get()).toBe(1)
+    expect(db.prepare('SELECT pipeline FROM embedding_spaces').pluck().get()).toBeNull()
   })
 
   it('do nothing on an up-to-date database', () => {

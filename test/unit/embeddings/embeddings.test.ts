@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { insertClip } from '../../../src/main/core/catalog/clips'
 import {
   createSpace,
-  indexNearest,
+  getSpace,
   insertWindows,
   listSpaces,
   spaceMatrix,
@@ -16,6 +16,7 @@ import {
 import { openCatalog } from '../../../src/main/core/catalog/open'
 import { embedProject } from '../../../src/main/core/embeddings/embed'
 import { headScores, trainLinearHead } from '../../../src/main/core/embeddings/head'
+import { indexNearest } from '../../../src/main/core/embeddings/kept-index'
 import { exactNearest, searchEmbeddings } from '../../../src/main/core/embeddings/search'
 import { normalizeInPlace, windowStarts } from '../../../src/main/core/embeddings/windows'
 import { folderSaver } from '../../../src/main/core/models/deep/io'
@@ -75,7 +76,7 @@ describe('windows', () => {
 })
 
 describe('the store and its vector index', () => {
-  it('the vec0 index finds what exact search finds, and a failed transaction leaves no space behind', () => {
+  it('the kept index finds what exact search finds, and a failed transaction leaves no space behind', () => {
     const dir = tempDir()
     const catalog = openCatalog(join(dir, 'p.earmark'), { create: true })
     const { db } = catalog
@@ -107,10 +108,10 @@ describe('the store and its vector index', () => {
     expect(m.contentHashes).toHaveLength(2000)
     for (let q = 0; q < 20; q++) {
       const query = unit(dims, random)
-      const indexed = indexNearest(db, space, query, 10)
+      const indexed = indexNearest(db, getSpace(db, space.id), query, 10)
       const exact = exactNearest(m.x, dims, query, 10)
       expect(indexed.map((r) => r.id)).toEqual(exact.map((e) => m.ids[e.row]))
-      indexed.forEach((r, i) => expect(1 - r.distance).toBeCloseTo((exact[i] as { score: number }).score, 5))
+      indexed.forEach((r, i) => expect(r.score).toBeCloseTo((exact[i] as { score: number }).score, 5))
     }
     catalog.close()
   })

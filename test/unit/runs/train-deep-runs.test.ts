@@ -3,6 +3,7 @@
 // like a tree run's; a cancelled run resumes under the same id; a run whose clips changed is refused.
 import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { JobMetricsEvent } from '../../../src/shared/contract'
 import type { JobInfo } from '../../../src/shared/domain'
@@ -181,6 +182,59 @@ describe('deep-model runs', { timeout: 300_000 }, () => {
     await expect(
       call('train:start', { model: 'transfer', params: { baseModel: base, freqMasks: 1 } }),
     ).rejects.toMatchObject({ code: 'invalid-input', message: expect.stringMatching(/waveform features have none/) })
+  })
+
+  it('embeds each clip once per project with a frozen base: the next run reads the kept embeddings and trains alike', async () => {
+    const { call, service, projectPath } = await project(8)
+    const base = join(projectPath, '..', 'yamnet-like')
+    writeAudioGraphModel(base, 64, 1, 16)
+    const logs: string[] = []
+    const progress: string[] = []
+    service.events.on('job:log', (e) => logs.push(e.message))
+    service.events.on('job:progress', (e) => progress.push(e.message ?? ''))
+    const params = { baseModel: base, epochs: 4, batchSize: 8, learningRate: 0.01, patience: null }
+    const train = async (): Promise<RunDetail> => {
+      logs.length = 0
+      progress.length = 0
+      const job = await call<JobInfo>('train:start', { model: 'transfer', params, seed: 4 })
+      expect((await service.jobs.wait(job.id)).error).toBeNull()
+      const summary = (await call<{ result: TrainSummary }>('jobs:get', { id: job.id })).result
+      return call<RunDetail>('runs:get', { id: summary.runId })
+    }
+    const losses = (run: RunDetail) => run.history.map((h) => [h.values['loss'], h.values['valLoss']])
+
+    const first = await train()
+    const embedded = (first.clipCounts.train ?? 0) + (first.clipCounts.val ?? 0)
+    expect(progress).toContain(`embedding ${embedded} of ${embedded} clips with the base model`)
+    expect(logs).toContain(`kept ${embedded} embeddings of the frozen base for later runs`)
+
+    const second = await train()
+    expect(logs).toContain(
+      `${embedded} clips' embeddings by the frozen base kept from an earlier run: not computed again`,
+    )
+    expect(progress.filter((m) => m.startsWith('embedding'))).toEqual([])
+    // The kept vectors are the base's own numbers: the same seed trains the same head.
+    expect(losses(second)).toEqual(losses(first))
+    expect(second.accuracy).toBe(first.accuracy)
+
+    // And they are what the head trains on: scaled in the store, the next run learns otherwise.
+    const db = new Database(projectPath)
+    try {
+      const rows = db.prepare('SELECT id, vector FROM embeddings').all() as { id: number; vector: Buffer }[]
+      expect(rows).toHaveLength(embedded)
+      const update = db.prepare('UPDATE embeddings SET vector = ? WHERE id = ?')
+      for (const r of rows) {
+        const v = new Float32Array(
+          r.vector.buffer.slice(r.vector.byteOffset, r.vector.byteOffset + r.vector.byteLength),
+        )
+        update.run(Buffer.from(v.map((x) => 3 * x).buffer), r.id)
+      }
+    } finally {
+      db.close()
+    }
+    const third = await train()
+    expect(progress.filter((m) => m.startsWith('embedding'))).toEqual([])
+    expect(losses(third)).not.toEqual(losses(first))
   })
 
   it('refuses bad hyperparameters and recipes before any job starts', async () => {

@@ -57,6 +57,9 @@ const EVERYTHING: DeepModelSpecInput = {
   },
 }
 
+/** The toy problem's only signal is one band, which the default frequency masks and mixup blur: this checks the training loop. */
+const NO_AUGMENTATION = { timeShift: 0, timeMasks: 0, freqMasks: 0, mixup: 0 }
+
 describe('trainDeepModel', { timeout: 120_000 }, () => {
   beforeAll(async () => {
     await initEngine({ prefer: ['wasm'] })
@@ -68,7 +71,15 @@ describe('trainDeepModel', { timeout: 120_000 }, () => {
     const result = await trainDeepModel(
       {
         model: 'cnn',
-        params: { filters: [4, 8], denseUnits: 8, epochs: 12, batchSize: 8, learningRate: 0.01, patience: null },
+        params: {
+          filters: [4, 8],
+          denseUnits: 8,
+          epochs: 12,
+          batchSize: 8,
+          learningRate: 0.01,
+          patience: null,
+          ...NO_AUGMENTATION,
+        },
       },
       dataset(data),
       { onEpoch: (m) => epochs.push(m.epoch) },
@@ -144,8 +155,12 @@ describe('trainDeepModel', { timeout: 120_000 }, () => {
     const frame = data.shape[0] * data.shape[1]
     const poisoned = data.train[2]!
     data.features.fill(Number.NaN, poisoned * frame + 5, poisoned * frame + 6)
-    // An LSTM carries the NaN to the loss (a ReLU network may turn it into 0 on the way).
-    const run = trainDeepModel({ model: 'lstm', params: { lstmUnits: 4, epochs: 2, batchSize: 4 } }, dataset(data))
+    // An LSTM carries the NaN to the loss (a ReLU network may turn it into 0 on the way); a mask
+    // or a time shift could erase it first, so augmentation is off.
+    const run = trainDeepModel(
+      { model: 'lstm', params: { lstmUnits: 4, epochs: 2, batchSize: 4, ...NO_AUGMENTATION } },
+      dataset(data),
+    )
     await expect(run).rejects.toThrow(NonFiniteLossError)
     await expect(run).rejects.toThrow(/loss became NaN at epoch 1, batch \d+/)
   })

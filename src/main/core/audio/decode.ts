@@ -144,9 +144,21 @@ async function decodeInput(input: Input): Promise<DecodedAudio> {
       sampleRate,
       channels,
       info: { ...publicInfo(info), sampleRate, channels: channels.length, frames, duration: frames / sampleRate },
-      warnings: [...truncationWarning(info, frames, sampleRate), ...decoded.warnings, ...sanitise(channels)],
+      warnings: [
+        ...truncationWarning(info, frames, sampleRate),
+        ...decoded.warnings,
+        ...sanitiseDecoded(info, channels),
+      ],
     }
   })
+}
+
+/**
+ * sanitise for a compressed stream's samples. FLAC is integer audio scaled to ±1, finite by
+ * construction like integer WAV, so the pass over a long file's samples is skipped.
+ */
+function sanitiseDecoded(info: CompressedInfo, channels: Float32Array[]): string[] {
+  return info.container === 'flac' ? [] : sanitise(channels)
 }
 
 /** Above this magnitude a float sample is garbage, not a hot recording (float WAVs may exceed ±1 a little). */

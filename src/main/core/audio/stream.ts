@@ -75,12 +75,19 @@ export async function streamMono(
       info = layout.info
       warnings = layout.warnings
       sampleRate = await begin(info.sampleRate)
+      // One read buffer for the whole stream, and for several channels one set of channel
+      // buffers mixed into a fresh chunk: a mono file's converted block is itself the chunk.
+      const bytes = new Uint8Array(WAV_BLOCK_FRAMES * layout.blockAlign)
+      const shared =
+        info.channels > 1 ? Array.from({ length: info.channels }, () => new Float32Array(WAV_BLOCK_FRAMES)) : []
       for (let first = 0; first < info.frames; first += WAV_BLOCK_FRAMES) {
         const count = Math.min(WAV_BLOCK_FRAMES, info.frames - first)
-        const bytes = await source.read(layout.dataOffset + first * layout.blockAlign, count * layout.blockAlign)
-        const got = Math.floor(bytes.length / layout.blockAlign)
-        const channels = Array.from({ length: info.channels }, () => new Float32Array(got))
-        convertBlock(bytes, layout, channels, 0, got)
+        const block = bytes.subarray(0, count * layout.blockAlign)
+        const got = Math.floor(
+          source.readInto(block, layout.dataOffset + first * layout.blockAlign) / layout.blockAlign,
+        )
+        const channels = shared.length > 0 ? shared.map((c) => c.subarray(0, got)) : [new Float32Array(got)]
+        convertBlock(block, layout, channels, 0, got)
         // Integer samples are finite and within ±1 by construction; only float data can hold NaN.
         if (layout.sampleFormat === 'float') sanitiseInto(channels, counts)
         await emit(toMono(channels))
@@ -91,6 +98,12 @@ export async function streamMono(
       // The header's rate: the codec packages give no other before the first block is decoded.
       sampleRate = await begin(probed.sampleRate)
       const streamed = await streamCompressed({ path }, container, head, probed, async (block) => {
+        // FLAC is integer audio, finite by construction, and mixing several channels makes a fresh
+        // chunk: only a mono block (the chunk itself) must be copied from the codec's buffer.
+        if (container === 'flac') {
+          await emit(toMono(block.length > 1 ? block : block.map((c) => c.slice())))
+          return
+        }
         const copies = block.map((c) => c.slice())
         sanitiseInto(copies, counts)
         await emit(toMono(copies))

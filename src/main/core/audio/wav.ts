@@ -183,23 +183,35 @@ export function assertDecodable(frames: number, channels: number, sampleRate: nu
   }
 }
 
-/** Bytes converted per read: big enough to amortise the syscall, small next to the output. */
-const BLOCK_BYTES = 1 << 20
+/**
+ * Bytes converted per read. Small enough to stay in cache while converted, big enough to amortise
+ * the read call; the bytes pass through one buffer per thread, so a long file costs no input
+ * allocation (allocating, and faulting in, a fresh buffer per block cost as much as converting).
+ */
+const BLOCK_BYTES = 1 << 18
+
+let scratch = new Uint8Array(BLOCK_BYTES)
 
 /**
  * Converts the data chunk to float channels, scaled as libsndfile scales them (int / 2^(bits-1),
  * unsigned 8-bit centred on 128), so numbers match `soundfile.read` and `librosa.load`.
+ * Reads synchronously: decoding runs on worker threads, and no await may come between filling
+ * the shared scratch buffer and converting it.
  */
 export async function readWavSamples(source: ByteSource, layout: WavLayout): Promise<Float32Array[]> {
   const { channels: nChannels, frames } = layout.info
   assertDecodable(frames, nChannels, layout.info.sampleRate)
   const channels = Array.from({ length: nChannels }, () => new Float32Array(frames))
-  const framesPerBlock = Math.max(1, Math.floor(BLOCK_BYTES / layout.blockAlign))
+  // Whole groups of four frames per block, so 24-bit samples are converted a word at a time.
+  const framesPerBlock = 4 * Math.max(1, Math.floor(BLOCK_BYTES / (4 * layout.blockAlign)))
+  if (scratch.length < framesPerBlock * layout.blockAlign) scratch = new Uint8Array(framesPerBlock * layout.blockAlign)
   for (let first = 0; first < frames; first += framesPerBlock) {
     const count = Math.min(framesPerBlock, frames - first)
-    const block = await source.read(layout.dataOffset + first * layout.blockAlign, count * layout.blockAlign)
-    convertBlock(block, layout, channels, first, Math.floor(block.length / layout.blockAlign))
+    const block = scratch.subarray(0, count * layout.blockAlign)
+    const got = Math.floor(source.readInto(block, layout.dataOffset + first * layout.blockAlign) / layout.blockAlign)
+    convertBlock(block, layout, channels, first, got)
     beat()
+    if (got < count) break
   }
   return channels
 }
@@ -216,8 +228,20 @@ function aligned<T>(
   return make(source.buffer, source.byteOffset, usable / size)
 }
 
+// Mono and stereo, nearly every file, get their own loops: one pass writing both channels reads
+// the block once, where a pass per channel strides through it twice.
+
 function deinterleave16(src: Int16Array, out: Float32Array[], first: number, count: number): void {
   const n = out.length
+  if (n === 2) {
+    const left = (out[0] as Float32Array).subarray(first, first + count)
+    const right = (out[1] as Float32Array).subarray(first, first + count)
+    for (let i = 0, k = 0; i < count; i++, k += 2) {
+      left[i] = (src[k] as number) * (1 / 32768)
+      right[i] = (src[k + 1] as number) * (1 / 32768)
+    }
+    return
+  }
   for (let c = 0; c < n; c++) {
     const channel = out[c] as Float32Array
     for (let i = 0, k = c; i < count; i++, k += n) channel[first + i] = (src[k] as number) * (1 / 32768)
@@ -234,9 +258,69 @@ function deinterleave32(src: Int32Array, out: Float32Array[], first: number, cou
 
 function deinterleaveFloat(src: Float32Array | Float64Array, out: Float32Array[], first: number, count: number): void {
   const n = out.length
+  if (n === 2) {
+    const left = (out[0] as Float32Array).subarray(first, first + count)
+    const right = (out[1] as Float32Array).subarray(first, first + count)
+    for (let i = 0, k = 0; i < count; i++, k += 2) {
+      left[i] = src[k] as number
+      right[i] = src[k + 1] as number
+    }
+    return
+  }
   for (let c = 0; c < n; c++) {
     const channel = out[c] as Float32Array
     for (let i = 0, k = c; i < count; i++, k += n) channel[first + i] = src[k] as number
+  }
+}
+
+const INT24_SCALE = 1 / 8388608
+
+/**
+ * 24-bit samples, mono or stereo, four at a time from three little-endian 32-bit words (bytes
+ * 0-11): shifts rebuild and sign-extend each sample from its word parts, three loads where a
+ * byte loop makes twelve. `bytes` must be 4-byte aligned; returns the frames converted (whole
+ * groups of four samples), the caller converts the rest byte by byte.
+ */
+function convert24Words(bytes: Uint8Array, out: Float32Array[], first: number, count: number): number {
+  const n = out.length
+  const groups = Math.floor((count * n) / 4)
+  const words = new Int32Array(bytes.buffer, bytes.byteOffset, groups * 3)
+  if (n === 1) {
+    const mono = (out[0] as Float32Array).subarray(first, first + groups * 4)
+    for (let o = 0, k = 0; k < words.length; o += 4, k += 3) {
+      const w0 = words[k] as number
+      const w1 = words[k + 1] as number
+      const w2 = words[k + 2] as number
+      mono[o] = ((w0 << 8) >> 8) * INT24_SCALE
+      mono[o + 1] = (((w1 << 16) >> 8) | (w0 >>> 24)) * INT24_SCALE
+      mono[o + 2] = (((w2 << 24) >> 8) | (w1 >>> 16)) * INT24_SCALE
+      mono[o + 3] = (w2 >> 8) * INT24_SCALE
+    }
+    return groups * 4
+  }
+  const left = (out[0] as Float32Array).subarray(first, first + groups * 2)
+  const right = (out[1] as Float32Array).subarray(first, first + groups * 2)
+  for (let o = 0, k = 0; k < words.length; o += 2, k += 3) {
+    const w0 = words[k] as number
+    const w1 = words[k + 1] as number
+    const w2 = words[k + 2] as number
+    left[o] = ((w0 << 8) >> 8) * INT24_SCALE
+    right[o] = (((w1 << 16) >> 8) | (w0 >>> 24)) * INT24_SCALE
+    left[o + 1] = (((w2 << 24) >> 8) | (w1 >>> 16)) * INT24_SCALE
+    right[o + 1] = (w2 >> 8) * INT24_SCALE
+  }
+  return groups * 2
+}
+
+function convert24(bytes: Uint8Array, out: Float32Array[], first: number, count: number): void {
+  const n = out.length
+  const done = (n === 1 || n === 2) && bytes.byteOffset % 4 === 0 ? convert24Words(bytes, out, first, count) : 0
+  for (let c = 0; c < n; c++) {
+    const channel = out[c] as Float32Array
+    for (let i = done, at = 3 * (done * n + c); i < count; i++, at += 3 * n) {
+      const value = (bytes[at] as number) | ((bytes[at + 1] as number) << 8) | (((bytes[at + 2] as number) << 24) >> 8)
+      channel[first + i] = value * INT24_SCALE
+    }
   }
 }
 
@@ -269,14 +353,7 @@ export function convertBlock(
       )
       break
     case 'int24':
-      for (let c = 0; c < n; c++) {
-        const channel = out[c] as Float32Array
-        for (let i = 0, at = 3 * c; i < count; i++, at += 3 * n) {
-          const value =
-            (bytes[at] as number) | ((bytes[at + 1] as number) << 8) | (((bytes[at + 2] as number) << 24) >> 8)
-          channel[first + i] = value * (1 / 8388608)
-        }
-      }
+      convert24(bytes, out, first, count)
       break
     case 'int32':
       deinterleave32(

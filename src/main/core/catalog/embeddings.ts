@@ -1,6 +1,6 @@
-// The project's stored embeddings: spaces (a base and its window settings), their vectors by
-// content hash and window, and each space's vector index (a sqlite-vec vec0 table); and the clips
-// as embedding, search and heads read them.
+// The project's stored embeddings: spaces (a base and its window settings, or a transfer run's
+// input pipeline), their vectors by content hash and window; and the clips as embedding, search
+// and heads read them. Search indexes a space in memory (embeddings/kept-index.ts), not here.
 import type { Database } from 'better-sqlite3'
 import * as sqliteVec from 'sqlite-vec'
 import { EarmarkError } from '../errors'
@@ -12,6 +12,11 @@ export interface SpaceKey {
   sampleRate: number
   window: number
   hop: number
+  /**
+   * How a transfer run made the inputs its frozen base embedded (JSON, see
+   * embeddings/transfer-cache.ts), or null for windows of audio embedded by `embed`.
+   */
+  pipeline?: string | null
 }
 
 /** A space as stored. */
@@ -23,9 +28,10 @@ export interface EmbeddingSpace extends SpaceKey {
   createdAt: string
   /** Vectors stored in it. */
   count: number
+  pipeline: string | null
 }
 
-/** One window's vector, L2-normalised. */
+/** One window's vector: L2-normalised in spaces of audio windows, as the base gave it in a transfer run's space. */
 export interface StoredWindow {
   contentHash: string
   start: number
@@ -36,8 +42,9 @@ export interface StoredWindow {
 const loaded = new WeakSet<Database>()
 
 /**
- * Loads sqlite-vec into this connection (once): every statement that touches a space's vec0
- * table needs it, and only this module touches them.
+ * Loads sqlite-vec into this connection (once). Spaces no longer keep a vec0 table; the extension
+ * is needed to drop the ones earlier projects have (migration 0013), and by the search benchmark,
+ * which measures vec0 against the kept index.
  */
 export function loadVectorExtension(db: Database): void {
   if (loaded.has(db)) return
@@ -52,9 +59,6 @@ export function loadVectorExtension(db: Database): void {
   loaded.add(db)
 }
 
-/** The vec0 table of a space (its name is made from the id, never from input). */
-export const indexTable = (spaceId: number): string => `embedding_index_${Math.trunc(spaceId)}`
-
 interface SpaceRow {
   id: number
   base_hash: string
@@ -66,9 +70,10 @@ interface SpaceRow {
   dims: number
   created_at: string
   count: number
+  pipeline: string | null
 }
 
-const SPACE_COLUMNS = `s.id, s.base_hash, s.base_kind, s.base_path, s.sample_rate, s.window, s.hop, s.dims, s.created_at,
+const SPACE_COLUMNS = `s.id, s.base_hash, s.base_kind, s.base_path, s.sample_rate, s.window, s.hop, s.dims, s.created_at, s.pipeline,
   (SELECT COUNT(*) FROM embeddings e WHERE e.space_id = s.id) AS count`
 
 function spaceOf(row: SpaceRow): EmbeddingSpace {
@@ -83,24 +88,31 @@ function spaceOf(row: SpaceRow): EmbeddingSpace {
     dims: row.dims,
     createdAt: row.created_at,
     count: row.count,
+    pipeline: row.pipeline,
   }
 }
 
-/** Every space, newest first. */
+/**
+ * Every space of audio windows, newest first: what search, heads and the map read. A transfer
+ * run's spaces are left out: their vectors are of standardised feature images, which a query
+ * from audio is not embedded as.
+ */
 export function listSpaces(db: Database): EmbeddingSpace[] {
-  return (db.prepare(`SELECT ${SPACE_COLUMNS} FROM embedding_spaces s ORDER BY s.id DESC`).all() as SpaceRow[]).map(
-    spaceOf,
-  )
+  return (
+    db
+      .prepare(`SELECT ${SPACE_COLUMNS} FROM embedding_spaces s WHERE s.pipeline IS NULL ORDER BY s.id DESC`)
+      .all() as SpaceRow[]
+  ).map(spaceOf)
 }
 
-/** The space of exactly this base and window setting, if there is one. */
+/** The space of exactly this base, window setting and pipeline, if there is one. */
 export function findSpace(db: Database, key: SpaceKey): EmbeddingSpace | null {
   const row = db
     .prepare(
       `SELECT ${SPACE_COLUMNS} FROM embedding_spaces s
-       WHERE s.base_hash = ? AND s.sample_rate = ? AND s.window = ? AND s.hop = ?`,
+       WHERE s.base_hash = ? AND s.sample_rate = ? AND s.window = ? AND s.hop = ? AND s.pipeline IS ?`,
     )
-    .get(key.baseHash, key.sampleRate, key.window, key.hop) as SpaceRow | undefined
+    .get(key.baseHash, key.sampleRate, key.window, key.hop, key.pipeline ?? null) as SpaceRow | undefined
   return row ? spaceOf(row) : null
 }
 
@@ -112,7 +124,7 @@ export function getSpace(db: Database, id: number): EmbeddingSpace {
   return spaceOf(row)
 }
 
-/** Creates a space and its vector index (inside the caller's transaction, so both or neither exist). */
+/** Creates a space (inside the caller's transaction, so it exists only with its vectors). */
 export function createSpace(
   db: Database,
   key: SpaceKey,
@@ -121,16 +133,23 @@ export function createSpace(
   now: Date,
 ): EmbeddingSpace {
   if (!(Number.isInteger(dims) && dims > 0)) throw new EarmarkError('internal', `an embedding has ${dims} values`)
-  loadVectorExtension(db)
   const { lastInsertRowid } = db
     .prepare(
-      `INSERT INTO embedding_spaces (base_hash, base_kind, base_path, sample_rate, window, hop, dims, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO embedding_spaces (base_hash, base_kind, base_path, sample_rate, window, hop, dims, created_at, pipeline)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
-    .run(key.baseHash, base.kind, base.path, key.sampleRate, key.window, key.hop, dims, now.toISOString())
-  const id = Number(lastInsertRowid)
-  db.exec(`CREATE VIRTUAL TABLE ${indexTable(id)} USING vec0(vector float[${dims}] distance_metric=cosine)`)
-  return getSpace(db, id)
+    .run(
+      key.baseHash,
+      base.kind,
+      base.path,
+      key.sampleRate,
+      key.window,
+      key.hop,
+      dims,
+      now.toISOString(),
+      key.pipeline ?? null,
+    )
+  return getSpace(db, Number(lastInsertRowid))
 }
 
 /** The content hashes a space already has vectors for. */
@@ -148,20 +167,16 @@ export function vectorOf(blob: Buffer): Float32Array {
   return out
 }
 
-/** Stores windows' vectors in a space and its index; call inside a transaction. */
+/** Stores windows' vectors in a space; call inside a transaction. */
 export function insertWindows(db: Database, space: Pick<EmbeddingSpace, 'id' | 'dims'>, windows: StoredWindow[]): void {
-  loadVectorExtension(db)
   const insert = db.prepare(
-    'INSERT INTO embeddings (space_id, content_hash, start, "end", vector) VALUES (?, ?, ?, ?, ?) RETURNING id',
+    'INSERT INTO embeddings (space_id, content_hash, start, "end", vector) VALUES (?, ?, ?, ?, ?)',
   )
-  const index = db.prepare(`INSERT INTO ${indexTable(space.id)} (rowid, vector) VALUES (?, ?)`)
   for (const w of windows) {
     if (w.vector.length !== space.dims) {
       throw new EarmarkError('internal', `a vector of ${w.vector.length} values for a space of ${space.dims}`)
     }
-    const blob = blobOf(w.vector)
-    const { id } = insert.get(space.id, w.contentHash, w.start, w.end, blob) as { id: number }
-    index.run(BigInt(id), blob)
+    insert.run(space.id, w.contentHash, w.start, w.end, blobOf(w.vector))
   }
 }
 
@@ -268,22 +283,6 @@ export function vectorsById(db: Database, ids: readonly number[]): Map<number, F
   return new Map(rows.map(([id, blob]) => [id, vectorOf(blob)]))
 }
 
-/** Nearest stored windows by the vec0 index: row ids and cosine distances, nearest first. */
-export function indexNearest(
-  db: Database,
-  space: Pick<EmbeddingSpace, 'id'>,
-  query: Float32Array,
-  k: number,
-): { id: number; distance: number }[] {
-  loadVectorExtension(db)
-  const rows = db
-    .prepare(
-      `SELECT rowid AS id, distance FROM ${indexTable(space.id)} WHERE vector MATCH ? AND k = ? ORDER BY distance`,
-    )
-    .all(blobOf(query), Math.max(1, Math.min(4096, Math.trunc(k)))) as { id: number | bigint; distance: number }[]
-  return rows.map((r) => ({ id: Number(r.id), distance: r.distance }))
-}
-
 /** Stored windows by row id. */
 export function windowsById(db: Database, ids: readonly number[]): Map<number, Omit<WindowRow, 'vector'>> {
   const out = new Map<number, Omit<WindowRow, 'vector'>>()
@@ -293,6 +292,15 @@ export function windowsById(db: Database, ids: readonly number[]): Map<number, O
     if (r) out.set(r.id, { id: r.id, contentHash: r.content_hash, start: r.start, end: r.end })
   }
   return out
+}
+
+/** The content hash of each of these clips that exists, by id. */
+export function clipContentHashes(db: Database, clipIds: readonly number[]): Map<number, string> {
+  const rows = db
+    .prepare('SELECT id, content_hash FROM clips WHERE id IN (SELECT value FROM json_each(?))')
+    .raw()
+    .all(JSON.stringify(clipIds)) as [number, string][]
+  return new Map(rows)
 }
 
 /** A clip as the embed job reads it. */

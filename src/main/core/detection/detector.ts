@@ -7,6 +7,7 @@ import type { Recipe } from '../feature-sets/recipe'
 import { DEEP_METADATA_FILE } from '../models/deep/files'
 import { loadPredictableModel, readModelOutputs, RUN_FILES } from '../runs/artifacts'
 import { deepModelFolder, deepModelRecipe } from '../runs/predict-deep'
+import { modelNormalization, normalizeInputs } from '../training/normalize'
 import { loadDeepModel, predictDeep, type DeepModelMetadata } from '../training/saved'
 
 /*
@@ -78,7 +79,11 @@ export async function loadDetector(path: string, override: WindowOverride = {}):
       outputs,
       recipe,
       window: windowOf(recipe, outputs, override),
-      score: async (x) => (await predictDeep(trained, x as Float32Array, { batchSize: SCORE_BATCH })).probabilities,
+      score: async (x) => {
+        // Windows are short clips: normalised per window, as the model's training clips were.
+        normalizeInputs(x as Float32Array, trained.inputShape, modelNormalization(metadata.spec), recipe)
+        return (await predictDeep(trained, x as Float32Array, { batchSize: SCORE_BATCH })).probabilities
+      },
     }
   }
   const { model, recipe, modelPath } = await loadPredictableModel(path)

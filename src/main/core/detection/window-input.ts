@@ -153,7 +153,7 @@ function subsetConfig(config: FeatureConfig, features: readonly FeatureName[]): 
 }
 
 /** An image cut at the end or padded with its minimum (the log-mel's floor), as image matrices are. */
-function copyImage(m: FrameMatrix, frames: number, out: Float32Array): void {
+export function copyImage(m: FrameMatrix, frames: number, out: Float32Array): void {
   const kept = Math.min(frames, m.nFrames)
   out.set(m.data.subarray(0, kept * m.nValues))
   if (kept < frames) {
@@ -164,7 +164,12 @@ function copyImage(m: FrameMatrix, frames: number, out: Float32Array): void {
 }
 
 /** Every feature side by side per frame, cut at the end or padded with zero frames, as sequence matrices are. */
-function copySequence(matrices: readonly FrameMatrix[], frames: number, values: number, out: Float32Array): void {
+export function copySequence(
+  matrices: readonly FrameMatrix[],
+  frames: number,
+  values: number,
+  out: Float32Array,
+): void {
   let col = 0
   for (const m of matrices) {
     const kept = Math.min(frames, m.nFrames)

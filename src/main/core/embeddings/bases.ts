@@ -1,18 +1,18 @@
 // Bases that embed windows of audio: an Earmark deep run or export (its penultimate layer), a
 // TensorFlow.js LayersModel or GraphModel folder that takes audio samples (YAMNet- and
 // BirdNET-style), and an ONNX model that takes audio samples (Perch, a CLAP audio tower).
-import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
-import { basename, extname, join, relative, resolve } from 'node:path'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { basename, extname, join, resolve } from 'node:path'
 import type { Database } from 'better-sqlite3'
 import { getRun } from '../catalog/runs'
 import { EarmarkError } from '../errors'
 import type { Recipe } from '../feature-sets/recipe'
-import { DEEP_METADATA_FILE, GRAPH_BASE_DIR, MODEL_JSON } from '../models/deep/files'
+import { DEEP_METADATA_FILE, MODEL_JSON } from '../models/deep/files'
 import { isAudioGraphFolder, isGraphModelFolder } from '../models/deep/graph-format'
 import { deepModelRecipe } from '../runs/predict-deep'
 import { runModelPath } from '../runs/predict-unlabeled'
 import type { TfjsBaseRef } from './base-ref'
+import { hashFiles, modelFiles } from './model-files'
 import { loadOnnxBase } from './onnx-base'
 import { startWorkerEmbedder } from './tfjs-host'
 import { sampleWindows } from './windows'
@@ -120,25 +120,6 @@ function recipeSeconds(recipe: Recipe): number {
   if (input.kind === 'image' || input.kind === 'sequence')
     return (Math.max(1, input.frames - 1) * config.hop) / config.sampleRate
   return 1
-}
-
-/** A model folder's own files (model, weights, metadata, feature set, a transferred graph), sorted. */
-function modelFiles(dir: string): string[] {
-  const own = readdirSync(dir)
-    .filter((f) => /\.(json|bin)$/i.test(f) && statSync(join(dir, f)).isFile())
-    .map((f) => join(dir, f))
-  const graph = join(dir, GRAPH_BASE_DIR)
-  const nested = existsSync(graph) ? modelFiles(graph) : []
-  return [...own, ...nested].sort()
-}
-
-function hashFiles(root: string, files: readonly string[], tag: string): string {
-  const hash = createHash('sha256').update(tag)
-  for (const file of files) {
-    hash.update(`\0${relative(root, file)}\0`)
-    hash.update(readFileSync(file))
-  }
-  return hash.digest('hex')
 }
 
 /** The samples a GraphModel takes per window: any number for [samples] (YAMNet), else its [batch, samples]. */

@@ -8,6 +8,8 @@ import { standardize, type Standardizer } from '../training/data'
 import { initEngine } from '../training/engine'
 import { loadDeepModel } from '../training/saved'
 import { windowInputs } from '../detection/window-input'
+import { recipeShape, type Recipe } from '../feature-sets/recipe'
+import { modelNormalization, normalizeInputs, type InputNormalization } from '../training/normalize'
 import type { TfjsBaseRef, WindowBatch } from './base-ref'
 import { sampleWindows } from './windows'
 
@@ -16,6 +18,8 @@ interface Extractor {
   run(x: Float32Array, n: number): tf.Tensor
   /** Inputs are standardised as the model was trained (Earmark models), else given as they are. */
   standardizer: Standardizer | null
+  /** The per-clip normalisation an Earmark model trained with (none for other models). */
+  normalize: InputNormalization
 }
 
 const extractors = new Map<string, Promise<Extractor>>()
@@ -53,6 +57,7 @@ async function loadExtractor(base: TfjsBaseRef): Promise<Extractor> {
       const shape = model.inputShape
       return {
         standardizer: model.standardizer,
+        normalize: modelNormalization(model.spec),
         run: (x, n) => extractor.predict(batchOf(x, n, shape, `the model in ${base.dir}`)) as tf.Tensor,
       }
     }
@@ -62,6 +67,7 @@ async function loadExtractor(base: TfjsBaseRef): Promise<Extractor> {
       const shape = ((model.inputs[0] as tf.SymbolicTensor).shape as (number | null)[]).slice(1)
       return {
         standardizer: null,
+        normalize: 'none',
         run: (x, n) => extractor.predict(batchOf(x, n, shape, `the LayersModel in ${base.dir}`)) as tf.Tensor,
       }
     }
@@ -71,6 +77,7 @@ async function loadExtractor(base: TfjsBaseRef): Promise<Extractor> {
       const node = embeddingNode(graph, base.node)
       return {
         standardizer: null,
+        normalize: 'none',
         run: (x, n) =>
           embed(
             graph,
@@ -93,6 +100,8 @@ export async function embedInputs(
   x: Float32Array,
   n: number,
   batchSize = 64,
+  /** The recipe the inputs were computed by: an Earmark model trained with per-clip normalisation needs it. */
+  recipe: Recipe | null = null,
 ): Promise<{ vectors: Float32Array; dims: number }> {
   const key = JSON.stringify(base)
   let pending = extractors.get(key)
@@ -102,6 +111,13 @@ export async function embedInputs(
     pending.catch(() => extractors.delete(key))
   }
   const extractor = await pending
+  if (extractor.normalize !== 'none') {
+    if (!recipe)
+      throw new Error(`the model in ${JSON.stringify(base)} normalises its inputs per clip: its recipe is needed`)
+    // Each window is a short clip: normalised per window, as the model's training inputs were.
+    x = x.slice()
+    normalizeInputs(x, recipeShape(recipe), extractor.normalize, recipe)
+  }
   const per = x.length / n
   let dims = -1
   let vectors = new Float32Array(0)
@@ -135,5 +151,5 @@ export function embedWindows(base: TfjsBaseRef, batch: WindowBatch): Promise<{ v
   const x = batch.recipe
     ? windowInputs(batch.samples, batch.starts, batch.windowSamples, batch.recipe).x
     : sampleWindows(batch.samples, batch.starts, batch.windowSamples, batch.perWindow)
-  return embedInputs(base, x, batch.starts.length)
+  return embedInputs(base, x, batch.starts.length, 64, batch.recipe ?? null)
 }

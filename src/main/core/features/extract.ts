@@ -10,7 +10,7 @@ import {
 import { powerToDbInto } from './db'
 import { delta } from './delta'
 import { frameMatrix, toRows, type FrameMatrix } from './frames'
-import { applyMelFilterbank, melFilterbank } from './mel'
+import { applyMelFilterbank, melFilterbank, type MelFilterbank } from './mel'
 import { dctFrames, lifterWeights, planDct } from './mfcc'
 import { planLogmelMfcc, type LogmelMfccSettings } from './logmel'
 import { spectralBandwidth, spectralCentroid, spectralContrast, spectralFlatness, spectralRolloff } from './spectral'
@@ -41,6 +41,8 @@ export function extractFeatures(
   samples: Float32Array,
   sampleRate: number,
   config: FeatureConfigInput | FeatureConfig = {},
+  /** Mel filters to use instead of the configuration's (vocal-tract-length perturbation warps them). */
+  options: { melFilterbank?: MelFilterbank } = {},
 ): ExtractedFeatures {
   const c = resolveFeatureConfig(config)
   if (sampleRate !== c.sampleRate) {
@@ -62,7 +64,7 @@ export function extractFeatures(
   if (needs('logmel', 'mfcc', 'mfcc_delta', 'mfcc_delta2', 'chroma', ...spectral)) {
     const power = spectrogram(samples, stftOptions(c))
     if (needs('logmel', 'mfcc', 'mfcc_delta', 'mfcc_delta2')) {
-      const { logmel, mfcc } = logmelMfccFromPower(power, c)
+      const { logmel, mfcc } = logmelMfccFromPower(power, c, options.melFilterbank)
       if (wanted.has('logmel')) matrices.logmel = logmel
       if (wanted.has('mfcc')) matrices.mfcc = mfcc
       if (wanted.has('mfcc_delta')) matrices.mfcc_delta = delta(mfcc, { width: c.deltaWidth, order: 1 })
@@ -246,9 +248,13 @@ export function logmelSettings(c: FeatureConfig): LogmelMfccSettings {
 }
 
 /** Log-mel (power_to_db of the mel power) and MFCC from a power spectrogram: the same numbers as the fused plan. */
-function logmelMfccFromPower(power: FrameMatrix, c: FeatureConfig): { logmel: FrameMatrix; mfcc: FrameMatrix } {
+function logmelMfccFromPower(
+  power: FrameMatrix,
+  c: FeatureConfig,
+  filterbank?: MelFilterbank,
+): { logmel: FrameMatrix; mfcc: FrameMatrix } {
   const settings = logmelSettings(c)
-  const logmel = applyMelFilterbank(power, melFilterbank(settings.mel))
+  const logmel = applyMelFilterbank(power, filterbank ?? melFilterbank(settings.mel))
   powerToDbInto(logmel.data, logmel.data, { ref: 1, amin: 1e-10, topDb: c.topDb })
   const nOut = Math.min(c.nMfcc, c.nMels)
   const mfcc = frameMatrix(logmel.nFrames, nOut)

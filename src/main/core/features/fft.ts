@@ -84,9 +84,12 @@ export class ComplexFft {
   readonly bitReversed: Int32Array
   /** Whether the first pass is radix-2 (log2(size) odd) rather than a twiddle-free radix-4. */
   readonly radix2First: boolean
-  // Radix-4 passes after the first, by quarter span q: twiddles w, w^2, w^3 (w = exp(-2 pi i j / 4q))
-  // for each j < q, interleaved so a butterfly reads 6 neighbouring numbers.
-  private readonly passes: { quarter: number; twiddles: Float64Array }[] = []
+  /**
+   * Radix-4 passes after the first, by quarter span q: twiddles w, w^2, w^3 (w = exp(-2 pi i j / 4q))
+   * for each j < q, interleaved so a butterfly reads 6 neighbouring numbers. Read by the
+   * WebAssembly kernel's tables (wasm-power.ts), which must hold the very same numbers.
+   */
+  readonly passes: readonly { readonly quarter: number; readonly twiddles: Float64Array }[]
 
   constructor(size: number) {
     if (!isPowerOfTwo(size) || size < 2) {
@@ -101,6 +104,7 @@ export class ComplexFft {
       this.bitReversed[i] = r
     }
     this.radix2First = bits % 2 === 1
+    const passes: { quarter: number; twiddles: Float64Array }[] = []
     for (let quarter = this.radix2First ? 2 : 4; quarter * 4 <= size; quarter *= 4) {
       const twiddles = new Float64Array(6 * quarter)
       for (let j = 0; j < quarter; j++) {
@@ -110,8 +114,9 @@ export class ComplexFft {
           twiddles[6 * j + 2 * p - 1] = Math.sin(angle)
         }
       }
-      this.passes.push({ quarter, twiddles })
+      passes.push({ quarter, twiddles })
     }
+    this.passes = passes
   }
 
   /** The forward DFT of z in place. */

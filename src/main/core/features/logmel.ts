@@ -2,8 +2,12 @@ import { powerToDbInto } from './db'
 import { frameMatrix, type FrameMatrix } from './frames'
 import { melFilterbank, melFrame, type MelOptions } from './mel'
 import { memoize } from './memo'
+import { logmelKernels } from './wasm-power'
 import { dctFrames, lifterWeights, planDct } from './mfcc'
 import { planStft, type StftOptions } from './stft'
+
+/** Log-mel values (frames x mels) converted to dB in the WebAssembly kernel's memory at most: 4 MB. */
+const MOST_WASM_VALUES = 1 << 20
 
 /** Everything that fixes a log-mel + MFCC computation: STFT, mel filterbank, dB floor and MFCC parameters. */
 export interface LogmelMfccSettings {
@@ -41,19 +45,31 @@ export const planLogmelMfcc: (settings: LogmelMfccSettings) => LogmelMfccPlan = 
     const nOut = Math.min(settings.nMfcc, nMels)
     const dct = planDct({ nOut, nIn: nMels })
     const lifter = lifterWeights(nOut, settings.lifter)
+    // The log-mel is built in the kernels' memory, converted and transformed there, then copied out.
+    const kernels = logmelKernels()
     const power = new Float64Array(stft.nBins)
+    // The power rounded to float32, as the stored spectrogram is: one native conversion (set).
+    const power32 = new Float32Array(stft.nBins)
     return {
       compute(samples) {
         const { padded, nFrames } = stft.frames(samples)
         const logmel = frameMatrix(nFrames, nMels)
+        const count = nFrames * nMels
+        const inKernels = kernels !== null && count <= MOST_WASM_VALUES
+        const work = inKernels ? kernels.reserve(count).subarray(0, count) : logmel.data
         for (let t = 0; t < nFrames; t++) {
           stft.powerFrame(padded, t, power)
-          for (let k = 0; k < power.length; k++) power[k] = Math.fround(power[k] as number)
-          melFrame(filterbank, power, logmel.data, t * nMels)
+          power32.set(power)
+          melFrame(filterbank, power32, work, t * nMels)
         }
-        powerToDbInto(logmel.data, logmel.data, { ref: 1, amin: 1e-10, topDb: settings.topDb })
+        const dbOptions = { ref: 1, amin: 1e-10, topDb: settings.topDb }
+        powerToDbInto(work, work, dbOptions, kernels?.loop)
         const mfcc = frameMatrix(nFrames, nOut)
-        dctFrames(logmel.data, mfcc.data, nFrames, dct, lifter)
+        if (inKernels) {
+          logmel.data.set(work)
+          // The DCT reads the log-mel where it is (this may grow the memory and empty `work`).
+          kernels.dct(work, mfcc.data, nFrames, dct, lifter)
+        } else dctFrames(logmel.data, mfcc.data, nFrames, dct, lifter)
         return { logmel, mfcc }
       },
     }

@@ -134,18 +134,20 @@ export function applyMelFilterbank(spectrum: FrameMatrix, filterbank: MelFilterb
     throw invalid(`the spectrogram has ${spectrum.nValues} bins; the filterbank expects ${nBins}`)
   }
   const out = frameMatrix(spectrum.nFrames, nMels)
-  const frame = new Float64Array(nBins)
   for (let t = 0; t < spectrum.nFrames; t++) {
-    for (let k = 0; k < nBins; k++) frame[k] = spectrum.data[t * nBins + k] as number
-    melFrame(filterbank, frame, out.data, t * nMels)
+    melFrame(filterbank, spectrum.data.subarray(t * nBins, (t + 1) * nBins), out.data, t * nMels)
   }
   return out
 }
 
-/** One frame of `applyMelFilterbank`: `spectrum` (nBins values) into `out[outOffset …]` (nMels values). */
+/**
+ * One frame of `applyMelFilterbank`: `spectrum` (nBins values) into `out[outOffset …]` (nMels
+ * values). The spectra are float32 (as librosa stores them), so both callers pass Float32Array
+ * and the loop stays monomorphic; a Float64Array is accepted and gives the same sums.
+ */
 export function melFrame(
   filterbank: MelFilterbank,
-  spectrum: Float64Array,
+  spectrum: Float32Array | Float64Array,
   out: Float32Array,
   outOffset: number,
 ): void {

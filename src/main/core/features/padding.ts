@@ -17,7 +17,9 @@ export function padSignal(
 ): Float64Array {
   const n = y.length
   const out = into ?? new Float64Array(before + n + after)
-  for (let i = 0; i < n; i++) out[before + i] = y[i] as number
+  // A typed array converts natively (several times faster than an element loop); clips are Float32Array.
+  if (y instanceof Float32Array || y instanceof Float64Array) out.set(y, before)
+  else for (let i = 0; i < n; i++) out[before + i] = y[i] as number
   if (mode === 'constant') {
     // A reused buffer may hold an earlier clip's samples where the zeros go.
     if (into) {

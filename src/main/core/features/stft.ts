@@ -3,6 +3,7 @@ import { planRealFft, type RealFft } from './fft'
 import { frameMatrix, type FrameMatrix } from './frames'
 import { memoize } from './memo'
 import { padSignal } from './padding'
+import { wasmFramePower } from './wasm-power'
 import { getWindow, padCenter, type WindowName } from './windows'
 
 /** Padding modes `stft` accepts when `center` is true (librosa's `pad_mode`). */
@@ -112,6 +113,9 @@ function buildPlan(options: ResolvedStftOptions): StftPlan {
   const window = padCenter(getWindow(options.window, options.winLength), nFft)
   const frame = new Float64Array(nFft)
   let reused = new Float64Array(0)
+  // Power-of-two frames go through the WebAssembly SIMD kernel (same numbers, ~3x faster), the
+  // padded clip written straight into its memory; other lengths and very long clips stay here.
+  const kernel = wasmFramePower(window, REUSED_PADDING)
   return {
     options,
     nBins: fft.nBins,
@@ -121,6 +125,7 @@ function buildPlan(options: ResolvedStftOptions): StftPlan {
       const pad = center ? Math.floor(nFft / 2) : 0
       const length = y.length + 2 * pad
       if (length > REUSED_PADDING) return { padded: padSignal(y, pad, pad, padMode), nFrames }
+      if (kernel) return { padded: padSignal(y, pad, pad, padMode, kernel.reserve(length)), nFrames }
       if (reused.length < length)
         reused = new Float64Array(Math.min(REUSED_PADDING, Math.max(length, 2 * reused.length)))
       return { padded: padSignal(y, pad, pad, padMode, reused), nFrames }
@@ -131,7 +136,8 @@ function buildPlan(options: ResolvedStftOptions): StftPlan {
       fft.forward(frame, re, im)
     },
     powerFrame(padded, t, out) {
-      fft.power(padded, t * hopLength, window, out)
+      if (kernel?.holds(padded)) kernel.power(t * hopLength, out)
+      else fft.power(padded, t * hopLength, window, out)
     },
   }
 }

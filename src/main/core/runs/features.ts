@@ -1,5 +1,8 @@
 import { existsSync } from 'node:fs'
 import type { Database } from 'better-sqlite3'
+import { computeAugmentedCopies, type AugmentedCopiesTask } from '../augment/copies'
+import type { AugmentDraw, WaveformAugmentation } from '../augment/settings'
+import { contentHash } from '../audio/hash'
 import { featureClipsById } from '../catalog/feature-sets'
 import { cacheRoot } from '../feature-sets/cache'
 import type { ClipFeatureResult, ClipFeatureTask } from '../feature-sets/compute'
@@ -11,6 +14,7 @@ import {
   type MatrixKind,
 } from '../feature-sets/matrix'
 import { assertWholeClips, recipeShape, type Recipe } from '../feature-sets/recipe'
+import { EarmarkError } from '../errors'
 import { WorkerPool } from '../workers/pool'
 import { workerScript, type TasksOf } from '../workers/script'
 
@@ -155,4 +159,95 @@ function rowsOf(source: FeatureSource, m: FeatureMatrix): { rows: number[]; fail
 
 function positions(ids: readonly number[]): Map<number, number> {
   return new Map(ids.map((id, i) => [id, i]))
+}
+
+/** Augmented copies of some clips: `copies` inputs per clip that could be read, in the recipe's shape. */
+export interface AugmentedInputs {
+  shape: [frames: number, features: number]
+  /** Copy j's input at `x.subarray(j * frames * features, (j + 1) * frames * features)`. */
+  x: Float32Array
+  /** The clip (index into the clips asked for) each copy was made from: copies go where their clip goes. */
+  of: number[]
+  /** What each copy drew (semitones, speed, noise …), for the run's log. */
+  draws: AugmentDraw[]
+  failed: FailedClip[]
+}
+
+/**
+ * Augmented copies of clips (only ever a run's training clips), made on the audio workers from
+ * their files through the recipe (augment/copies.ts): each copy's settings are drawn from
+ * (`seed`, the clip's id, the copy's number), so a run and its resume make the same copies.
+ */
+export async function loadAugmentedCopies(
+  source: FeatureSource,
+  recipe: Recipe,
+  augmentation: WaveformAugmentation,
+  seed: number,
+  options: Omit<LoadFeaturesOptions, 'compute'> = {},
+): Promise<AugmentedInputs> {
+  assertWholeClips(recipe)
+  const { input } = recipe
+  if (input.kind === 'summary') throw new EarmarkError('internal', 'summary vectors have no augmented copies')
+  const shape = recipeShape(recipe)
+  const size = shape[0] * shape[1]
+  const clips =
+    'files' in source
+      ? source.files.map((path, id) => ({ id, path, contentHash: null as string | null }))
+      : featureClipsById(source.db, source.clipIds).map((c) => ({ id: c.id, path: c.path, contentHash: c.contentHash }))
+  const workers = options.workers ?? 2
+  const pool = workers > 0 ? new WorkerPool(workerScript('audio-worker'), { size: workers }) : undefined
+  const compute = (task: AugmentedCopiesTask) =>
+    pool ? pool.run('augmentedCopies', task) : computeAugmentedCopies(task)
+  const plain = JSON.parse(JSON.stringify({ pipeline: recipe.pipeline, config: recipe.config, input })) as Pick<
+    AugmentedCopiesTask,
+    'pipeline' | 'config' | 'input'
+  >
+  const results: ({ x: Float32Array; draws: AugmentDraw[] } | null)[] = new Array<null>(clips.length).fill(null)
+  const failed: FailedClip[] = []
+  const abort = (): void => void pool?.close()
+  options.signal?.addEventListener('abort', abort)
+  let next = 0
+  let done = 0
+  const lane = async (): Promise<void> => {
+    for (;;) {
+      if (options.signal?.aborted) return
+      const index = next++
+      const clip = clips[index]
+      if (!clip) return
+      try {
+        const hash = clip.contentHash ?? (await contentHash(clip.path))
+        results[index] = await compute({
+          path: clip.path,
+          contentHash: hash,
+          ...plain,
+          augmentation: { ...augmentation },
+          seed,
+          clipId: clip.id,
+        })
+      } catch (error) {
+        failed.push({ index, path: clip.path, reason: error instanceof Error ? error.message : String(error) })
+      }
+      options.onProgress?.(++done, clips.length)
+    }
+  }
+  try {
+    await Promise.all(Array.from({ length: Math.max(2, workers * 2) }, lane))
+  } finally {
+    options.signal?.removeEventListener('abort', abort)
+    await pool?.close()
+  }
+  if (options.signal?.aborted) throw new EarmarkError('cancelled', 'making augmented copies was cancelled')
+  const count = results.reduce((n, r) => n + (r ? r.x.length / size : 0), 0)
+  const x = new Float32Array(count * size)
+  const of: number[] = []
+  const draws: AugmentDraw[] = []
+  results.forEach((r, index) => {
+    if (!r) return
+    x.set(r.x, of.length * size)
+    for (const d of r.draws) {
+      of.push(index)
+      draws.push(d)
+    }
+  })
+  return { shape, x, of, draws, failed: failed.sort((a, b) => a.index - b.index) }
 }

@@ -7,6 +7,7 @@ import { deepFeatureSchema } from '../training/features'
 import type { DeepModelMetadata } from '../training/saved'
 import { predictInWorker } from '../training/worker-host'
 import { legacyDeepRecipe, type Recipe } from '../feature-sets/recipe'
+import { modelNormalization, normalizeInputs } from '../training/normalize'
 import { readRecipe } from './artifacts'
 import { loadDeepInputs, type FailedClip, type FeatureSource, type LoadFeaturesOptions } from './features'
 
@@ -50,10 +51,13 @@ export async function predictDeepClips(
   options: LoadFeaturesOptions = {},
 ): Promise<{ labels: string[]; rows: number[]; proba: Float64Array; failed: FailedClip[] }> {
   const metadata = JSON.parse(await readFile(join(folder, DEEP_METADATA_FILE), 'utf8')) as DeepModelMetadata
-  const inputs = await loadDeepInputs(source, await deepModelRecipe(folder), options)
+  const recipe = await deepModelRecipe(folder)
+  const inputs = await loadDeepInputs(source, recipe, options)
   if (inputs.rows.length === 0) {
     return { labels: [...metadata.classes], rows: [], proba: new Float64Array(0), failed: inputs.failed }
   }
+  // The per-clip normalisation the model trained with, as training applied it.
+  normalizeInputs(inputs.x, inputs.shape, modelNormalization(metadata.spec), recipe)
   const { probabilities, classes } = await predictInWorker(folder, inputs.x, inputs.shape, {
     ...(options.signal ? { signal: options.signal } : {}),
   })

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { readFile, rm, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import type { Database } from 'better-sqlite3'
 import {
   isDeepRunModel,
@@ -26,6 +26,12 @@ import {
   type SkippedClips,
   type TrainingClip,
 } from '../catalog/runs'
+import {
+  keepTransferEmbeddings,
+  readTransferEmbeddings,
+  type TransferExamples,
+  type TransferInputs,
+} from '../embeddings/transfer-cache'
 import { EarmarkError } from '../errors'
 import { classificationMetrics, groupHoldOut, holdOut } from '../evaluation'
 import {
@@ -41,17 +47,21 @@ import {
   type Recipe,
 } from '../feature-sets/recipe'
 import type { JobContext } from '../jobs/runner'
-import { isAudioGraphFolder } from '../models/deep/graph-format'
+import { isAudioGraphFolder, isGraphModelFolder } from '../models/deep/graph-format'
 import { classesFromProba } from '../models/trees/data'
 import { parseDeepSpec, type DeepModelSpec } from '../models/deep/params'
 // Not the training index: it loads TensorFlow.js, which only the training worker needs.
 import type { EngineInfo } from '../training/engine'
 import { DEEP_METADATA_FILE } from '../models/deep/files'
+import { arraySource, augments, fitStandardizer, identityStandardizer } from '../training/data'
 import { deepFeatureSchema } from '../training/features'
+import type { StoredEmbeddings } from '../training/stored-embeddings'
 import type { EpochMetrics } from '../training/trainer'
 import { startTrainingWorker, TrainingFailedError } from '../training/worker-host'
 import { readRecipe, RUN_FILES, runFolder, writeFeaturesFile } from './artifacts'
-import { loadDeepInputs } from './features'
+import { checkWaveformAugmentation, describeDraw } from '../augment/settings'
+import { checkNormalization, modelNormalization, normalizeInputs, type InputNormalization } from '../training/normalize'
+import { loadAugmentedCopies, loadDeepInputs } from './features'
 import { claimRun, releaseRun } from './liveness'
 import { labelledSplit, recordStoppedRun, runSplitSummary, type TrainEnvironment } from './train'
 
@@ -135,6 +145,8 @@ export async function prepareDeepTraining(db: Database, request: DeepTrainReques
       'freqMasks masks frequency bands, and waveform features have none: use timeMasks, timeShift or noise',
     )
   }
+  checkInputOptions(spec, recipe)
+  if (spec.model === 'transfer') await checkBaseNormalization(spec.params.baseModel, spec.params.normalize)
   const planned = (rows: number[], s: RunSplit): PlannedClip[] =>
     rows.map((i) => {
       const c = clips[i] as TrainingClip
@@ -153,6 +165,39 @@ export async function prepareDeepTraining(db: Database, request: DeepTrainReques
     splitMethod: method,
     splitPolicy: split.policy,
     skipped,
+  }
+}
+
+/**
+ * Refuses per-clip normalisation and waveform augmentation the recipe's inputs cannot take: PCEN
+ * on anything but log-mel energies, VTLP (a warp of the mel filters) on samples, copies with
+ * nothing to vary.
+ */
+export function checkInputOptions(spec: DeepModelSpec, recipe: Recipe): void {
+  checkNormalization(spec.params.normalize, recipe)
+  checkWaveformAugmentation(spec.params)
+  if (recipe.input.kind === 'waveform' && spec.params.augmentCopies > 0 && spec.params.vtlp > 0) {
+    throw new EarmarkError(
+      'invalid-input',
+      'vtlp warps the mel filters, and a model that takes samples has none: use pitchShift or speed instead',
+    )
+  }
+}
+
+/**
+ * A base Earmark model learnt from inputs normalised per clip in its own way: the new head must
+ * see the inputs so normalised too, so the run must say the same (there is no silent default).
+ */
+async function checkBaseNormalization(baseModel: string, normalize: InputNormalization): Promise<void> {
+  const metadata = join(baseModel, DEEP_METADATA_FILE)
+  if (!existsSync(metadata)) return
+  const spec = (JSON.parse(await readFile(metadata, 'utf8')) as { spec?: { params?: object } }).spec
+  const base = spec?.params ? modelNormalization({ params: spec.params }) : 'none'
+  if (base !== normalize) {
+    throw new EarmarkError(
+      'invalid-input',
+      `the base model at ${baseModel} was trained on inputs with normalize=${base}: train with normalize=${base} too`,
+    )
   }
 }
 
@@ -328,9 +373,53 @@ function epochValues(m: EpochMetrics): Record<string, number> {
 export function describeEngine(engine: EngineInfo): string {
   const extras = [`TensorFlow.js ${engine.version}`]
   if (engine.name === 'wasm') extras.push(engine.simd ? 'SIMD' : 'no SIMD', `${engine.threads} thread(s)`)
+  if (engine.workers !== undefined) extras.push(`${engine.workers} worker${engine.workers === 1 ? '' : 's'}`)
   const skipped = Object.keys(engine.skipped)
   if (skipped.length > 0) extras.push(`${skipped.join(', ')} did not load`)
   return `${engine.name} (${extras.join(', ')})`
+}
+
+/**
+ * Where a transfer run's base is frozen (and no augmentation changes what it sees), its inputs'
+ * embeddings are computed once per project, not once per run: the kept ones, and what keys them.
+ * The standardisation is the one the trainer fits (on the training clips; none for a GraphModel,
+ * which takes its inputs raw), computed here before the inputs go to the worker.
+ */
+async function frozenBaseCache(
+  env: TrainEnvironment,
+  plan: PreparedDeepTraining,
+  inputs: { x: Float32Array; shape: [number, number] },
+  trainRows: readonly number[],
+  used: readonly PlannedClip[],
+): Promise<{
+  inputs: TransferInputs
+  examples: TransferExamples
+  base: { kind: string; path: string }
+  stored: StoredEmbeddings | undefined
+} | null> {
+  const { spec } = plan
+  // Augmented copies are new inputs of no clip content of their own: such runs embed everything.
+  if (spec.model !== 'transfer' || spec.params.fineTuneLayers > 0 || augments(spec.params)) return null
+  if (spec.params.augmentCopies > 0) return null
+  const baseModel = resolve(spec.params.baseModel)
+  const raw = await isGraphModelFolder(baseModel)
+  const transfer: TransferInputs = {
+    baseModel,
+    embeddingLayer: spec.params.embeddingLayer,
+    recipe: plan.recipe,
+    normalize: spec.params.normalize,
+    shape: inputs.shape,
+    standardizer: raw
+      ? identityStandardizer(inputs.shape[1])
+      : fitStandardizer(arraySource(inputs.x, inputs.shape), trainRows),
+  }
+  const examples: TransferExamples = { clipIds: used.map((c) => c.clipId) }
+  return {
+    inputs: transfer,
+    examples,
+    base: { kind: 'transfer', path: baseModel },
+    stored: readTransferEmbeddings(env.db, transfer, examples),
+  }
 }
 
 /**
@@ -383,17 +472,64 @@ async function trainDeepRun(
     if (rows.train.length === 0) throw new Error('no training clip could be read')
     at = lap('features', at)
 
+    // Augmented copies of the training clips only (never of validation or test clips), appended
+    // after every clip's row: each epoch trains on the clips and all their copies, rather than on
+    // one version of each clip drawn per epoch, so that the trainer, its standardiser and its
+    // checkpoint see one fixed dataset (a resume rebuilds it exactly), batches stay seeded by
+    // (seed, epoch, batch), and every copy computed is trained on every epoch.
+    const p = plan.spec.params
+    let features = inputs.x
+    let trainingRows = rows.train
+    let allLabels = labels
+    if (p.augmentCopies > 0) {
+      const copies = await loadAugmentedCopies(
+        { db, projectPath: env.projectPath, clipIds: rows.train.map((r) => (used[r] as PlannedClip).clipId) },
+        plan.recipe,
+        p,
+        p.seed,
+        {
+          workers: env.workers,
+          signal: context.signal,
+          onProgress: (done, total) => context.progress(done, total, 'making augmented copies'),
+        },
+      )
+      for (const f of copies.failed.slice(0, 20)) context.log('warn', `augmenting ${f.path}: ${f.reason}`)
+      const first = inputs.rows.length
+      features = new Float32Array(inputs.x.length + copies.x.length)
+      features.set(inputs.x)
+      features.set(copies.x, inputs.x.length)
+      allLabels = Int32Array.from([...labels, ...copies.of.map((i) => labels[rows.train[i] as number] as number)])
+      trainingRows = [...rows.train, ...copies.of.map((_, j) => first + j)]
+      context.log(
+        'info',
+        `made ${plural(copies.of.length, 'augmented copy', 'augmented copies')} of ${plural(rows.train.length, 'training clip')}; the first: ${copies.draws
+          .slice(0, 3)
+          .map(describeDraw)
+          .join('; ')}`,
+      )
+      at = lap('augment', at)
+    }
+    normalizeInputs(features, inputs.shape, p.normalize, plan.recipe)
+
     const epochs = plan.spec.params.epochs
     let engineName = 'tfjs'
     let embedding = false
+    const kept = await frozenBaseCache(env, plan, inputs, rows.train, used)
+    if (kept?.stored) {
+      const found = kept.stored.present.reduce((a, b) => a + b, 0)
+      context.log(
+        'info',
+        `${plural(found, 'clip')}' embeddings by the frozen base kept from an earlier run: not computed again`,
+      )
+    }
     const handle = startTrainingWorker(
       { model: plan.spec.model, params: plan.spec.params } as Parameters<typeof startTrainingWorker>[0],
       {
-        features: inputs.x,
+        features,
         shape: inputs.shape,
-        labels,
+        labels: allLabels,
         classes: plan.labels,
-        train: rows.train,
+        train: trainingRows,
         validation: rows.val,
       },
       {
@@ -407,12 +543,18 @@ async function trainDeepRun(
         // The inputs live on in the worker only: the studio does not hold the dataset twice.
         transferFeatures: true,
         // About ten live points per epoch, whatever the data's size.
-        batchEvery: Math.max(1, Math.ceil(Math.ceil(rows.train.length / plan.spec.params.batchSize) / 10)),
+        batchEvery: Math.max(1, Math.ceil(Math.ceil(trainingRows.length / plan.spec.params.batchSize) / 10)),
         onEngine: (engine) => {
           engineName = engine.name
           setRunEngine(db, runId, engine.name)
           context.log('info', `training on ${describeEngine(engine)}`)
           context.engine(runId, engine.name, describeEngine(engine))
+        },
+        ...(kept?.stored ? { storedEmbeddings: kept.stored } : {}),
+        onEmbedded: (embedded) => {
+          if (!kept) return
+          const added = keepTransferEmbeddings(db, kept.inputs, kept.examples, embedded, kept.base, now())
+          if (added > 0) context.log('info', `kept ${plural(added, 'embedding')} of the frozen base for later runs`)
         },
         onEmbedding: (done, total) => {
           if (!embedding)

@@ -39,6 +39,7 @@ import {
 import { classesFromProba } from '../models/trees/data'
 import { impurityImportance } from '../models/trees/importance'
 import { parseParams } from '../models/trees/params'
+import { checkNormalization, normalizeInputs } from '../training/normalize'
 import { startTrainingWorker, TrainingFailedError } from '../training/worker-host'
 import { RUN_FILES, runFolder, writeFeaturesFile, writeRunFiles } from './artifacts'
 import { claimRun, releaseRun } from './liveness'
@@ -123,7 +124,9 @@ export async function prepareRegionTraining(
   }
   const spec = parseDeepSpec({
     model: request.model,
-    params: { ...request.params, seed },
+    // Copies are made of whole clips, not of windows (below): a region run's default is none, so
+    // that the clip models' default of two copies does not refuse every region run.
+    params: { augmentCopies: 0, ...request.params, seed },
   } as Parameters<typeof parseDeepSpec>[0])
   const base = await resolveRecipe(db, spec, {
     ...(request.set === undefined ? {} : { set: request.set }),
@@ -142,6 +145,14 @@ export async function prepareRegionTraining(
     throw new EarmarkError(
       'invalid-input',
       'freqMasks masks frequency bands, and waveform features have none: use timeMasks, timeShift or noise',
+    )
+  }
+  checkNormalization(spec.params.normalize, recipe)
+  if (spec.params.augmentCopies > 0) {
+    // Copies would have to be cut into the same windows as their recording: not made for windows yet.
+    throw new EarmarkError(
+      'invalid-input',
+      'augmented copies (augmentCopies) are made of whole clips; training on windows of regions does not make them yet: set augmentCopies to 0 (timeShift, masks and mixup apply)',
     )
   }
   return { model: request.model, params: spec.params, spec, recipe, plan, seed: request.seed }
@@ -435,6 +446,8 @@ async function fitDeep(
   const { db, now } = env
   const epochs = spec.params.epochs
   let engineName = 'tfjs'
+  // Each window is a short clip: normalised per window, as detection normalises the windows it scores.
+  normalizeInputs(frames.x, frames.shape, spec.params.normalize, prepared.recipe)
   const handle = startTrainingWorker(
     { model: spec.model, params: spec.params } as Parameters<typeof startTrainingWorker>[0],
     {

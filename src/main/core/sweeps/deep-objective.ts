@@ -31,13 +31,18 @@ export async function crossValidateDeep(task: DeepTrialTask): Promise<number[]> 
   const per = task.shape[0] * task.shape[1]
   const scores: number[] = []
   for (const fold of task.folds) {
-    const trained = await trainDeep({ model: task.model, params: task.params } as DeepModelSpecInput, {
-      features: arraySource(task.features, task.shape),
-      labels: task.labels,
-      classes: task.classes,
-      train: fold.train,
-      validation: [],
-    })
+    const trained = await trainDeep(
+      { model: task.model, params: task.params } as DeepModelSpecInput,
+      {
+        features: arraySource(task.features, task.shape),
+        labels: task.labels,
+        classes: task.classes,
+        train: fold.train,
+        validation: [],
+      },
+      // Trials already run one per core: a trial that started peers would take its neighbour's.
+      { workers: 1 },
+    )
     const x = new Float32Array(fold.test.length * per)
     fold.test.forEach((row, i) => x.set(task.features.subarray(row * per, (row + 1) * per), i * per))
     const { predicted } = await predictDeep(trained, x)

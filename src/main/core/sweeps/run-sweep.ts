@@ -19,6 +19,7 @@ import type { TrainingSet, TreeModelKind } from '../models/trees'
 import { projectFeatureSet, recipeOf } from '../feature-sets/recipe'
 import { loadDeepInputs, loadSummaryFeatures, type LoadFeaturesOptions } from '../runs/features'
 import { deepRecipe } from '../runs/train-deep'
+import { normalizeInputs, type InputNormalization } from '../training/normalize'
 import { WorkerPool } from '../workers/pool'
 import { workerScript, type TasksOf } from '../workers/script'
 import { sweepClips, sweepFolds } from './folds'
@@ -94,14 +95,40 @@ export async function runSweep(
   let taskOf: (params: Params) => { name: 'trial'; input: TrialTask } | { name: 'deepTrial'; input: DeepTrialTask }
   if (isDeepRunModel(spec.model)) {
     const model = spec.model as DeepTrialTask['model']
-    const inputs = await loadDeepInputs(source, deepRecipe(db, model, setName), featureOptions)
+    const recipe = deepRecipe(db, model, setName)
+    const inputs = await loadDeepInputs(source, recipe, featureOptions)
     for (const f of inputs.failed) context.log('warn', `${f.path}: ${f.reason} (left out of the sweep)`)
     used = inputs.rows.map((r) => clips[r] as (typeof clips)[number])
     y = Int32Array.from(used, (c) => index.get(c.label) as number)
     const labels = y
+    // Per-clip normalisation is part of a configuration's inputs; augmented copies are made only by runs.
+    const normalized = new Map<string, Float32Array>()
+    const featuresFor = (params: Params): Float32Array => {
+      if (typeof params['augmentCopies'] === 'number' && params['augmentCopies'] > 0) {
+        throw new EarmarkError('invalid-input', 'a sweep does not make augmented copies: leave augmentCopies out')
+      }
+      const setting = (params['normalize'] ?? 'none') as InputNormalization
+      if (setting === 'none') return inputs.x
+      let x = normalized.get(setting)
+      if (!x) {
+        x = inputs.x.slice()
+        normalizeInputs(x, inputs.shape, setting, recipe)
+        normalized.set(setting, x)
+      }
+      return x
+    }
     taskOf = (params) => ({
       name: 'deepTrial',
-      input: { model, features: inputs.x, shape: inputs.shape, labels, classes, folds, params, metric: spec.metric },
+      input: {
+        model,
+        features: featuresFor(params),
+        shape: inputs.shape,
+        labels,
+        classes,
+        folds,
+        params,
+        metric: spec.metric,
+      },
     })
   } else {
     const set = projectFeatureSet(db, setName, 'summary')

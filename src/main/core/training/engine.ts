@@ -23,6 +23,11 @@ export interface EngineInfo {
   simd: boolean
   /** Threads of the wasm backend's pool (1 where the runtime has no wasm threads, as Node); 1 for cpu; tensorflow manages its own. */
   threads: number
+  /**
+   * Threads that train one model together, each on its own engine (set by the trainer once a run
+   * has started; absent from a thread's engine before that).
+   */
+  workers?: number
   /** Why each faster backend did not load, e.g. `{ tensorflow: 'Cannot find package …' }`. */
   skipped: Partial<Record<EngineName, string>>
 }

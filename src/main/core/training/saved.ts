@@ -13,6 +13,8 @@ import type { DeepModelSpec } from '../models/deep/params'
 import type { FeatureSource, Standardizer } from './data'
 import { arraySource, standardize } from './data'
 import { initEngine } from './engine'
+import { CLIPS_WORTH_A_PEER, CLIPS_WORTH_STARTING_A_PEER, hasPeer, predictOnPeer } from './inference-peers'
+import { defaultTrainingWorkers } from './trainer'
 import type { DeepFeatureConfig } from './features'
 import { DEEP_METADATA_FILE, GRAPH_BASE_DIR } from '../models/deep/files'
 import type { TrainedDeepModel } from './trainer'
@@ -92,15 +94,25 @@ export interface DeepPredictions {
   /** Index of the most probable class of each example. */
   predicted: Int32Array
   classes: string[]
+  /** Threads that predicted (2: a peer predicted part of the clips). */
+  workers?: number
 }
 
 /** Predicts every example of `features` (raw, unstandardised inputs of the model's shape), a batch at a time. */
 export async function predictDeep(
   trained: TrainedDeepModel,
   features: FeatureSource | Float32Array,
-  options: { batchSize?: number } = {},
+  options: {
+    batchSize?: number
+    /**
+     * Threads that predict: the calling thread and a peer holding a copy of the model, half of
+     * the clips each. Default: every core for calls large enough to repay the peer (see
+     * inference-peers.ts), else 1.
+     */
+    workers?: number
+  } = {},
 ): Promise<DeepPredictions> {
-  await initEngine()
+  const engine = await initEngine()
   const source = features instanceof Float32Array ? arraySource(features, trained.inputShape) : features
   const [frames, width] = trained.inputShape
   if (source.shape[0] !== frames || source.shape[1] !== width) {
@@ -110,8 +122,24 @@ export async function predictDeep(
   const per = frames * width
   const batchSize = options.batchSize ?? 64
   const probabilities = new Float32Array(source.count * k)
-  for (let start = 0; start < source.count; start += batchSize) {
-    const n = Math.min(batchSize, source.count - start)
+  const worthIt = source.count >= (hasPeer(trained.model) ? CLIPS_WORTH_A_PEER : CLIPS_WORTH_STARTING_A_PEER)
+  const workers = options.workers ?? (worthIt ? defaultTrainingWorkers() : 1)
+  // A model with a graph base (kept outside the LayersModel) predicts on this thread alone.
+  // A peer builds the network from its spec: a transfer model's base stays with this thread.
+  const shared = workers > 1 && trained.spec.model !== 'transfer' && !hasGraphBase(trained.model)
+  const mine = shared ? Math.ceil(source.count / 2) : source.count
+  let theirs: Promise<Float32Array | null> = Promise.resolve(null)
+  if (shared && mine < source.count) {
+    const x = new Float32Array((source.count - mine) * per)
+    for (let i = mine; i < source.count; i++) {
+      source.read(i, x, (i - mine) * per)
+      standardize(x, (i - mine) * per, per, trained.standardizer)
+    }
+    // Should the peer fail, this thread predicts its clips as well.
+    theirs = predictOnPeer(trained, engine.name, x, [source.count - mine, frames, width], batchSize).catch(() => null)
+  }
+  for (let start = 0; start < mine; start += batchSize) {
+    const n = Math.min(batchSize, mine - start)
     const x = new Float32Array(n * per)
     for (let i = 0; i < n; i++) {
       source.read(start + i, x, i * per)
@@ -121,6 +149,12 @@ export async function predictDeep(
     probabilities.set((await probs.data()) as Float32Array, start * k)
     probs.dispose()
   }
+  const peer = await theirs
+  if (peer) probabilities.set(peer, mine * k)
+  else if (mine < source.count) {
+    const rest = await predictDeep(trained, sliceOf(source, mine), { batchSize, workers: 1 })
+    probabilities.set(rest.probabilities, mine * k)
+  }
   const predicted = new Int32Array(source.count)
   for (let i = 0; i < source.count; i++) {
     let best = 0
@@ -128,5 +162,19 @@ export async function predictDeep(
       if ((probabilities[i * k + j] as number) > (probabilities[i * k + best] as number)) best = j
     predicted[i] = best
   }
-  return { probabilities, predicted, classes: trained.classes }
+  return { probabilities, predicted, classes: trained.classes, workers: peer ? 2 : 1 }
+}
+
+/** Examples `from` on of a source. */
+function sliceOf(source: FeatureSource, from: number): FeatureSource {
+  return {
+    count: source.count - from,
+    shape: source.shape,
+    read: (i, out, offset) => source.read(from + i, out, offset),
+  }
+}
+
+/** Whether a model holds a layer over a GraphModel base, which a peer cannot rebuild from the artifacts. */
+function hasGraphBase(model: tf.LayersModel): boolean {
+  return model.layers.some((layer) => layer.getClassName().toLowerCase().includes('graph'))
 }

@@ -4,7 +4,9 @@
 // augmentation) comes from a stream seeded by (seed, epoch, batch), so a run resumed from the
 // checkpoint of epoch k continues bit for bit as the uninterrupted run would have.
 import { createHash } from 'node:crypto'
+import { availableParallelism } from 'node:os'
 import * as tf from '@tensorflow/tfjs'
+import { EarmarkError } from '../errors'
 import { buildDeepNet, type FrozenBase, type InputShape, type OutputActivation } from '../models/deep/build'
 import { mixSeed, Random, useDropoutStream, type DropoutStream } from '../models/deep/layers'
 import { parseDeepSpec, type DeepModelSpec, type DeepModelSpecInput, type TrainingParams } from '../models/deep/params'
@@ -22,6 +24,10 @@ import {
 } from './data'
 import { initEngine, type EngineInfo } from './engine'
 import { FusedAdam } from './fused-adam'
+import { startBatchStep, type BatchStep, type StepSetup } from './gradient-exchange'
+import { lossOf } from './losses'
+import { microBatchBounds, microBatchSeed, MICRO_BATCHES, partCount, stateVariables } from './micro-batches'
+import { usableEmbeddings, type EmbeddedExamples, type StoredEmbeddings } from './stored-embeddings'
 
 /** Loss and accuracy after one epoch (validation figures are null without validation examples). */
 export interface EpochMetrics {
@@ -59,6 +65,10 @@ export interface TrainOptions {
   batchEvery?: number
   /** Called as a frozen base embeds the clips before the first epoch: clips done of total. */
   onEmbedding?: (done: number, total: number) => void
+  /** A frozen base's embeddings kept from an earlier run of the same base on the same inputs: not computed again. */
+  storedEmbeddings?: StoredEmbeddings
+  /** Called once a frozen base has embedded the examples `storedEmbeddings` lacked, with their vectors. */
+  onEmbedded?: (embedded: EmbeddedExamples) => void
   /** Folder of the run's checkpoint; without it nothing is written and nothing resumed. */
   checkpointDir?: string
   /**
@@ -71,6 +81,25 @@ export interface TrainOptions {
   now?: () => number
   /** Stop after this many epochs in this call, as a crash would (tests of resumption). */
   stopAfterEpochs?: number
+  /**
+   * Threads that compute each step together (default: `defaultTrainingWorkers()`; 1: this thread
+   * alone, as sweeps do, each trial on its own core). Every count gives the same weights.
+   */
+  workers?: number
+  /** Called once the training threads have started: the engine, with how many workers train. */
+  onEngine?: (engine: EngineInfo) => void
+}
+
+/** Steps below which starting a peer (about a second) costs more than it saves. */
+const STEPS_WORTH_A_PEER = 60
+
+/**
+ * The training threads a run uses by default: one per core, up to the parts of a step; a run too
+ * short to repay starting the peers stays on one.
+ */
+export function defaultTrainingWorkers(steps = Infinity): number {
+  if (steps < STEPS_WORTH_A_PEER) return 1
+  return Math.max(1, Math.min(availableParallelism(), MICRO_BATCHES))
 }
 
 /** A trained model and what it needs to predict: classes, input shape, standardisation. */
@@ -198,32 +227,6 @@ function toTensors(list: StoredTensor[]): tf.Tensor[] {
 }
 
 /**
- * Weighted categorical cross-entropy, Keras's way: the batch mean of weight × CE. log(p + ε) rather
- * than log(clip(p)): wasm's clip turns NaN into a bound, which would hide a diverged model.
- */
-function weightedLoss(probs: tf.Tensor, y: tf.Tensor, w: tf.Tensor): tf.Scalar {
-  const ce = tf.neg(tf.sum(tf.mul(y, tf.log(tf.add(probs, 1e-7))), -1))
-  return tf.mean(tf.mul(ce, w)) as tf.Scalar
-}
-
-/**
- * Binary cross-entropy of sigmoid outputs, averaged over classes as Keras's binary_crossentropy
- * is, then weighted and averaged over the batch; log(p + ε) for the reason above.
- */
-function weightedBinaryLoss(probs: tf.Tensor, y: tf.Tensor, w: tf.Tensor): tf.Scalar {
-  const terms = tf.add(
-    tf.mul(y, tf.log(tf.add(probs, 1e-7))),
-    tf.mul(tf.sub(1, y), tf.log(tf.add(tf.sub(1, probs), 1e-7))),
-  )
-  return tf.mean(tf.mul(tf.neg(tf.mean(terms, -1)), w)) as tf.Scalar
-}
-
-/** The loss of a network's outputs: categorical cross-entropy of a softmax, binary of sigmoids. */
-function lossOf(output: OutputActivation): typeof weightedLoss {
-  return output === 'sigmoid' ? weightedBinaryLoss : weightedLoss
-}
-
-/**
  * Examples predicted right: the top class of a softmax; for sigmoids, the share of classes on the
  * right side of 0.5 (Keras's binary accuracy), summed over the examples.
  */
@@ -301,7 +304,9 @@ interface StepView {
 /**
  * Each training and validation example through a frozen base, once (inference mode, so the same
  * embedding every epoch): the head then trains on these as its examples, [1 × embedding size]
- * each, not standardised again.
+ * each, not standardised again. Examples whose embeddings an earlier run of the same base on the
+ * same inputs kept (`storedEmbeddings`) are read rather than embedded; `onEmbedded` receives the
+ * ones embedded here, for the caller to keep.
  */
 async function embeddedView(
   frozen: FrozenBase,
@@ -309,14 +314,21 @@ async function embeddedView(
   standardizer: Standardizer,
   batchSize: number,
   shape: InputShape,
-  options: Pick<TrainOptions, 'signal' | 'onEmbedding'>,
+  options: Pick<TrainOptions, 'signal' | 'onEmbedding' | 'storedEmbeddings' | 'onEmbedded'>,
 ): Promise<StepView> {
   const size = frozen.embeddingShape.reduce((a, b) => a * b, 1)
   const embeddings = new Float32Array(data.features.count * size)
   const ones = new Float32Array(data.classes.length).fill(1)
   const clips = [...data.train, ...data.validation]
-  let done = 0
-  for (const part of batches(clips, batchSize)) {
+  const stored = usableEmbeddings(options.storedEmbeddings, size, standardizer, data.features.count)
+  const toEmbed = stored ? clips.filter((i) => stored.present[i] !== 1) : clips
+  if (stored) {
+    for (const i of clips) {
+      if (stored.present[i] === 1) embeddings.set(stored.vectors.subarray(i * size, (i + 1) * size), i * size)
+    }
+  }
+  let done = clips.length - toEmbed.length
+  for (const part of batches(toEmbed, batchSize)) {
     if (options.signal?.aborted) {
       throw new TrainingCancelledError('training was cancelled while the base embedded the clips')
     }
@@ -328,6 +340,11 @@ async function embeddedView(
     done += part.length
     options.onEmbedding?.(done, clips.length)
     await yieldToEvents()
+  }
+  if (toEmbed.length > 0 && options.onEmbedded) {
+    const vectors = new Float32Array(toEmbed.length * size)
+    toEmbed.forEach((index, r) => vectors.set(embeddings.subarray(index * size, (index + 1) * size), r * size))
+    options.onEmbedded({ dims: size, rows: toEmbed, vectors, standardizer })
   }
   const unflatten = (x: tf.Tensor): tf.Tensor => tf.reshape(x, [x.shape[0] as number, ...frozen.embeddingShape])
   return {
@@ -372,9 +389,11 @@ interface Run {
   /** The outputs' activation, and so the loss. */
   output: OutputActivation
   net: Awaited<ReturnType<typeof buildDeepNet>>
-  /** The stream this network's dropout masks come from, reseeded by (seed, epoch, batch). */
+  /** The stream this network's dropout masks come from, reseeded by (seed, epoch, batch, part). */
   dropout: DropoutStream
   optimizer: Optimizer
+  /** Takes each optimiser step, on this thread or with peers. */
+  step: BatchStep | null
   variables: tf.Variable[]
   weightNames: string[]
   weightsByClass: Float32Array
@@ -398,8 +417,10 @@ export async function trainDeep(
 ): Promise<TrainResult> {
   const spec = parseDeepSpec(specInput)
   const p = spec.params
+  if (options.workers !== undefined && !(Number.isInteger(options.workers) && options.workers >= 1)) {
+    throw new EarmarkError('invalid-input', `workers must be a whole number of at least 1, not ${options.workers}`)
+  }
   const engine = await initEngine()
-  const now = options.now ?? (() => performance.now())
   const shape = data.features.shape as InputShape
   const k = data.classes.length
   const output = outputOf(data)
@@ -417,6 +438,7 @@ export async function trainDeep(
     net,
     dropout,
     optimizer: makeOptimizer(p),
+    step: null,
     variables: net.trainable(),
     weightNames: net.model.weights.map((w) => w.originalName),
     weightsByClass: classWeights(p.classWeight, data.labels, data.train, data.classes),
@@ -428,8 +450,54 @@ export async function trainDeep(
   const resumed = await resume(run, print)
   const resumedFrom = resumed?.state.epoch ?? 0
   const state = resumed?.state ?? freshState(run, print)
-  let bestWeights = resumed?.bestWeights ?? null
+  const bestWeights = resumed?.bestWeights ?? null
   const view = await stepViewOf(run, state.standardizer)
+  const stepsLeft = (p.epochs - state.epoch) * Math.ceil(data.train.length / p.batchSize)
+  const setup: StepSetup = {
+    net: {
+      forward: view.forward,
+      trainable: run.variables,
+      state: stateVariables(net.model),
+      dropout,
+      shape: view.shape,
+      classes: k,
+      loss: lossOf(output),
+    },
+    weights: net.model.weights.map((w) => w.read() as tf.Variable),
+    optimizer: run.optimizer,
+    batchSize: p.batchSize,
+    spec,
+    output,
+    engine: engine.name,
+  }
+  // Peers rebuild the network from the spec: a frozen base's embeddings (and a base read from
+  // disk) stay with the thread that made them.
+  const workers = net.frozen || spec.model === 'transfer' ? 1 : (options.workers ?? defaultTrainingWorkers(stepsLeft))
+  // Peers that cannot start (no worker script in a partial build, too little memory) leave the
+  // run on this thread, which reaches the same weights, only later.
+  run.step = await startBatchStep(setup, workers).catch(() => startBatchStep(setup, 1))
+  try {
+    const training = { ...engine, workers: run.step.workers }
+    options.onEngine?.(training)
+    return await trainLoop(run, view, state, resumedFrom, bestWeights, training)
+  } finally {
+    await run.step.close()
+    run.step = null
+  }
+}
+
+/** The epochs of a run, from its state (fresh or resumed) to the end or early stopping. */
+async function trainLoop(
+  run: Run,
+  view: StepView,
+  state: LoopState,
+  resumedFrom: number,
+  resumedBest: StoredTensor[] | null,
+  engine: EngineInfo,
+): Promise<TrainResult> {
+  const { spec, p, data, net, output, k, shape, options } = run
+  const now = options.now ?? (() => performance.now())
+  let bestWeights = resumedBest
   const monitorAccuracy = p.monitor === 'val_accuracy' && data.validation.length > 0
   let stoppedEarly = p.patience !== null && state.wait >= p.patience
   let epochsThisCall = 0
@@ -585,8 +653,9 @@ async function trainEpoch(
   epoch: number,
   lr: number,
 ): Promise<{ loss: number; accuracy: number }> {
-  const { p, k, optimizer, variables, options } = run
-  const lossFn = lossOf(run.output)
+  const { p, k, options } = run
+  const step = run.step
+  if (!step) throw new Error('the training step is not started')
   const order = shuffled(run.data.train, new Random(mixSeed(p.seed, epoch, 1)))
   const parts = batches(order, p.batchSize)
   let lossSum = 0
@@ -603,26 +672,10 @@ async function trainEpoch(
       run.augmentation,
       new Random(mixSeed(p.seed, epoch, b, 3)),
     )
-    run.dropout.current = new Random(mixSeed(p.seed, epoch, b, 2))
-    let probs: tf.Tensor | null = null
-    const loss = tf.tidy(() => {
-      const x = tf.tensor3d(batch.x, [batch.size, view.shape[0], view.shape[1]])
-      const y = tf.tensor2d(batch.y, [batch.size, k])
-      const w = tf.tensor1d(batch.weights)
-      return optimizer.minimize(
-        () => {
-          const out = view.forward(x)
-          probs = tf.keep(out)
-          return lossFn(out, y, w)
-        },
-        true,
-        variables,
-      ) as tf.Scalar
-    })
-    const value = (await loss.data())[0] as number
-    const predicted = probs as tf.Tensor | null
-    const probValues = predicted ? ((await predicted.data()) as Float32Array) : new Float32Array(0)
-    tf.dispose([loss, ...(predicted ? [predicted] : [])])
+    const seeds = microBatchBounds(batch.size, partCount(p.batchSize)).map((_, m) =>
+      microBatchSeed(p.seed, epoch, b, m),
+    )
+    const { loss: value, probs: probValues } = await step.run(batch, seeds)
     if (!Number.isFinite(value) || probValues.some((v) => !Number.isFinite(v))) {
       throw new NonFiniteLossError(
         `the training loss became ${value} at epoch ${epoch + 1}, batch ${b + 1}: lower the learning rate (now ${lr}) or check the features for NaN or infinite values`,

@@ -25,7 +25,6 @@ function failure(error: unknown): TrainingFailure {
 async function train(request: Extract<TrainingRequest, { type: 'train' }>): Promise<void> {
   try {
     const engine = await initEngine(request.engines ? { prefer: request.engines } : {})
-    send({ type: 'engine', engine })
     const { data } = request
     const result = await trainDeep(
       request.spec,
@@ -41,9 +40,13 @@ async function train(request: Extract<TrainingRequest, { type: 'train' }>): Prom
         signal: controller.signal,
         checkpointDir: request.checkpointDir,
         resume: request.strictResume ? 'strict' : true,
+        ...(request.workers === undefined ? {} : { workers: request.workers }),
+        onEngine: (training) => send({ type: 'engine', engine: training }),
         ...(request.batchEvery === undefined ? {} : { batchEvery: request.batchEvery }),
         onBatch: (progress) => send({ type: 'batch', progress }),
         onEmbedding: (done, total) => send({ type: 'embedding', done, total }),
+        ...(request.storedEmbeddings ? { storedEmbeddings: request.storedEmbeddings } : {}),
+        onEmbedded: (embedded) => send({ type: 'embedded', embedded }),
         onEpoch: (metrics) => send({ type: 'epoch', metrics }),
       },
     )

@@ -4,6 +4,7 @@ import type { DeepModelSpecInput } from '../models/deep/params'
 import { workerScript, type WorkerScript } from '../workers/script'
 import type { EngineInfo, EngineName } from './engine'
 import type { DeepFeatureConfig } from './features'
+import type { EmbeddedExamples, StoredEmbeddings } from './stored-embeddings'
 import type { BatchProgress, EpochMetrics } from './trainer'
 import type {
   TrainingFailure,
@@ -37,6 +38,8 @@ export interface WorkerTrainOptions {
   predictAll?: boolean
   /** Refuse a checkpoint of another spec or data (failure 'checkpoint-mismatch') instead of starting afresh. */
   strictResume?: boolean
+  /** Threads that train together (default: one per core, see defaultTrainingWorkers). */
+  workers?: number
   /**
    * Hand the features' buffer over to the worker instead of copying it, so the dataset is held
    * once, not twice; `data.features` is unusable here afterwards.
@@ -48,6 +51,10 @@ export interface WorkerTrainOptions {
   onBatch?: (progress: BatchProgress) => void
   /** A frozen base embedding the clips before the first epoch: clips done of total. */
   onEmbedding?: (done: number, total: number) => void
+  /** A frozen base's embeddings kept from an earlier run on the same inputs: the worker reads rather than computes them. */
+  storedEmbeddings?: StoredEmbeddings
+  /** The embeddings a frozen base computed in this run (those `storedEmbeddings` lacked), to keep. */
+  onEmbedded?: (embedded: EmbeddedExamples) => void
   /** Heap limit of the worker (default 4 GiB). */
   maxHeapMb?: number
   /** The worker script (default: the built or source training-worker). */
@@ -79,6 +86,9 @@ export function startTrainingWorker(
       case 'embedding':
         options.onEmbedding?.(message.done, message.total)
         return
+      case 'embedded':
+        options.onEmbedded?.(message.embedded)
+        return
       case 'epoch':
         options.onEpoch?.(message.metrics)
         return
@@ -101,6 +111,8 @@ export function startTrainingWorker(
       ...(options.batchEvery === undefined ? {} : { batchEvery: options.batchEvery }),
       ...(options.predictAll ? { predictAll: true } : {}),
       ...(options.strictResume ? { strictResume: true } : {}),
+      ...(options.workers === undefined ? {} : { workers: options.workers }),
+      ...(options.storedEmbeddings ? { storedEmbeddings: options.storedEmbeddings } : {}),
     } satisfies TrainingRequest,
     options.transferFeatures ? [data.features.buffer as ArrayBuffer] : [],
   )

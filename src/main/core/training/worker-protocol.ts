@@ -3,6 +3,7 @@ import type { TfjsBaseRef, WindowBatch } from '../embeddings/base-ref'
 import type { DeepModelSpecInput } from '../models/deep/params'
 import type { EngineInfo, EngineName } from './engine'
 import type { DeepFeatureConfig } from './features'
+import type { EmbeddedExamples, StoredEmbeddings } from './stored-embeddings'
 import type { BatchProgress, EpochMetrics } from './trainer'
 
 /** The training data as it crosses to the worker (copied once by structured clone). */
@@ -37,6 +38,10 @@ export type TrainingRequest =
       strictResume?: boolean
       /** Also predict every example with the trained model (its probabilities come with the summary). */
       predictAll?: boolean
+      /** Threads that train together (default: one per core, see defaultTrainingWorkers). */
+      workers?: number
+      /** A frozen base's embeddings kept from an earlier run on the same inputs (see stored-embeddings.ts). */
+      storedEmbeddings?: StoredEmbeddings
     }
   | {
       type: 'predict'
@@ -77,6 +82,7 @@ export type TrainingReply =
   | { type: 'engine'; engine: EngineInfo }
   | { type: 'batch'; progress: BatchProgress }
   | { type: 'embedding'; done: number; total: number }
+  | { type: 'embedded'; embedded: EmbeddedExamples }
   | { type: 'epoch'; metrics: EpochMetrics }
   | { type: 'done'; summary: WorkerTrainSummary }
   | { type: 'predictions'; probabilities: Float32Array; classes: string[] }

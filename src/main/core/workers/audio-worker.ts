@@ -4,6 +4,7 @@
 // how many files the studio decodes at once. It is the one worker that serves several domains:
 // it sits with the pool machinery rather than beside any one of them.
 import type { SpectrogramRequest } from '@shared/spectrogram'
+import { computeAugmentedCopies } from '../augment/copies'
 import { computeRecordingWindows } from '../detection/recording-windows'
 import { decodeMonoSamples } from '../embeddings/mono-samples'
 import { computeClipFeatures, computeClipView } from '../feature-sets/compute'
@@ -18,6 +19,8 @@ const tasks = {
   // Feature sets: a clip's features into the cache, and what the studio shows of it.
   features: computeClipFeatures,
   featureView: computeClipView,
+  // Deep training: augmented copies of a training clip (pitch, speed, noise … then its features).
+  augmentedCopies: computeAugmentedCopies,
   // Training on regions: the inputs of a recording's windows.
   recordingWindows: computeRecordingWindows,
   // Embeddings: a recording's mono samples at the base's rate.

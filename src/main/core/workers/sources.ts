@@ -9,4 +9,5 @@ export const WORKER_SOURCES = {
   'sweep-worker': 'sweeps/sweep-worker.ts',
   'training-worker': 'training/training-worker.ts',
   'detect-worker': 'detection/detect-worker.ts',
+  'gradient-peer': 'training/gradient-peer.ts',
 } as const

@@ -12,6 +12,7 @@ import { migrateTo0009 } from './0009-run-feature-sets'
 import { migrateTo0010 } from './0010-edit-sessions'
 import { migrateTo0011 } from './0011-detections'
 import { migrateTo0012 } from './0012-embeddings'
+import { migrateTo0013 } from './0013-embedding-pipelines'
 
 /** One schema step. Versions start at 1 and rise by one. */
 export interface Migration {
@@ -34,6 +35,7 @@ export const migrations: readonly Migration[] = [
   { version: 10, name: 'edit-sessions', up: migrateTo0010 },
   { version: 11, name: 'detections', up: migrateTo0011 },
   { version: 12, name: 'embeddings', up: migrateTo0012 },
+  { version: 13, name: 'embedding-pipelines', up: migrateTo0013 },
 ]
 
 /** The schema version this build writes. */

@@ -112,6 +112,80 @@ interface Exports {
     acc: number,
     tiles: number,
   ): void
+  lstmForward(
+    x: number,
+    w: number,
+    bias: number,
+    u4: number,
+    h: number,
+    c: number,
+    gates: number,
+    z: number,
+    batch: number,
+    steps: number,
+    features: number,
+    units: number,
+    reverse: number,
+    hard: number,
+  ): void
+  lstmBackward(
+    dh: number,
+    x: number,
+    u4: number,
+    h: number,
+    c: number,
+    gates: number,
+    dz: number,
+    dw: number,
+    du: number,
+    dbias: number,
+    ut: number,
+    carryH: number,
+    carryC: number,
+    batch: number,
+    steps: number,
+    features: number,
+    units: number,
+    reverse: number,
+    hard: number,
+  ): void
+  gruForward(
+    x: number,
+    w: number,
+    bias: number,
+    u3: number,
+    h: number,
+    rh: number,
+    gates: number,
+    z: number,
+    batch: number,
+    steps: number,
+    features: number,
+    units: number,
+    reverse: number,
+    hard: number,
+  ): void
+  gruBackward(
+    dh: number,
+    x: number,
+    u3: number,
+    h: number,
+    rh: number,
+    gates: number,
+    dz: number,
+    dw: number,
+    du: number,
+    dbias: number,
+    ut: number,
+    carryH: number,
+    carryRh: number,
+    batch: number,
+    steps: number,
+    features: number,
+    units: number,
+    reverse: number,
+    hard: number,
+  ): void
 }
 
 /** Output tiles the Winograd kernels transform together (a multiple of 4; 8-24 measured alike). */
@@ -187,7 +261,68 @@ export interface SimdKernels {
   adamStep(w: Info, out: Info, m: Info, v: Info, g: Info, p: AdamScalars): void
   /** How many tensors share this tensor's memory (1: it alone). */
   references(info: Info): number
+  /**
+   * A recurrent layer's whole time loop (`recurrentFits(units)`): from x [batch, steps, features],
+   * the kernel [features, g·u] (g = 4 for an LSTM, 3 for a GRU), the bias [g·u] and the recurrent
+   * kernel [u, g·u], the outputs h [batch, steps, u], the state the backward pass needs (an LSTM's
+   * cell states, a GRU's r ⊙ h, [batch, steps, u]) and the gates' values [batch, steps, g·u].
+   */
+  recurrentForward(
+    cell: RecurrentCell,
+    weights: RecurrentWeightInfos,
+    out: RecurrentOutputs,
+    flags: RecurrentFlags,
+  ): void
+  /**
+   * Its backward pass through time: from dh [batch, steps, u] (every output's gradient), x and the
+   * forward outputs, dz [batch, steps, g·u] (the gates' inputs' gradient; x's is dz·Wᵀ) and the
+   * weights' gradients.
+   */
+  recurrentBackward(
+    cell: RecurrentCell,
+    dh: Info,
+    x: Info,
+    recurrent: Info,
+    forward: RecurrentOutputs,
+    grads: RecurrentGrads,
+    flags: RecurrentFlags,
+  ): void
 }
+
+/** A recurrent layer's input and weights on the heap. */
+export interface RecurrentWeightInfos {
+  x: Info
+  kernel: Info
+  bias: Info
+  recurrent: Info
+}
+
+/** The backward pass's outputs: the gates' inputs' gradient and the weights'. */
+export interface RecurrentGrads {
+  dz: Info
+  kernel: Info
+  recurrent: Info
+  bias: Info
+}
+
+/** The recurrent cells the SIMD kernels run. */
+export type RecurrentCell = 'lstm' | 'gru'
+
+/** A recurrent layer's outputs: h, an LSTM's cell states or a GRU's r ⊙ h, the gates' values. */
+export interface RecurrentOutputs {
+  h: Info
+  state: Info
+  gates: Info
+}
+
+/** How a recurrent layer reads its sequence and computes its gates. */
+export interface RecurrentFlags {
+  reverse: boolean
+  hardSigmoid: boolean
+}
+
+/** Units the recurrent kernels take: their products run 8 floats at a time. */
+export const recurrentFits = (units: number): boolean => units > 0 && units % 8 === 0
 
 /** Adam's scalars for one step: c₁ = 1 − β₁ᵗ and c₂ = 1 − β₂ᵗ. */
 export interface AdamScalars {
@@ -302,6 +437,85 @@ function bind(backend: tf.KernelBackend): SimdKernels | null {
       )
     },
     references: (info) => heap.dataIdMap.get(info.dataId).refCount,
+    recurrentForward(cell, weights, out, flags) {
+      const [batch, steps, features] = weights.x.shape as [number, number, number]
+      const units = out.h.shape[2] as number
+      const width = out.gates.shape[2] as number
+      const z = scratchOf(4 * batch * width)
+      const run = cell === 'lstm' ? k.lstmForward : k.gruForward
+      run(
+        at(weights.x),
+        at(weights.kernel),
+        at(weights.bias),
+        at(weights.recurrent),
+        at(out.h),
+        at(out.state),
+        at(out.gates),
+        z,
+        batch,
+        steps,
+        features,
+        units,
+        flags.reverse ? 1 : 0,
+        flags.hardSigmoid ? 1 : 0,
+      )
+    },
+    recurrentBackward(cell, dh, x, recurrent, forward, grads, flags) {
+      const [batch, steps, units] = dh.shape as [number, number, number]
+      const features = x.shape[2] as number
+      const width = grads.dz.shape[2] as number
+      // Layout: the recurrent kernel transposed [g·u × u] | two carries [batch × u].
+      const ut = scratchOf(4 * (width * units + 2 * batch * units))
+      const carryA = ut + 4 * width * units
+      const carryB = carryA + 4 * batch * units
+      const reverse = flags.reverse ? 1 : 0
+      const hard = flags.hardSigmoid ? 1 : 0
+      if (cell === 'lstm') {
+        k.lstmBackward(
+          at(dh),
+          at(x),
+          at(recurrent),
+          at(forward.h),
+          at(forward.state),
+          at(forward.gates),
+          at(grads.dz),
+          at(grads.kernel),
+          at(grads.recurrent),
+          at(grads.bias),
+          ut,
+          carryA,
+          carryB,
+          batch,
+          steps,
+          features,
+          units,
+          reverse,
+          hard,
+        )
+      } else {
+        k.gruBackward(
+          at(dh),
+          at(x),
+          at(recurrent),
+          at(forward.h),
+          at(forward.state),
+          at(forward.gates),
+          at(grads.dz),
+          at(grads.kernel),
+          at(grads.recurrent),
+          at(grads.bias),
+          ut,
+          carryA,
+          carryB,
+          batch,
+          steps,
+          features,
+          units,
+          reverse,
+          hard,
+        )
+      }
+    },
     filterGradOneChannel(x, dy, dw, g) {
       const co = dy.shape[3] as number
       const hp = g.outHeight + g.filterHeight - 1

@@ -3,6 +3,7 @@
 import { resolve } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { BatchNorm, mixSeed, PlainConv2D, SeededDropout } from './layers'
+import { FusedGru, FusedLstm } from './recurrent-layers'
 import { embed, embeddingNode, GraphEmbedding, graphInput, loadGraphBase } from './graph-base'
 import { isGraphModelFolder } from './graph-format'
 import { loadLayersModelFrom } from './io'
@@ -149,7 +150,7 @@ function recurrent(
       kernelInitializer: seeds.glorot(),
       recurrentInitializer: seeds.orthogonal(),
     }
-    return cell === 'lstm' ? tf.layers.lstm(args) : tf.layers.gru(args)
+    return cell === 'lstm' ? new FusedLstm(args) : new FusedGru(args)
   }
   return bidirectional ? tf.layers.bidirectional({ layer: make(), mergeMode: 'concat' }) : make()
 }

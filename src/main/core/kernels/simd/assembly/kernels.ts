@@ -869,3 +869,493 @@ function transformFilterGradient(du: usize, dw: usize, plane: usize): void {
     }
   }
 }
+
+// Recurrent layers (LSTM, GRU) over whole sequences. TensorFlow.js runs a recurrent layer as a
+// dozen small ops per time step forward and three dozen backward, whose dispatch costs more than
+// their arithmetic at a batch of 32 and 64 units. These kernels run the whole time loop in one
+// call: the inputs' products x·W + b for every step come in precomputed (one large matrix product,
+// as do the weight gradients afterwards), so each step is its recurrent product and the gates.
+// Tensors are [batch, steps, width], the layout of the layer's input and of its sequence output.
+// Widths (units) must be multiples of 8; the layers fall back to TensorFlow.js's cells otherwise.
+
+/**
+ * c[rows × cols] += a[rows × k] · b[k × cols], with row strides lda, ldb, ldc (floats) and a's
+ * stride along k, ak (1, or lda's role swapped for aᵀ); cols a multiple of 8. Four rows share each
+ * load of b: 8 accumulators of 4 floats.
+ */
+function gemmAcc(
+  a: usize,
+  lda: i32,
+  ak: i32,
+  b: usize,
+  ldb: i32,
+  c: usize,
+  ldc: i32,
+  rows: i32,
+  k: i32,
+  cols: i32,
+): void {
+  const la = (<usize>lda) << 2
+  const lb = (<usize>ldb) << 2
+  const lc = (<usize>ldc) << 2
+  const step = (<usize>ak) << 2
+  const colBytes = (<usize>cols) << 2
+  const kBytes = <usize>k * step
+  let r: i32 = 0
+  for (; r + 4 <= rows; r += 4) {
+    const a0 = a + <usize>r * la
+    const a1 = a0 + la
+    const a2 = a1 + la
+    const a3 = a2 + la
+    const c0 = c + <usize>r * lc
+    const c1 = c0 + lc
+    const c2 = c1 + lc
+    const c3 = c2 + lc
+    for (let j: usize = 0; j < colBytes; j += 32) {
+      let s00 = v128.load(c0 + j)
+      let s01 = v128.load(c0 + j + 16)
+      let s10 = v128.load(c1 + j)
+      let s11 = v128.load(c1 + j + 16)
+      let s20 = v128.load(c2 + j)
+      let s21 = v128.load(c2 + j + 16)
+      let s30 = v128.load(c3 + j)
+      let s31 = v128.load(c3 + j + 16)
+      let pb = b + j
+      for (let q: usize = 0; q < kBytes; q += step) {
+        const b0 = v128.load(pb)
+        const b1 = v128.load(pb + 16)
+        const x0 = v128.load32_splat(a0 + q)
+        const x1 = v128.load32_splat(a1 + q)
+        const x2 = v128.load32_splat(a2 + q)
+        const x3 = v128.load32_splat(a3 + q)
+        s00 = f32x4.add(s00, f32x4.mul(x0, b0))
+        s01 = f32x4.add(s01, f32x4.mul(x0, b1))
+        s10 = f32x4.add(s10, f32x4.mul(x1, b0))
+        s11 = f32x4.add(s11, f32x4.mul(x1, b1))
+        s20 = f32x4.add(s20, f32x4.mul(x2, b0))
+        s21 = f32x4.add(s21, f32x4.mul(x2, b1))
+        s30 = f32x4.add(s30, f32x4.mul(x3, b0))
+        s31 = f32x4.add(s31, f32x4.mul(x3, b1))
+        pb += lb
+      }
+      v128.store(c0 + j, s00)
+      v128.store(c0 + j + 16, s01)
+      v128.store(c1 + j, s10)
+      v128.store(c1 + j + 16, s11)
+      v128.store(c2 + j, s20)
+      v128.store(c2 + j + 16, s21)
+      v128.store(c3 + j, s30)
+      v128.store(c3 + j + 16, s31)
+    }
+  }
+  for (; r < rows; r++) {
+    const a0 = a + <usize>r * la
+    const c0 = c + <usize>r * lc
+    for (let j: usize = 0; j < colBytes; j += 32) {
+      let s00 = v128.load(c0 + j)
+      let s01 = v128.load(c0 + j + 16)
+      let pb = b + j
+      for (let q: usize = 0; q < kBytes; q += step) {
+        const x0 = v128.load32_splat(a0 + q)
+        s00 = f32x4.add(s00, f32x4.mul(x0, v128.load(pb)))
+        s01 = f32x4.add(s01, f32x4.mul(x0, v128.load(pb + 16)))
+        pb += lb
+      }
+      v128.store(c0 + j, s00)
+      v128.store(c0 + j + 16, s01)
+    }
+  }
+}
+
+/** Rows [rows × cols] of floats set to zero, at row stride ld. */
+function zeroRows(p: usize, ld: i32, rows: i32, cols: i32): void {
+  for (let r: i32 = 0; r < rows; r++) memory.fill(p + ((<usize>r * <usize>ld) << 2), 0, (<usize>cols) << 2)
+}
+
+/** t [cols × rows] = m [rows × cols]ᵀ. */
+function transpose(m: usize, t: usize, rows: i32, cols: i32): void {
+  for (let r: i32 = 0; r < rows; r++) {
+    for (let j: i32 = 0; j < cols; j++) {
+      store<f32>(
+        t + ((<usize>j * <usize>rows + <usize>r) << 2),
+        load<f32>(m + ((<usize>r * <usize>cols + <usize>j) << 2)),
+      )
+    }
+  }
+}
+
+/**
+ * tanh of 4 floats: the rational approximation Eigen uses for float tanh (degree 13 / 6 on the
+ * input clamped to ±7.905, where tanh is 1 in float32), within 4e-7 of tanh: the scalar Mathf.tanh
+ * took half of an LSTM's time loop.
+ */
+function tanh4(x: v128): v128 {
+  const limit = f32x4.splat(<f32>7.90531110763549805)
+  const v = f32x4.min(f32x4.max(x, f32x4.neg(limit)), limit)
+  const x2 = f32x4.mul(v, v)
+  let p = f32x4.splat(<f32>-2.76076847742355e-16)
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(<f32>2.00018790482477e-13))
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(<f32>-8.60467152213735e-11))
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(<f32>5.12229709037114e-8))
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(<f32>1.48572235717979e-5))
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(<f32>6.37261928875436e-4))
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(<f32>4.89352455891786e-3))
+  p = f32x4.mul(p, v)
+  let q = f32x4.splat(<f32>1.19825839466702e-6)
+  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(<f32>1.18534705686654e-4))
+  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(<f32>2.268434632439e-3))
+  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(<f32>4.89352518554385e-3))
+  return f32x4.div(p, q)
+}
+
+/** Gates of 4 floats: Keras's hard sigmoid clip(0.2x + 0.5, 0, 1) (hard ≠ 0), else the logistic sigmoid. */
+function gate4(x: v128, hard: i32): v128 {
+  const half = f32x4.splat(<f32>0.5)
+  if (hard) {
+    const ramp = f32x4.add(f32x4.mul(f32x4.splat(<f32>0.2), x), half)
+    return f32x4.min(f32x4.splat(<f32>1), f32x4.max(f32x4.splat(<f32>0), ramp))
+  }
+  return f32x4.add(half, f32x4.mul(half, tanh4(f32x4.mul(half, x))))
+}
+
+/** Gates' derivatives from their values s (the hard sigmoid's is 0.2 inside its ramp, 0 outside). */
+function gateSlope4(s: v128, hard: i32): v128 {
+  const one = f32x4.splat(<f32>1)
+  if (hard) {
+    const inside = v128.and(f32x4.gt(s, f32x4.splat(<f32>0)), f32x4.lt(s, one))
+    return v128.and(f32x4.splat(<f32>0.2), inside)
+  }
+  return f32x4.mul(s, f32x4.sub(one, s))
+}
+
+/** The time index of processing step s (a layer that reads backwards starts at the end). */
+function stepTime(s: i32, steps: i32, reverse: i32): i32 {
+  return reverse ? steps - 1 - s : s
+}
+
+/**
+ * An LSTM (gates i, f, c, o, as Keras orders them) over a sequence: from x [batch, steps,
+ * features], the kernel w [features, 4u], the bias [4u] and the recurrent kernel u4 [u, 4u], the outputs h [batch, steps, u], the cell states
+ * c [batch, steps, u] and the gates' values [batch, steps, 4u] (i, f, tanh c̃, o) that the
+ * backward pass reuses. `z` is scratch for batch × 4u floats.
+ */
+export function lstmForward(
+  x: usize,
+  w: usize,
+  bias: usize,
+  u4: usize,
+  h: usize,
+  c: usize,
+  gates: usize,
+  z: usize,
+  batch: i32,
+  steps: i32,
+  features: i32,
+  units: i32,
+  reverse: i32,
+  hard: i32,
+): void {
+  const g = 4 * units
+  const gBytes = (<usize>g) << 2
+  const uBytes = (<usize>units) << 2
+  const fBytes = (<usize>features) << 2
+  const zero = f32x4.splat(0)
+  for (let s: i32 = 0; s < steps; s++) {
+    const t = stepTime(s, steps, reverse)
+    const tp = reverse ? t + 1 : t - 1
+    for (let b: i32 = 0; b < batch; b++) memory.copy(z + <usize>b * gBytes, bias, gBytes)
+    gemmAcc(x + <usize>t * fBytes, steps * features, 1, w, g, z, g, batch, features, g)
+    if (s > 0) gemmAcc(h + <usize>tp * uBytes, steps * units, 1, u4, g, z, g, batch, units, g)
+    for (let b: i32 = 0; b < batch; b++) {
+      const zr = z + <usize>b * gBytes
+      const row = <usize>(b * steps + t)
+      const ar = gates + row * gBytes
+      const hr = h + row * uBytes
+      const cr = c + row * uBytes
+      const cp = c + <usize>(b * steps + tp) * uBytes
+      for (let o: usize = 0; o < uBytes; o += 16) {
+        const i = gate4(v128.load(zr + o), hard)
+        const f = gate4(v128.load(zr + uBytes + o), hard)
+        const cc = tanh4(v128.load(zr + 2 * uBytes + o))
+        const og = gate4(v128.load(zr + 3 * uBytes + o), hard)
+        const previous = s > 0 ? v128.load(cp + o) : zero
+        const cell = f32x4.add(f32x4.mul(f, previous), f32x4.mul(i, cc))
+        v128.store(cr + o, cell)
+        v128.store(hr + o, f32x4.mul(og, tanh4(cell)))
+        v128.store(ar + o, i)
+        v128.store(ar + uBytes + o, f)
+        v128.store(ar + 2 * uBytes + o, cc)
+        v128.store(ar + 3 * uBytes + o, og)
+      }
+    }
+  }
+}
+
+/**
+ * The LSTM's backward pass through time: from dh [batch, steps, u] (the gradient of every output)
+ * and the forward pass's h, c and gates, the gradient of the gates' inputs dz [batch, steps, 4u]
+ * (x's gradient is dz·Wᵀ), and the gradients of the kernel dw [features, 4u], the recurrent
+ * kernel du [u, 4u] and the bias dbias [4u], each step's share added while its dz is in cache.
+ * Scratch: ut (4u × u floats, the recurrent kernel transposed), carryH and carryC (batch × u each).
+ */
+export function lstmBackward(
+  dh: usize,
+  x: usize,
+  u4: usize,
+  h: usize,
+  c: usize,
+  gates: usize,
+  dz: usize,
+  dw: usize,
+  du: usize,
+  dbias: usize,
+  ut: usize,
+  carryH: usize,
+  carryC: usize,
+  batch: i32,
+  steps: i32,
+  features: i32,
+  units: i32,
+  reverse: i32,
+  hard: i32,
+): void {
+  const g = 4 * units
+  const gBytes = (<usize>g) << 2
+  const uBytes = (<usize>units) << 2
+  const fBytes = (<usize>features) << 2
+  const zero = f32x4.splat(0)
+  const one = f32x4.splat(1)
+  transpose(u4, ut, units, g)
+  memory.fill(dbias, 0, gBytes)
+  memory.fill(dw, 0, <usize>features * gBytes)
+  memory.fill(du, 0, <usize>units * gBytes)
+  memory.fill(carryH, 0, <usize>batch * uBytes)
+  memory.fill(carryC, 0, <usize>batch * uBytes)
+  for (let s: i32 = steps - 1; s >= 0; s--) {
+    const t = stepTime(s, steps, reverse)
+    const tp = reverse ? t + 1 : t - 1
+    for (let b: i32 = 0; b < batch; b++) {
+      const row = <usize>(b * steps + t)
+      const previousRow = <usize>(b * steps + tp)
+      const ar = gates + row * gBytes
+      const zr = dz + row * gBytes
+      const ch = carryH + <usize>b * uBytes
+      const cc = carryC + <usize>b * uBytes
+      for (let o: usize = 0; o < uBytes; o += 16) {
+        const i = v128.load(ar + o)
+        const f = v128.load(ar + uBytes + o)
+        const candidate = v128.load(ar + 2 * uBytes + o)
+        const og = v128.load(ar + 3 * uBytes + o)
+        const tc = tanh4(v128.load(c + row * uBytes + o))
+        const previousC = s > 0 ? v128.load(c + previousRow * uBytes + o) : zero
+        const dhv = f32x4.add(v128.load(ch + o), v128.load(dh + row * uBytes + o))
+        const dcv = f32x4.add(v128.load(cc + o), f32x4.mul(f32x4.mul(dhv, og), f32x4.sub(one, f32x4.mul(tc, tc))))
+        const di = f32x4.mul(f32x4.mul(dcv, candidate), gateSlope4(i, hard))
+        const df = f32x4.mul(f32x4.mul(dcv, previousC), gateSlope4(f, hard))
+        const dc = f32x4.mul(f32x4.mul(dcv, i), f32x4.sub(one, f32x4.mul(candidate, candidate)))
+        const dO = f32x4.mul(f32x4.mul(dhv, tc), gateSlope4(og, hard))
+        v128.store(zr + o, di)
+        v128.store(zr + uBytes + o, df)
+        v128.store(zr + 2 * uBytes + o, dc)
+        v128.store(zr + 3 * uBytes + o, dO)
+        v128.store(dbias + o, f32x4.add(v128.load(dbias + o), di))
+        v128.store(dbias + uBytes + o, f32x4.add(v128.load(dbias + uBytes + o), df))
+        v128.store(dbias + 2 * uBytes + o, f32x4.add(v128.load(dbias + 2 * uBytes + o), dc))
+        v128.store(dbias + 3 * uBytes + o, f32x4.add(v128.load(dbias + 3 * uBytes + o), dO))
+        v128.store(cc + o, f32x4.mul(dcv, f))
+      }
+    }
+    // This step's share of the weight gradients, while dz_t is in cache: W += x_tᵀ·dz_t, U += h_{t−1}ᵀ·dz_t.
+    gemmAcc(x + <usize>t * fBytes, 1, steps * features, dz + <usize>t * gBytes, steps * g, dw, g, features, batch, g)
+    if (s > 0) {
+      gemmAcc(h + <usize>tp * uBytes, 1, steps * units, dz + <usize>t * gBytes, steps * g, du, g, units, batch, g)
+      zeroRows(carryH, units, batch, units)
+      gemmAcc(dz + <usize>t * gBytes, steps * g, 1, ut, units, carryH, units, batch, g, units)
+    }
+  }
+}
+
+/**
+ * A GRU in Keras's original form (gates z, r and the candidate h̃; the reset gate applied to the
+ * state before its product: h̃ = tanh(x·Wh + (r ⊙ h)·Uh + bh); h' = z ⊙ h + (1 − z) ⊙ h̃) over a
+ * sequence: from x [batch, steps, features], the kernel w [features, 3u], the bias [3u] and the
+ * recurrent kernel u3 [u, 3u], the outputs h
+ * [batch, steps, u], r ⊙ h of each step rh [batch, steps, u] and the gates' values [batch, steps,
+ * 3u] (z, r, h̃). `z` is scratch for batch × 3u floats.
+ */
+export function gruForward(
+  x: usize,
+  w: usize,
+  bias: usize,
+  u3: usize,
+  h: usize,
+  rh: usize,
+  gates: usize,
+  z: usize,
+  batch: i32,
+  steps: i32,
+  features: i32,
+  units: i32,
+  reverse: i32,
+  hard: i32,
+): void {
+  const g = 3 * units
+  const gBytes = (<usize>g) << 2
+  const uBytes = (<usize>units) << 2
+  const fBytes = (<usize>features) << 2
+  const zero = f32x4.splat(0)
+  const one = f32x4.splat(1)
+  for (let s: i32 = 0; s < steps; s++) {
+    const t = stepTime(s, steps, reverse)
+    const tp = reverse ? t + 1 : t - 1
+    for (let b: i32 = 0; b < batch; b++) memory.copy(z + <usize>b * gBytes, bias, gBytes)
+    gemmAcc(x + <usize>t * fBytes, steps * features, 1, w, g, z, g, batch, features, g)
+    if (s > 0) gemmAcc(h + <usize>tp * uBytes, steps * units, 1, u3, g, z, g, batch, units, 2 * units)
+    for (let b: i32 = 0; b < batch; b++) {
+      const row = <usize>(b * steps + t)
+      const zr = z + <usize>b * gBytes
+      const ar = gates + row * gBytes
+      const hpr = h + <usize>(b * steps + tp) * uBytes
+      for (let o: usize = 0; o < uBytes; o += 16) {
+        const update = gate4(v128.load(zr + o), hard)
+        const reset = gate4(v128.load(zr + uBytes + o), hard)
+        const previous = s > 0 ? v128.load(hpr + o) : zero
+        v128.store(ar + o, update)
+        v128.store(ar + uBytes + o, reset)
+        v128.store(rh + row * uBytes + o, f32x4.mul(reset, previous))
+      }
+    }
+    if (s > 0) {
+      gemmAcc(rh + <usize>t * uBytes, steps * units, 1, u3 + 2 * uBytes, g, z + 2 * uBytes, g, batch, units, units)
+    }
+    for (let b: i32 = 0; b < batch; b++) {
+      const row = <usize>(b * steps + t)
+      const zr = z + <usize>b * gBytes
+      const ar = gates + row * gBytes
+      const hpr = h + <usize>(b * steps + tp) * uBytes
+      for (let o: usize = 0; o < uBytes; o += 16) {
+        const candidate = tanh4(v128.load(zr + 2 * uBytes + o))
+        const update = v128.load(ar + o)
+        const previous = s > 0 ? v128.load(hpr + o) : zero
+        v128.store(ar + 2 * uBytes + o, candidate)
+        v128.store(
+          h + row * uBytes + o,
+          f32x4.add(f32x4.mul(update, previous), f32x4.mul(f32x4.sub(one, update), candidate)),
+        )
+      }
+    }
+  }
+}
+
+/**
+ * The GRU's backward pass through time: from dh [batch, steps, u] and the forward pass's h,
+ * r ⊙ h and gates, dz [batch, steps, 3u] (x's gradient is dz·Wᵀ) and the gradients of the kernel
+ * dw [features, 3u], the recurrent kernel du [u, 3u] and the bias dbias [3u]. Scratch: ut
+ * (3u × u), carryH and carryRh (batch × u each).
+ */
+export function gruBackward(
+  dh: usize,
+  x: usize,
+  u3: usize,
+  h: usize,
+  rh: usize,
+  gates: usize,
+  dz: usize,
+  dw: usize,
+  du: usize,
+  dbias: usize,
+  ut: usize,
+  carryH: usize,
+  carryRh: usize,
+  batch: i32,
+  steps: i32,
+  features: i32,
+  units: i32,
+  reverse: i32,
+  hard: i32,
+): void {
+  const g = 3 * units
+  const gBytes = (<usize>g) << 2
+  const uBytes = (<usize>units) << 2
+  const fBytes = (<usize>features) << 2
+  const zero = f32x4.splat(0)
+  const one = f32x4.splat(1)
+  transpose(u3, ut, units, g)
+  memory.fill(dbias, 0, gBytes)
+  memory.fill(dw, 0, <usize>features * gBytes)
+  memory.fill(du, 0, <usize>units * gBytes)
+  memory.fill(carryH, 0, <usize>batch * uBytes)
+  for (let s: i32 = steps - 1; s >= 0; s--) {
+    const t = stepTime(s, steps, reverse)
+    const tp = reverse ? t + 1 : t - 1
+    for (let b: i32 = 0; b < batch; b++) {
+      const row = <usize>(b * steps + t)
+      const ar = gates + row * gBytes
+      const zr = dz + row * gBytes
+      const ch = carryH + <usize>b * uBytes
+      const hpr = h + <usize>(b * steps + tp) * uBytes
+      for (let o: usize = 0; o < uBytes; o += 16) {
+        const update = v128.load(ar + o)
+        const candidate = v128.load(ar + 2 * uBytes + o)
+        const previous = s > 0 ? v128.load(hpr + o) : zero
+        const dhv = f32x4.add(v128.load(ch + o), v128.load(dh + row * uBytes + o))
+        const dUpdate = f32x4.mul(f32x4.mul(dhv, f32x4.sub(previous, candidate)), gateSlope4(update, hard))
+        const dCandidate = f32x4.mul(
+          f32x4.mul(dhv, f32x4.sub(one, update)),
+          f32x4.sub(one, f32x4.mul(candidate, candidate)),
+        )
+        v128.store(zr + o, dUpdate)
+        v128.store(zr + 2 * uBytes + o, dCandidate)
+        v128.store(dbias + o, f32x4.add(v128.load(dbias + o), dUpdate))
+        v128.store(dbias + 2 * uBytes + o, f32x4.add(v128.load(dbias + 2 * uBytes + o), dCandidate))
+        v128.store(ch + o, f32x4.mul(dhv, update))
+      }
+    }
+    if (s == 0) {
+      // The first step's state is zeros: nothing flows into its reset gate or further back.
+      for (let b: i32 = 0; b < batch; b++) {
+        memory.fill(dz + <usize>(b * steps + t) * gBytes + uBytes, 0, uBytes)
+      }
+      gemmAcc(x + <usize>t * fBytes, 1, steps * features, dz + <usize>t * gBytes, steps * g, dw, g, features, batch, g)
+      continue
+    }
+    zeroRows(carryRh, units, batch, units)
+    const candidateRows = ut + 2 * uBytes * <usize>units
+    gemmAcc(
+      dz + <usize>t * gBytes + 2 * uBytes,
+      steps * g,
+      1,
+      candidateRows,
+      units,
+      carryRh,
+      units,
+      batch,
+      units,
+      units,
+    )
+    for (let b: i32 = 0; b < batch; b++) {
+      const row = <usize>(b * steps + t)
+      const ar = gates + row * gBytes
+      const zr = dz + row * gBytes
+      const ch = carryH + <usize>b * uBytes
+      const cr = carryRh + <usize>b * uBytes
+      const hpr = h + <usize>(b * steps + tp) * uBytes
+      for (let o: usize = 0; o < uBytes; o += 16) {
+        const reset = v128.load(ar + uBytes + o)
+        const drh = v128.load(cr + o)
+        const dReset = f32x4.mul(f32x4.mul(drh, v128.load(hpr + o)), gateSlope4(reset, hard))
+        v128.store(zr + uBytes + o, dReset)
+        v128.store(dbias + uBytes + o, f32x4.add(v128.load(dbias + uBytes + o), dReset))
+        v128.store(ch + o, f32x4.add(v128.load(ch + o), f32x4.mul(drh, reset)))
+      }
+    }
+    // This step's share of the weight gradients, while dz_t is in cache: W += x_tᵀ·dz_t, the
+    // gates' part of U += h_{t−1}ᵀ·dz_t, the candidate's += (r ⊙ h_{t−1})ᵀ·dz_t.
+    const dzt = dz + <usize>t * gBytes
+    gemmAcc(x + <usize>t * fBytes, 1, steps * features, dzt, steps * g, dw, g, features, batch, g)
+    gemmAcc(h + <usize>tp * uBytes, 1, steps * units, dzt, steps * g, du, g, units, batch, 2 * units)
+    const candidateGrad = dzt + 2 * uBytes
+    gemmAcc(rh + <usize>t * uBytes, 1, steps * units, candidateGrad, steps * g, du + 2 * uBytes, g, units, batch, units)
+    gemmAcc(dzt, steps * g, 1, ut, units, carryH, units, batch, 2 * units, units)
+  }
+}
