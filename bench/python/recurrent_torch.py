@@ -41,6 +41,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ghost_norm import GhostNorm, part_count
+
 
 def hard_sigmoid(x):
     """Keras's (and TensorFlow.js's) hard sigmoid."""
@@ -159,12 +161,14 @@ class Crnn(nn.Module):
         super().__init__()
         eps, momentum = spec["bnEpsilon"], 1 - spec["bnMomentum"]
         layers, channels, t, f = [], 1, spec["frames"], spec["features"]
+        parts = part_count(spec["batchSize"])
         self.convs, self.norms = [], []
         last = len(spec["filters"]) - 1
         for block, filters in enumerate(spec["filters"]):
             conv = nn.Conv2d(channels, filters, spec["kernelSize"], padding="same", bias=False)
             norm = nn.BatchNorm2d(filters, eps=eps, momentum=momentum)
-            layers += [conv, norm]
+            # Each part of a batch normalised on its own, as Earmark's steps do (ghost_norm.py).
+            layers += [conv, GhostNorm(norm, parts)]
             self.convs.append(conv)
             self.norms.append(norm)
             pool = (2 if block < last and t >= 2 else 1, 2 if f >= 2 else 1)

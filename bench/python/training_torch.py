@@ -19,7 +19,8 @@ SPEC.json, written by the TypeScript side, holds everything the run must share w
 The network is Earmark's default CNN (src/main/core/models/deep/build.ts): per block a 3x3 'same'
 convolution without bias, batch norm, 2x2 max pooling, ReLU (pooling before the ReLU, as Earmark
 builds it); then max over time, flatten, batch norm of the pooled features, dropout, dense +
-ReLU, dropout, dense. The loss is cross-entropy on the logits: the same function as Earmark's
+ReLU, dropout, dense. Batch norm in training normalises each part of a batch on its own, as
+Earmark's steps do (ghost_norm.py). The loss is cross-entropy on the logits: the same function as Earmark's
 softmax followed by the batch mean of -log(p + 1e-7), in PyTorch's usual (and fastest) form.
 
 The first epoch warms up and is not counted; each later epoch is one timed round, as on Earmark's
@@ -38,17 +39,20 @@ import numpy as np
 import torch
 from torch import nn
 
+from ghost_norm import GhostNorm, part_count
+
 
 class Cnn(nn.Module):
     def __init__(self, spec):
         super().__init__()
         eps, momentum = spec["bnEpsilon"], 1 - spec["bnMomentum"]
         layers, channels, t, f = [], 1, spec["frames"], spec["mels"]
+        parts = part_count(spec["batchSize"])
         self.convs, self.norms = [], []
         for filters in spec["filters"]:
             conv = nn.Conv2d(channels, filters, spec["kernelSize"], padding="same", bias=False)
             norm = nn.BatchNorm2d(filters, eps=eps, momentum=momentum)
-            layers += [conv, norm]
+            layers += [conv, GhostNorm(norm, parts)]
             self.convs.append(conv)
             self.norms.append(norm)
             pool = (2 if t >= 2 else 1, 2 if f >= 2 else 1)
@@ -62,6 +66,7 @@ class Cnn(nn.Module):
         self.pooled = (channels, f)
         self.norm = nn.BatchNorm1d(channels * f, eps=eps, momentum=momentum)
         self.norms.append(self.norm)
+        self.ghost_norm = GhostNorm(self.norm, parts)
         dense, p = spec["denseUnits"], spec["dropout"]
         self.hidden = nn.Linear(channels * f, dense)
         self.out = nn.Linear(dense, spec["classes"])
@@ -69,7 +74,7 @@ class Cnn(nn.Module):
 
     def forward(self, x):
         y = self.time_pool(self.blocks(x.unsqueeze(1)))
-        return self.head(self.norm(torch.flatten(y, 1)))
+        return self.head(self.ghost_norm(torch.flatten(y, 1)))
 
     def load_earmark(self, values, weight_list):
         """Earmark's weights, in its model's order (each named LAYER/WEIGHT): conv kernels

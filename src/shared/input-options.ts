@@ -64,7 +64,8 @@ export function augmentationSummary(params: Record<string, unknown>): string[] {
   const copies = num(params, 'augmentCopies')
   if (copies > 0) {
     const varied: string[] = []
-    if (num(params, 'pitchShift') > 0) varied.push(`pitch ±${short(num(params, 'pitchShift'))} semitones`)
+    const semitones = num(params, 'pitchShift')
+    if (semitones > 0) varied.push(`pitch ±${short(semitones)} ${semitones === 1 ? 'semitone' : 'semitones'}`)
     if (num(params, 'speed') > 0) varied.push(`speed ±${short(100 * num(params, 'speed'))}%`)
     if (num(params, 'gain') > 0) varied.push(`gain ±${short(num(params, 'gain'))} dB`)
     if (typeof params['noiseSnr'] === 'number') {

@@ -107,6 +107,7 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
     features: (task: ClipFeatureTask) => pool().run('features', task),
     view: (task: ClipFeatureTask) => pool().run('featureView', task),
     windows: (task) => pool().run('recordingWindows', task),
+    copies: (task) => pool().run('augmentedCopies', task),
   }
 
   /** A run as recorded, except that a running run no live process trains reads as interrupted. */

@@ -169,9 +169,9 @@ describe('deep-model runs', { timeout: 300_000 }, () => {
       config: { sampleRate: 16000 },
       input: { kind: 'waveform', samples: 16000 },
     })
-    // The frozen graph embeds the training and validation clips once, and says so as it goes.
+    // The frozen graph embeds every clip once (test clips too, for their predictions), and says so as it goes.
     expect(logs).toContain('the base model is frozen: each clip is embedded once, then the head trains')
-    const embedded = (run.clipCounts.train ?? 0) + (run.clipCounts.val ?? 0)
+    const embedded = (run.clipCounts.train ?? 0) + (run.clipCounts.val ?? 0) + (run.clipCounts.test ?? 0)
     expect(progress).toContain(`embedding ${embedded} of ${embedded} clips with the base model`)
     expect(run.accuracy).toBeGreaterThanOrEqual(0.8)
     const folder = join(projectPath, '..', 'test runs', `run-${summary.runId}`)
@@ -204,7 +204,8 @@ describe('deep-model runs', { timeout: 300_000 }, () => {
     const losses = (run: RunDetail) => run.history.map((h) => [h.values['loss'], h.values['valLoss']])
 
     const first = await train()
-    const embedded = (first.clipCounts.train ?? 0) + (first.clipCounts.val ?? 0)
+    // Every clip, test clips too: their predictions come from the head on the same embeddings.
+    const embedded = (first.clipCounts.train ?? 0) + (first.clipCounts.val ?? 0) + (first.clipCounts.test ?? 0)
     expect(progress).toContain(`embedding ${embedded} of ${embedded} clips with the base model`)
     expect(logs).toContain(`kept ${embedded} embeddings of the frozen base for later runs`)
 
@@ -216,6 +217,13 @@ describe('deep-model runs', { timeout: 300_000 }, () => {
     // The kept vectors are the base's own numbers: the same seed trains the same head.
     expect(losses(second)).toEqual(losses(first))
     expect(second.accuracy).toBe(first.accuracy)
+    // Test clips, predicted by the head on their kept embeddings, get the same probabilities.
+    const tested = async (run: RunDetail) =>
+      (await call<{ rows: RunPrediction[] }>('runs:predictions', { id: run.id, split: 'test', limit: 100 })).rows.map(
+        (r) => [r.clipId, r.probabilities],
+      )
+    expect((await tested(second)).length).toBe(second.clipCounts.test)
+    expect(await tested(second)).toEqual(await tested(first))
 
     // And they are what the head trains on: scaled in the store, the next run learns otherwise.
     const db = new Database(projectPath)

@@ -1,4 +1,5 @@
 import { FEATURE_IMAGE_KINDS, type FeatureClipView, type FeatureImageKind } from '@shared/feature-sets'
+import type { AugmentedCopies, AugmentedCopiesTask } from '../augment/copies'
 import { clipDuration, featureClipsById } from '../catalog/feature-sets'
 import type { RecordingWindows, RecordingWindowsTask } from '../detection/recording-windows'
 import type { Catalog } from '../catalog/open'
@@ -16,6 +17,8 @@ export interface FeatureViewRunners {
   features: (task: ClipFeatureTask) => Promise<ClipFeatureResult>
   /** The inputs of a recording's windows (training on regions), on the same workers. */
   windows?: (task: RecordingWindowsTask) => Promise<RecordingWindows>
+  /** A training clip's augmented copies, on the same workers. */
+  copies?: (task: AugmentedCopiesTask) => Promise<AugmentedCopies>
 }
 
 function taskFor(catalog: Catalog, clipId: number, setId: number): ClipFeatureTask & { duration: number } {

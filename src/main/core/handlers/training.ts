@@ -57,7 +57,14 @@ export function trainingHandlers({
   ): Promise<JobInfo> => {
     const project = catalog()
     // Features are read from the project's cache, computed where missing on the studio's workers.
-    const env = { db: project.db, projectPath: project.path, workers, now, compute: featureRunners.features }
+    const env = {
+      db: project.db,
+      projectPath: project.path,
+      workers,
+      now,
+      compute: featureRunners.features,
+      augment: featureRunners.copies,
+    }
     const request = { model, params, seed, testFraction, ...(set === undefined ? {} : { set }) }
     if (regions.from === 'regions') {
       // Windows of labeled regions: checked (windows, classes, recipe) before the job starts.
@@ -158,7 +165,14 @@ export function trainingHandlers({
             { resumeRun: id, model: run.model },
             (context) =>
               resumeDeepTraining(
-                { db: project.db, projectPath: project.path, workers, now, compute: featureRunners.features },
+                {
+                  db: project.db,
+                  projectPath: project.path,
+                  workers,
+                  now,
+                  compute: featureRunners.features,
+                  augment: featureRunners.copies,
+                },
                 id,
                 prepared,
                 context,

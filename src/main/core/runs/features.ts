@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import type { Database } from 'better-sqlite3'
-import { computeAugmentedCopies, type AugmentedCopiesTask } from '../augment/copies'
+import { computeAugmentedCopies, type AugmentedCopies, type AugmentedCopiesTask } from '../augment/copies'
 import type { AugmentDraw, WaveformAugmentation } from '../augment/settings'
 import { contentHash } from '../audio/hash'
 import { featureClipsById } from '../catalog/feature-sets'
@@ -183,7 +183,10 @@ export async function loadAugmentedCopies(
   recipe: Recipe,
   augmentation: WaveformAugmentation,
   seed: number,
-  options: Omit<LoadFeaturesOptions, 'compute'> = {},
+  options: Omit<LoadFeaturesOptions, 'compute'> & {
+    /** Makes one clip's copies (the studio's audio workers); default: a pool of `workers` threads, for this call. */
+    compute?: (task: AugmentedCopiesTask) => Promise<AugmentedCopies>
+  } = {},
 ): Promise<AugmentedInputs> {
   assertWholeClips(recipe)
   const { input } = recipe
@@ -195,9 +198,11 @@ export async function loadAugmentedCopies(
       ? source.files.map((path, id) => ({ id, path, contentHash: null as string | null }))
       : featureClipsById(source.db, source.clipIds).map((c) => ({ id: c.id, path: c.path, contentHash: c.contentHash }))
   const workers = options.workers ?? 2
-  const pool = workers > 0 ? new WorkerPool(workerScript('audio-worker'), { size: workers }) : undefined
-  const compute = (task: AugmentedCopiesTask) =>
-    pool ? pool.run('augmentedCopies', task) : computeAugmentedCopies(task)
+  // A pool of its own only when the caller has none: every pool costs its threads' heaps.
+  const pool =
+    !options.compute && workers > 0 ? new WorkerPool(workerScript('audio-worker'), { size: workers }) : undefined
+  const compute = (task: AugmentedCopiesTask): Promise<AugmentedCopies> =>
+    options.compute ? options.compute(task) : pool ? pool.run('augmentedCopies', task) : computeAugmentedCopies(task)
   const plain = JSON.parse(JSON.stringify({ pipeline: recipe.pipeline, config: recipe.config, input })) as Pick<
     AugmentedCopiesTask,
     'pipeline' | 'config' | 'input'

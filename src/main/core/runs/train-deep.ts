@@ -489,6 +489,7 @@ async function trainDeepRun(
         p.seed,
         {
           workers: env.workers,
+          ...(env.augment ? { compute: env.augment } : {}),
           signal: context.signal,
           onProgress: (done, total) => context.progress(done, total, 'making augmented copies'),
         },

@@ -7,6 +7,7 @@ import type {
   SplitSummary,
   TrainSummary,
 } from '@shared/evaluation'
+import type { AugmentedCopies, AugmentedCopiesTask } from '../augment/copies'
 import { listClasses } from '../catalog/classes'
 import { labeledRegionCount } from '../catalog/region-training'
 import { runSideClips } from '../catalog/clip-splits'
@@ -163,6 +164,8 @@ export interface TrainEnvironment {
   workers: number
   /** Computes one clip's missing features (the studio's worker pool); default: a pool of `workers` threads. */
   compute?: (task: ClipFeatureTask) => Promise<ClipFeatureResult>
+  /** Makes one training clip's augmented copies (the studio's worker pool); default: a pool of `workers` threads. */
+  augment?: (task: AugmentedCopiesTask) => Promise<AugmentedCopies>
   now: () => Date
 }
 

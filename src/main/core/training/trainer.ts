@@ -69,6 +69,12 @@ export interface TrainOptions {
   storedEmbeddings?: StoredEmbeddings
   /** Called once a frozen base has embedded the examples `storedEmbeddings` lacked, with their vectors. */
   onEmbedded?: (embedded: EmbeddedExamples) => void
+  /**
+   * The caller will predict every example once trained: a frozen base then embeds the test
+   * examples too, before the first epoch, and the result carries every example's probabilities
+   * from the head on those embeddings, so no example goes through the base twice.
+   */
+  predictAll?: boolean
   /** Folder of the run's checkpoint; without it nothing is written and nothing resumed. */
   checkpointDir?: string
   /**
@@ -122,6 +128,12 @@ export interface TrainResult extends TrainedDeepModel {
   /** The epoch the run resumed after (0: it started afresh). */
   resumedFrom: number
   engine: EngineInfo
+  /**
+   * With `predictAll` and a frozen base: every example's probabilities, row-major [examples ×
+   * classes], from the head on the embeddings computed (or kept) for training. Absent otherwise:
+   * the caller predicts with the model.
+   */
+  probabilities?: Float32Array
 }
 
 /** A training loss this many times chance's (ln k) two epochs running means the run has diverged. */
@@ -290,6 +302,23 @@ async function evaluate(
   return { loss: loss / Math.max(1, indices.length), accuracy: hits / Math.max(1, indices.length) }
 }
 
+/** Probabilities of examples by a view's inference pass, row-major [indices × classes]. */
+async function predictRows(view: StepView, indices: readonly number[], batchSize: number): Promise<Float32Array> {
+  const k = view.data.classes.length
+  const ones = new Float32Array(k).fill(1)
+  const out = new Float32Array(indices.length * k)
+  let row = 0
+  for (const part of batches(indices, batchSize)) {
+    const batch = makeBatch(view.data, part, view.standardizer, ones, null, new Random(0))
+    const probs = tf.tidy(() => view.predict(tf.tensor3d(batch.x, [batch.size, view.shape[0], view.shape[1]])))
+    out.set((await probs.data()) as Float32Array, row * k)
+    probs.dispose()
+    row += part.length
+    await yieldToEvents()
+  }
+  return out
+}
+
 /** What a training step sees: the examples, how they are scaled, and the network on them. */
 interface StepView {
   data: DeepDataset
@@ -314,12 +343,14 @@ async function embeddedView(
   standardizer: Standardizer,
   batchSize: number,
   shape: InputShape,
-  options: Pick<TrainOptions, 'signal' | 'onEmbedding' | 'storedEmbeddings' | 'onEmbedded'>,
+  options: Pick<TrainOptions, 'signal' | 'onEmbedding' | 'storedEmbeddings' | 'onEmbedded' | 'predictAll'>,
 ): Promise<StepView> {
   const size = frozen.embeddingShape.reduce((a, b) => a * b, 1)
   const embeddings = new Float32Array(data.features.count * size)
   const ones = new Float32Array(data.classes.length).fill(1)
-  const clips = [...data.train, ...data.validation]
+  const clips = options.predictAll
+    ? Array.from({ length: data.features.count }, (_, i) => i)
+    : [...data.train, ...data.validation]
   const stored = usableEmbeddings(options.storedEmbeddings, size, standardizer, data.features.count)
   const toEmbed = stored ? clips.filter((i) => stored.present[i] !== 1) : clips
   if (stored) {
@@ -479,7 +510,10 @@ export async function trainDeep(
   try {
     const training = { ...engine, workers: run.step.workers }
     options.onEngine?.(training)
-    return await trainLoop(run, view, state, resumedFrom, bestWeights, training)
+    const result = await trainLoop(run, view, state, resumedFrom, bestWeights, training)
+    if (!options.predictAll || view.data === data) return result
+    const all = Array.from({ length: data.features.count }, (_, i) => i)
+    return { ...result, probabilities: await predictRows(view, all, p.batchSize) }
   } finally {
     await run.step.close()
     run.step = null

@@ -47,12 +47,14 @@ async function train(request: Extract<TrainingRequest, { type: 'train' }>): Prom
         onEmbedding: (done, total) => send({ type: 'embedding', done, total }),
         ...(request.storedEmbeddings ? { storedEmbeddings: request.storedEmbeddings } : {}),
         onEmbedded: (embedded) => send({ type: 'embedded', embedded }),
+        ...(request.predictAll ? { predictAll: true } : {}),
         onEpoch: (metrics) => send({ type: 'epoch', metrics }),
       },
     )
     await saveDeepModel(result, request.modelDir, { features: request.features ?? null, engine: engine.name })
+    // A frozen base's run has them already, from the head on the embeddings it trained on.
     const probabilities = request.predictAll
-      ? (await predictDeep(result, arraySource(data.features, data.shape))).probabilities
+      ? (result.probabilities ?? (await predictDeep(result, arraySource(data.features, data.shape))).probabilities)
       : null
     send({
       type: 'done',
