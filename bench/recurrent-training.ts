@@ -63,7 +63,11 @@ interface TorchRun {
  */
 const DROPOUT = process.env['EARMARK_BENCH_DROPOUT']
 
-/** The spec both sides train: the kind's defaults, a fixed number of epochs, nothing else changed. */
+/**
+ * The spec both sides train: the kind's defaults, a fixed number of epochs, and no augmentation
+ * (the PyTorch side has none; the LSTM's default masks, time shift and mixup are turned off, and
+ * augmented copies are made by runs, not by the trainer this times).
+ */
 const specOf = (model: RecurrentKind, epochs: number): DeepModelSpecInput => ({
   model,
   params: {
@@ -71,6 +75,10 @@ const specOf = (model: RecurrentKind, epochs: number): DeepModelSpecInput => ({
     batchSize: BATCH,
     patience: null,
     restoreBestWeights: false,
+    timeShift: 0,
+    timeMasks: 0,
+    freqMasks: 0,
+    mixup: 0,
     ...(DROPOUT === undefined ? {} : { dropout: Number(DROPOUT) }),
   },
 })
