@@ -29,7 +29,7 @@ import {
 } from '../src/main/core/training'
 import { shuffled } from '../src/main/core/training/data'
 import { buildDeepNet } from '../src/main/core/models/deep/build'
-import { mixSeed, Random } from '../src/main/core/models/deep/layers'
+import { mixSeed, Random } from '../src/main/core/models/seeded-random'
 import { fsddFeatures } from '../test/helpers/fsdd-deep'
 import { runPythonReference } from './python-reference'
 import { median, ratio } from './report'

@@ -47,7 +47,7 @@ import {
 import { shuffled } from '../src/main/core/training/data'
 import { defaultTrainingWorkers } from '../src/main/core/training/trainer'
 import { buildDeepNet } from '../src/main/core/models/deep/build'
-import { mixSeed, Random } from '../src/main/core/models/deep/layers'
+import { mixSeed, Random } from '../src/main/core/models/seeded-random'
 import { fsddFeatures } from '../test/helpers/fsdd-deep'
 import { runPythonReference } from './python-reference'
 import { recurrentTraining } from './recurrent-training'

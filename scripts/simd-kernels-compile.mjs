@@ -1,8 +1,8 @@
 // Compiles the AssemblyScript SIMD training kernels to a wasm binary in memory (for the build
 // script and for the test that checks the committed binary matches its source).
-import asc from 'assemblyscript/asc'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { compileAssemblyScript } from './assemblyscript.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 export const SIMD_KERNELS_SOURCE = join(root, 'src/main/core/kernels/simd/assembly/kernels.ts')
@@ -26,16 +26,6 @@ export const ASC_FLAGS = [
 ]
 
 /** The wasm bytes of the kernels. */
-export async function compileSimdKernels() {
-  let binary = null
-  const errors = []
-  const { error } = await asc.main([SIMD_KERNELS_SOURCE, ...ASC_FLAGS, '--outFile', 'kernels.wasm'], {
-    writeFile: (name, contents) => {
-      if (name.endsWith('.wasm')) binary = contents
-    },
-    stderr: { write: (text) => errors.push(String(text)) },
-    stdout: { write: () => {} },
-  })
-  if (error || !binary) throw new Error(`asc failed: ${error?.message ?? ''} ${errors.join('')}`)
-  return binary
+export function compileSimdKernels() {
+  return compileAssemblyScript(SIMD_KERNELS_SOURCE, ASC_FLAGS)
 }

@@ -8,7 +8,7 @@ import {
   SNR_SPAN,
   type WaveformAugmentation,
 } from '../../../src/main/core/augment/settings'
-import { AugmentRandom } from '../../../src/main/core/augment/random'
+import { Random } from '../../../src/main/core/models/seeded-random'
 import { contentHash } from '../../../src/main/core/audio/hash'
 import { loadFileFeatureMatrix } from '../../../src/main/core/feature-sets/matrix'
 import { defaultSetParams, inputFor, recipeOf, type Recipe } from '../../../src/main/core/feature-sets/recipe'
@@ -48,7 +48,7 @@ async function task(r: Recipe, augmentation: WaveformAugmentation, seed = 0): Pr
 describe('augmentation settings', () => {
   it('draws each setting within its range, the same for the same seed', () => {
     const a = { ...OFF, augmentCopies: 1, pitchShift: 2, speed: 0.1, gain: 6, noiseSnr: 10, reverb: 0.5, vtlp: 0.1 }
-    const draws = Array.from({ length: 200 }, (_, i) => drawAugmentation(a, new AugmentRandom(i)))
+    const draws = Array.from({ length: 200 }, (_, i) => drawAugmentation(a, new Random(i)))
     for (const d of draws) {
       expect(Math.abs(d.semitones)).toBeLessThanOrEqual(2)
       expect(Math.abs(d.speed - 1)).toBeLessThanOrEqual(0.1)
@@ -61,9 +61,9 @@ describe('augmentation settings', () => {
     const reverberant = draws.filter((d) => d.rt60 !== null).length / draws.length
     expect(reverberant).toBeGreaterThan(0.35)
     expect(reverberant).toBeLessThan(0.65)
-    expect(drawAugmentation(a, new AugmentRandom(5))).toEqual(drawAugmentation(a, new AugmentRandom(5)))
+    expect(drawAugmentation(a, new Random(5))).toEqual(drawAugmentation(a, new Random(5)))
     // Off settings draw nothing to change.
-    expect(drawAugmentation(OFF, new AugmentRandom(5))).toEqual({
+    expect(drawAugmentation(OFF, new Random(5))).toEqual({
       semitones: 0,
       speed: 1,
       gainDb: 0,

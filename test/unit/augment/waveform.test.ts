@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { applyGain } from '../../../src/main/core/augment/gain'
 import { addNoise, noiseSamples, power } from '../../../src/main/core/augment/noise'
 import { pitchShift } from '../../../src/main/core/augment/pitch'
-import { AugmentRandom } from '../../../src/main/core/augment/random'
+import { Random } from '../../../src/main/core/models/seeded-random'
 import { measuredRt60, reverberate, roomImpulseResponse } from '../../../src/main/core/augment/reverb'
 import { changeSpeed } from '../../../src/main/core/augment/speed'
 import { timeStretch } from '../../../src/main/core/augment/stretch'
@@ -54,7 +54,7 @@ describe('noise', () => {
     ['pink', -5],
   ] as const)('adds %s noise at %d dB SNR within 0.1 dB', (color, snr) => {
     const input = tone(440, SR, 1, 0.3)
-    const out = addNoise(input, snr, color, new AugmentRandom(7))
+    const out = addNoise(input, snr, color, new Random(7))
     const noise = out.map((v, i) => v - (input[i] as number))
     expect(Math.abs(10 * Math.log10(power(input) / power(noise)) - snr)).toBeLessThan(0.1)
   })
@@ -74,8 +74,8 @@ describe('noise', () => {
       }
       return total
     }
-    const pink = noiseSamples(4000, 'pink', new AugmentRandom(1))
-    const white = noiseSamples(4000, 'white', new AugmentRandom(1))
+    const pink = noiseSamples(4000, 'pink', new Random(1))
+    const white = noiseSamples(4000, 'white', new Random(1))
     expect(bandPower(pink, 100, 300) / bandPower(pink, 2000, 2200)).toBeGreaterThan(4)
     const flat = bandPower(white, 100, 300) / bandPower(white, 2000, 2200)
     expect(flat).toBeGreaterThan(0.4)
@@ -84,22 +84,20 @@ describe('noise', () => {
 
   it('is the same noise for the same seed', () => {
     const input = tone(440, SR, 0.2)
-    expect(addNoise(input, 10, 'white', new AugmentRandom(3))).toEqual(
-      addNoise(input, 10, 'white', new AugmentRandom(3)),
-    )
+    expect(addNoise(input, 10, 'white', new Random(3))).toEqual(addNoise(input, 10, 'white', new Random(3)))
   })
 })
 
 describe('room impulse responses', () => {
   it.each([0.2, 0.45, 0.7])('decays with the asked RT60 (%d s), by Schroeder integration', (rt60) => {
-    const h = roomImpulseResponse(16000, rt60, new AugmentRandom(11))
+    const h = roomImpulseResponse(16000, rt60, new Random(11))
     expect(Math.abs(measuredRt60(h, 16000) - rt60) / rt60).toBeLessThan(0.1)
   })
 
   it('reverberation keeps the clip’s length and power and smears an impulse into a tail', () => {
     const click = new Float32Array(8000)
     click[100] = 1
-    const h = roomImpulseResponse(SR, 0.3, new AugmentRandom(2))
+    const h = roomImpulseResponse(SR, 0.3, new Random(2))
     const out = reverberate(click, h)
     expect(out.length).toBe(click.length)
     expect(power(out)).toBeCloseTo(power(click), 9)

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { Random } from '../../../src/main/core/models/deep/layers'
+import { Random } from '../../../src/main/core/models/seeded-random'
 import { arraySource, initEngine, predictDeep, trainDeepModel } from '../../../src/main/core/training'
 
 /**

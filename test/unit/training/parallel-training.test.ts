@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { EarmarkError } from '../../../src/main/core/errors'
-import { Random } from '../../../src/main/core/models/deep/layers'
+import { Random } from '../../../src/main/core/models/seeded-random'
 import { describeEngine } from '../../../src/main/core/runs/train-deep'
 import {
   arraySource,

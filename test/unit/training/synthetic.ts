@@ -1,6 +1,6 @@
 // Small synthetic deep-model datasets: each class lights up its own band of features in the second
 // half of the frames, over Gaussian noise, so a small network learns them in a few epochs.
-import { Random } from '../../../src/main/core/models/deep/layers'
+import { Random } from '../../../src/main/core/models/seeded-random'
 import type { WorkerDataset } from '../../../src/main/core/training'
 
 /** `perClass` examples of each of `classes` classes, frames × features, every third one held out for validation. */

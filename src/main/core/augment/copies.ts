@@ -4,10 +4,10 @@ import { resample } from '../audio/resample'
 import { copyImage, copySequence } from '../detection/window-input'
 import { EarmarkError } from '../errors'
 import { extractFeatures, featureRows, logmelSettings, resolveFeatureConfig, type FeatureConfig } from '../features'
-import type { RecipeInput } from '../feature-sets/recipe'
+import { recipeShape, type RecipeInput } from '../feature-sets/recipe'
 import { monoOf, runPipeline } from '../preprocess'
 import { augmentWaveform, drawAugmentation, type AugmentDraw, type WaveformAugmentation } from './settings'
-import { AugmentRandom, mixAugmentSeed } from './random'
+import { Random, mixSeed } from '../models/seeded-random'
 import { warpedMelFilterbank } from './vtlp'
 
 /*
@@ -39,28 +39,16 @@ export interface AugmentedCopies {
   draws: AugmentDraw[]
 }
 
-/** The values of one model input of a recipe: [frames, values per frame]. */
-function inputShape(input: AugmentedCopiesTask['input'], config: FeatureConfig): [number, number] {
-  switch (input.kind) {
-    case 'waveform':
-      return [input.samples, 1]
-    case 'image':
-      return [input.frames, featureRows(input.feature, config)]
-    case 'sequence':
-      return [input.frames, config.features.reduce((n, f) => n + featureRows(f, config), 0)]
-  }
-}
-
 /** The seed of copy `copy` of clip `clipId` in a run seeded `seed`. */
 export function copySeed(seed: number, clipId: number, copy: number): number {
-  return mixAugmentSeed(seed, clipId, copy, 0x6175)
+  return mixSeed(seed, clipId, copy, 0x6175)
 }
 
 /** Makes `task.augmentation.augmentCopies` augmented inputs of one clip (see the module comment). */
 export async function computeAugmentedCopies(task: AugmentedCopiesTask): Promise<AugmentedCopies> {
   const config = resolveFeatureConfig(task.config)
   const { input } = task
-  const [frames, values] = inputShape(input, config)
+  const [frames, values] = recipeShape({ input, config })
   const size = frames * values
   const copies = task.augmentation.augmentCopies
   const decoded = await loadAudio(task.path)
@@ -73,7 +61,7 @@ export async function computeAugmentedCopies(task: AugmentedCopiesTask): Promise
         ? config
         : null
   for (let c = 0; c < copies; c++) {
-    const random = new AugmentRandom(copySeed(task.seed, task.clipId, c))
+    const random = new Random(copySeed(task.seed, task.clipId, c))
     const draw = drawAugmentation(task.augmentation, random)
     draws.push(draw)
     const channels: Float32Array[] = []

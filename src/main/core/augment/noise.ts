@@ -1,4 +1,4 @@
-import type { AugmentRandom } from './random'
+import type { Random } from '../models/seeded-random'
 
 /** White noise (flat spectrum) or pink noise (power falling 3 dB per octave, like much room and street noise). */
 export type NoiseColor = 'white' | 'pink'
@@ -11,7 +11,7 @@ export function power(samples: ArrayLike<number>): number {
 }
 
 /** `length` samples of white or pink noise (Paul Kellet's pink filter on white Gaussian noise), drawn from `random`. */
-export function noiseSamples(length: number, color: NoiseColor, random: AugmentRandom): Float32Array {
+export function noiseSamples(length: number, color: NoiseColor, random: Random): Float32Array {
   const out = new Float32Array(length)
   if (color === 'white') {
     for (let i = 0; i < length; i++) out[i] = random.normal()
@@ -42,7 +42,7 @@ export function noiseSamples(length: number, color: NoiseColor, random: AugmentR
  * The samples with noise added at `snrDb` (10 log10 of the clip's power over the noise's, both
  * over the whole clip): the noise drawn is scaled to exactly that power. A silent clip stays silent.
  */
-export function addNoise(samples: Float32Array, snrDb: number, color: NoiseColor, random: AugmentRandom): Float32Array {
+export function addNoise(samples: Float32Array, snrDb: number, color: NoiseColor, random: Random): Float32Array {
   const signal = power(samples)
   const noise = noiseSamples(samples.length, color, random)
   const drawn = power(noise)

@@ -1,6 +1,6 @@
 import { ComplexFft } from '../features/fft'
 import { power } from './noise'
-import type { AugmentRandom } from './random'
+import type { Random } from '../models/seeded-random'
 
 /*
  * Reverberation without recorded rooms: a room's late response is well modelled as Gaussian
@@ -13,7 +13,7 @@ import type { AugmentRandom } from './random'
  * sample), then decaying Gaussian noise with amplitude envelope 10^(-3 t / rt60), so its energy
  * falls 60 dB in `rt60`; as long as `rt60`.
  */
-export function roomImpulseResponse(sampleRate: number, rt60: number, random: AugmentRandom): Float32Array {
+export function roomImpulseResponse(sampleRate: number, rt60: number, random: Random): Float32Array {
   if (!(rt60 > 0)) throw new RangeError(`a reverberation time must be positive, not ${rt60}`)
   const length = Math.max(2, Math.round(rt60 * sampleRate))
   const decay = (3 * Math.LN10) / (rt60 * sampleRate)

@@ -3,7 +3,7 @@ import type { TrainingParams } from '../models/deep/params'
 import { applyGain } from './gain'
 import { addNoise, type NoiseColor } from './noise'
 import { pitchShift } from './pitch'
-import { AugmentRandom } from './random'
+import { Random } from '../models/seeded-random'
 import { reverberate, roomImpulseResponse } from './reverb'
 import { changeSpeed } from './speed'
 
@@ -59,7 +59,7 @@ export function checkWaveformAugmentation(a: WaveformAugmentation): void {
 }
 
 /** Draws one copy's settings: each uniform in its ± range, reverberation with its probability. */
-export function drawAugmentation(a: WaveformAugmentation, random: AugmentRandom): AugmentDraw {
+export function drawAugmentation(a: WaveformAugmentation, random: Random): AugmentDraw {
   // Every draw is taken whether used or not, so one setting's change leaves the others' values.
   const semitones = random.uniform(-a.pitchShift, a.pitchShift)
   const speed = 1 + random.uniform(-a.speed, a.speed)
@@ -88,7 +88,7 @@ export async function augmentWaveform(
   samples: Float32Array,
   sampleRate: number,
   draw: AugmentDraw,
-  random: AugmentRandom,
+  random: Random,
 ): Promise<Float32Array> {
   let out = samples
   if (draw.speed !== 1) out = await changeSpeed(out, sampleRate, draw.speed)

@@ -70,7 +70,7 @@ export function recipeFromRecord(record: RunFeatureSet): Recipe {
 }
 
 /** The matrix shape a deep model reads from a recipe: [frames, values per frame]. */
-export function recipeShape(recipe: Recipe): [frames: number, features: number] {
+export function recipeShape(recipe: Pick<Recipe, 'input' | 'config'>): [frames: number, features: number] {
   const { input, config } = recipe
   switch (input.kind) {
     case 'waveform':

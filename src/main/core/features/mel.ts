@@ -74,7 +74,12 @@ export const melFilterbank: (options: MelOptions) => MelFilterbank = memoize(
   buildMelFilterbank,
 )
 
-function buildMelFilterbank(options: MelOptions): MelFilterbank {
+/**
+ * librosa's mel filterbank, each FFT bin read at `frequencyOf` its frequency: the identity gives
+ * librosa's; a warp of the frequency axis (vocal-tract-length perturbation) moves energy at f into
+ * the band of the warped f.
+ */
+export function buildMelFilterbank(options: MelOptions, frequencyOf?: (hz: number) => number): MelFilterbank {
   const { sr, nFft } = options
   const nMels = options.nMels ?? 128
   const fmin = options.fmin ?? 0
@@ -85,7 +90,7 @@ function buildMelFilterbank(options: MelOptions): MelFilterbank {
   if (!Number.isInteger(nFft) || nFft < 1) throw invalid(`n_fft must be a whole number >= 1 (got ${nFft})`)
   if (!Number.isInteger(nMels) || nMels < 1) throw invalid(`n_mels must be a whole number >= 1 (got ${nMels})`)
   if (!(fmin >= 0) || !(fmax > fmin)) throw invalid(`need 0 <= fmin < fmax (got fmin=${fmin}, fmax=${fmax})`)
-  const fftFreqs = fftFrequencies(sr, nFft)
+  const fftFreqs = frequencyOf ? Array.from(fftFrequencies(sr, nFft), frequencyOf) : fftFrequencies(sr, nFft)
   const nBins = fftFreqs.length
   const melF = melFrequencies(nMels + 2, fmin, fmax, htk)
   const weights = new Float32Array(nMels * nBins)

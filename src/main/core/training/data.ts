@@ -1,7 +1,7 @@
 // Training data for the deep models: fixed-shape feature matrices (frames × features, frame-major,
 // as core/features computes them), integer labels and a split. Batches are assembled one at a
 // time from the source, so the dataset is never held twice.
-import { Random } from '../models/deep/layers'
+import { Random } from '../models/seeded-random'
 import type { TrainingParams } from '../models/deep/params'
 
 /** Where the examples come from: any store that can copy example `i` into a buffer. */

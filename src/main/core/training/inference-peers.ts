@@ -7,7 +7,7 @@
 // alive, and it takes the weights again whenever they have changed since.
 import { Worker } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs'
-import { mixSeed } from '../models/deep/layers'
+import { mixSeed } from '../models/seeded-random'
 import { workerScript } from '../workers/script'
 import type { InputShape, OutputActivation } from '../models/deep/build'
 import type { DeepModelSpec } from '../models/deep/params'

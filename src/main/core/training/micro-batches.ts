@@ -9,7 +9,8 @@
 // run ends with the same weights on any worker count. The moving statistics after a step are the
 // mean of what each part's forward pass left, each part starting from the step's statistics.
 import * as tf from '@tensorflow/tfjs'
-import { mixSeed, Random, type DropoutStream } from '../models/deep/layers'
+import type { DropoutStream } from '../models/deep/layers'
+import { mixSeed, Random } from '../models/seeded-random'
 
 /** Parts of a batch of the usual sizes; at most this many workers share a step. */
 export const MICRO_BATCHES = 2

@@ -2,7 +2,8 @@
 // from the run's seed, so the same seed builds the same network.
 import { resolve } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
-import { BatchNorm, mixSeed, PlainConv2D, SeededDropout } from './layers'
+import { BatchNorm, PlainConv2D, SeededDropout } from './layers'
+import { mixSeed } from '../seeded-random'
 import { FusedGru, FusedLstm } from './recurrent-layers'
 import { embed, embeddingNode, GraphEmbedding, graphInput, loadGraphBase } from './graph-base'
 import { isGraphModelFolder } from './graph-format'

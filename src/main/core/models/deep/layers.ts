@@ -7,6 +7,7 @@
 //   a run (and a run resumed from a checkpoint) is reproducible: tfjs-layers' Dropout either draws
 //   from Math.random or, given a seed, repeats the same mask on every batch.
 import * as tf from '@tensorflow/tfjs'
+import { Random } from '../seeded-random'
 import { simdKernels } from '../../kernels/simd'
 import { addKernel, type KernelArgs } from '../../kernels/kernel-registration'
 import { channelAffine, channelAffineSum } from '../../kernels/wasm-kernels'
@@ -281,41 +282,6 @@ export class BatchNorm extends tf.layers.Layer {
       ...super.getConfig(),
     }
   }
-}
-
-/** A seeded stream of uniform numbers in [0, 1) (mulberry32). */
-export class Random {
-  private state: number
-  constructor(seed: number) {
-    this.state = seed >>> 0
-  }
-  /** The next number in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0
-    let t = this.state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  /** A whole number in [0, n). */
-  int(n: number): number {
-    return Math.floor(this.next() * n)
-  }
-  /** A standard normal number (Box–Muller). */
-  normal(): number {
-    const u = 1 - this.next()
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next())
-  }
-}
-
-/** Mixes numbers into one 32-bit seed (for per-epoch and per-batch streams). */
-export function mixSeed(...parts: number[]): number {
-  let h = 0x811c9dc5
-  for (const p of parts) {
-    h = Math.imul(h ^ (p >>> 0), 0x01000193) >>> 0
-    h = Math.imul(h ^ (h >>> 13), 0x5bd1e995) >>> 0
-  }
-  return h >>> 0
 }
 
 /** Where a network's dropout layers draw their masks from; the trainer reseeds it before each batch. */

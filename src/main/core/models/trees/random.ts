@@ -1,16 +1,12 @@
+import { Random as SeededRandom } from '../seeded-random'
+
 /** A seeded source of uniform numbers in [0, 1), so that a model trains the same way twice. */
 export type Random = () => number
 
 /** mulberry32: a 32-bit generator, tiny and fast, and plenty for sampling rows and features. */
 export function mulberry32(seed: number): Random {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const stream = new SeededRandom(seed)
+  return () => stream.next()
 }
 
 /**

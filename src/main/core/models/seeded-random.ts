@@ -1,9 +1,10 @@
-/**
- * A seeded stream of numbers for waveform augmentation (mulberry32, the generator the trainer's
- * `Random` uses). Its own copy because the trainer's lives beside the network layers, which load
- * TensorFlow.js, and augmented copies are computed on the audio workers, which must not.
- */
-export class AugmentRandom {
+// Seeded random streams for everything that must come out the same twice: the trainer's shuffles,
+// dropout masks and augmentation, the trees' samples, augmented copies' settings. Plain code
+// without TensorFlow.js, so that the audio workers that make augmented copies share the trainer's
+// generator without loading it.
+
+/** A seeded stream of uniform numbers in [0, 1) (mulberry32). */
+export class Random {
   private state: number
   constructor(seed: number) {
     this.state = seed >>> 0
@@ -16,6 +17,10 @@ export class AugmentRandom {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
+  /** A whole number in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n)
+  }
   /** A number drawn uniformly in [low, high). */
   uniform(low: number, high: number): number {
     return low + (high - low) * this.next()
@@ -27,8 +32,8 @@ export class AugmentRandom {
   }
 }
 
-/** Mixes numbers into one 32-bit seed (a stream per run seed, clip and copy). */
-export function mixAugmentSeed(...parts: number[]): number {
+/** Mixes numbers into one 32-bit seed (a stream per epoch and batch, per clip and copy, …). */
+export function mixSeed(...parts: number[]): number {
   let h = 0x811c9dc5
   for (const p of parts) {
     h = Math.imul(h ^ (p >>> 0), 0x01000193) >>> 0
