@@ -28,9 +28,9 @@ import {
   type FeatureSource,
 } from '../src/main/core/training'
 import { shuffled } from '../src/main/core/training/data'
-import { buildDeepNet } from '../src/main/core/models/deep/build'
 import { mixSeed, Random } from '../src/main/core/models/seeded-random'
 import { fsddFeatures } from '../test/helpers/fsdd-deep'
+import { initialWeights } from './initial-weights'
 import { runPythonReference } from './python-reference'
 import { median, ratio } from './report'
 
@@ -109,26 +109,6 @@ function networkSettings(model: RecurrentKind): Record<string, unknown> {
     bnEpsilon: 1e-3,
     bnMomentum: 0.9,
   }
-}
-
-/** Earmark's initial weights for a spec (the trainer builds the same from the same seed), with names and shapes. */
-async function initialWeights(
-  spec: DeepModelSpecInput,
-  shape: [number, number],
-  classes: number,
-): Promise<{ values: Float32Array; list: { name: string; shape: number[] }[] }> {
-  const net = await buildDeepNet(parseDeepSpec(spec), shape, classes)
-  const weights = net.model.weights
-  const list = weights.map((w) => ({ name: w.originalName, shape: w.shape as number[] }))
-  const arrays = weights.map((w) => w.read().dataSync() as Float32Array)
-  const values = new Float32Array(arrays.reduce((n, a) => n + a.length, 0))
-  let offset = 0
-  for (const a of arrays) {
-    values.set(a, offset)
-    offset += a.length
-  }
-  net.model.dispose()
-  return { values, list }
 }
 
 /** One kind measured on both sides: figures keyed by the kind, and Earmark's ratio. */

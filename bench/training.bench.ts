@@ -46,11 +46,11 @@ import {
 } from '../src/main/core/training'
 import { shuffled } from '../src/main/core/training/data'
 import { defaultTrainingWorkers } from '../src/main/core/training/trainer'
-import { buildDeepNet } from '../src/main/core/models/deep/build'
 import { mixSeed, Random } from '../src/main/core/models/seeded-random'
 import { fsddFeatures } from '../test/helpers/fsdd-deep'
 import { runPythonReference } from './python-reference'
 import { recurrentTraining } from './recurrent-training'
+import { initialWeights } from './initial-weights'
 import { finish, median, ratio } from './report'
 
 const root = join(import.meta.dirname, '..')
@@ -220,28 +220,6 @@ async function measureEngine(
   }
 }
 
-/** Earmark's initial weights for the default CNN (the trainer builds the same from the same seed), with names and shapes. */
-async function initialWeights(
-  shape: [number, number],
-  classes: number,
-): Promise<{
-  values: Float32Array
-  list: { name: string; shape: number[] }[]
-}> {
-  const net = await buildDeepNet(parseDeepSpec(spec(1)), shape, classes)
-  const weights = net.model.weights
-  const list = weights.map((w) => ({ name: w.originalName, shape: w.shape as number[] }))
-  const arrays = weights.map((w) => w.read().dataSync() as Float32Array)
-  const values = new Float32Array(arrays.reduce((n, a) => n + a.length, 0))
-  let offset = 0
-  for (const a of arrays) {
-    values.set(a, offset)
-    offset += a.length
-  }
-  net.model.dispose()
-  return { values, list }
-}
-
 const runTorch = (specFile: string, threads: number): TorchFigures | string =>
   runPythonReference<TorchFigures>('training_torch.py', [specFile, String(threads)], threads)
 
@@ -274,7 +252,7 @@ try {
   writeFileSync(dataFile, Buffer.concat([Buffer.from(images.buffer), Buffer.from(labels.buffer)]))
   const wasm = await useEngine('wasm')
   const threads = wasm.name === 'wasm' ? wasm.threads : 1
-  const initial = await initialWeights(d.shape, d.classes.length)
+  const initial = await initialWeights(spec(1), d.shape, d.classes.length)
   const weightsFile = join(dir, 'weights.bin')
   writeFileSync(weightsFile, Buffer.from(initial.values.buffer))
   const specFile = join(dir, 'spec.json')

@@ -3,15 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { EarmarkError } from '../../../src/main/core/errors'
 import { Random } from '../../../src/main/core/models/seeded-random'
 import { describeEngine } from '../../../src/main/core/runs/train-deep'
-import {
-  arraySource,
-  initEngine,
-  predictDeep,
-  trainDeepModel,
-  type DeepDataset,
-  type DeepModelSpecInput,
-  type WorkerDataset,
-} from '../../../src/main/core/training'
+import { initEngine, predictDeep, trainDeepModel, type DeepModelSpecInput } from '../../../src/main/core/training'
 import { weightedLoss } from '../../../src/main/core/training/losses'
 import {
   applyParts,
@@ -21,20 +13,7 @@ import {
   type StepNet,
 } from '../../../src/main/core/training/micro-batches'
 import { tempDir } from '../../helpers/temp'
-import { bandsDataset } from './synthetic'
-
-function dataset(d: WorkerDataset): DeepDataset {
-  return {
-    features: arraySource(d.features, d.shape),
-    labels: d.labels,
-    classes: d.classes,
-    train: d.train,
-    validation: d.validation,
-  }
-}
-
-const weightsOf = (model: tf.LayersModel): number[][] => model.getWeights().map((w) => Array.from(w.dataSync()))
-const withoutTimes = <T extends { seconds: number }>(history: T[]) => history.map((h) => ({ ...h, seconds: 0 }))
+import { bandsDataset, dataset, weightsOf, withoutTimes } from './synthetic'
 
 /** Largest absolute difference between two models' weights (batch norm's moving statistics included). */
 function maxDifference(a: number[][], b: number[][]): number {

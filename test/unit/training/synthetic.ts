@@ -1,7 +1,8 @@
 // Small synthetic deep-model datasets: each class lights up its own band of features in the second
 // half of the frames, over Gaussian noise, so a small network learns them in a few epochs.
 import { Random } from '../../../src/main/core/models/seeded-random'
-import type { WorkerDataset } from '../../../src/main/core/training'
+import type * as tf from '@tensorflow/tfjs'
+import { arraySource, type DeepDataset, type WorkerDataset } from '../../../src/main/core/training'
 
 /** `perClass` examples of each of `classes` classes, frames × features, every third one held out for validation. */
 export function bandsDataset(
@@ -83,3 +84,20 @@ export function tonesDataset(
     validation,
   }
 }
+
+/** A worker dataset as the trainer reads it in this thread. */
+export function dataset(d: WorkerDataset): DeepDataset {
+  return {
+    features: arraySource(d.features, d.shape),
+    labels: d.labels,
+    classes: d.classes,
+    train: d.train,
+    validation: d.validation,
+  }
+}
+
+/** A model's weights as plain numbers, to compare runs. */
+export const weightsOf = (model: tf.LayersModel): number[][] => model.getWeights().map((w) => Array.from(w.dataSync()))
+
+/** A run's history without its clock, to compare runs. */
+export const withoutTimes = <T extends { seconds: number }>(history: T[]) => history.map((h) => ({ ...h, seconds: 0 }))

@@ -1,10 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { CHECKPOINT_FILE } from '../../../src/main/core/training/checkpoint'
 import {
-  arraySource,
   CorruptCheckpointError,
   initEngine,
   loadDeepModel,
@@ -13,25 +11,10 @@ import {
   saveDeepModel,
   trainDeepModel,
   TrainingCancelledError,
-  type DeepDataset,
   type DeepModelSpecInput,
-  type WorkerDataset,
 } from '../../../src/main/core/training'
 import { tempDir } from '../../helpers/temp'
-import { bandsDataset } from './synthetic'
-
-function dataset(d: WorkerDataset): DeepDataset {
-  return {
-    features: arraySource(d.features, d.shape),
-    labels: d.labels,
-    classes: d.classes,
-    train: d.train,
-    validation: d.validation,
-  }
-}
-
-const weightsOf = (model: tf.LayersModel): number[][] => model.getWeights().map((w) => Array.from(w.dataSync()))
-const withoutTimes = <T extends { seconds: number }>(history: T[]) => history.map((h) => ({ ...h, seconds: 0 }))
+import { bandsDataset, dataset, weightsOf, withoutTimes } from './synthetic'
 
 /** Every source of randomness on at once: dropout, shuffling, time shift, noise, SpecAugment, mixup. */
 const EVERYTHING: DeepModelSpecInput = {

@@ -4,28 +4,16 @@ import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { exportRunFiles } from '../../../src/main/core/runs'
 import {
-  arraySource,
   initEngine,
   loadDeepModel,
   predictDeep,
   saveDeepModel,
   trainDeepModel,
-  type DeepDataset,
   type WorkerDataset,
 } from '../../../src/main/core/training'
 import { writeAudioGraphModel, writeGraphModel } from '../../helpers/graph-models'
 import { tempDir } from '../../helpers/temp'
-import { bandsDataset, tonesDataset } from './synthetic'
-
-function dataset(d: WorkerDataset): DeepDataset {
-  return {
-    features: arraySource(d.features, d.shape),
-    labels: d.labels,
-    classes: d.classes,
-    train: d.train,
-    validation: d.validation,
-  }
-}
+import { bandsDataset, tonesDataset, dataset } from './synthetic'
 
 /** The same bands relabelled: a two-class task (band 0 against the rest) the base never saw. */
 function relabelled(d: WorkerDataset): WorkerDataset {
