@@ -22,7 +22,7 @@ import {
 } from '../catalog/embeddings'
 import { recipeHash, type Recipe } from '../feature-sets/recipe'
 import type { Standardizer } from '../training/data'
-import type { EmbeddedExamples, StoredEmbeddings } from '../training/stored-embeddings'
+import { sameStandardizer, type EmbeddedExamples, type StoredEmbeddings } from '../training/stored-embeddings'
 import { hashFiles, modelFiles } from './model-files'
 
 /** What a transfer run's frozen base embeds: made by these, its embeddings are the same numbers. */
@@ -118,7 +118,7 @@ export function keepTransferEmbeddings(
   base: { kind: string; path: string },
   now: Date,
 ): number {
-  if (JSON.stringify(embedded.standardizer) !== JSON.stringify(inputs.standardizer)) return 0
+  if (!sameStandardizer(embedded.standardizer, inputs.standardizer)) return 0
   const key = spaceKeyOf(inputs)
   const hashes = clipContentHashes(
     db,
