@@ -13,6 +13,8 @@ import {
   TrainingCancelledError,
   type DeepModelSpecInput,
 } from '../../../src/main/core/training'
+import { buildDeepNet } from '../../../src/main/core/models/deep/build'
+import { parseDeepSpec } from '../../../src/main/core/models/deep/params'
 import { tempDir } from '../../helpers/temp'
 import { bandsDataset, dataset, weightsOf, withoutTimes } from './synthetic'
 
@@ -195,6 +197,125 @@ describe('trainDeepModel', { timeout: 120_000 }, () => {
     expect(gru.stoppedEarly).toBe(true)
     expect(gru.epochs).toBeLessThan(40)
     expect(gru.bestEpoch).toBe(gru.epochs - 2)
+  })
+
+  it('pools a recurrent layer over every frame: a word at the start of a padded clip is not forgotten by the end', async () => {
+    // The class shows in the first two frames only, then 30 frames of quiet noise, as a short word
+    // zero-padded to the clip length.
+    const data = bandsDataset({ frames: 32, perClass: 18, seed: 5 })
+    const [frames, width] = data.shape
+    for (let i = 0; i < data.labels.length; i++) {
+      const c = data.labels[i]!
+      for (let t = 0; t < frames; t++) {
+        for (let f = 0; f < width; f++) {
+          const at = (i * frames + t) * width + f
+          data.features[at] = 0.1 * Math.sin(7 * at) + (t < 2 && Math.floor((f * 3) / width) === c ? 2 : 0)
+        }
+      }
+    }
+    const train = (pooling: 'last' | 'mean' | 'max') =>
+      trainDeepModel(
+        {
+          model: 'lstm',
+          params: {
+            pooling,
+            lstmUnits: 6,
+            epochs: 15,
+            batchSize: 9,
+            learningRate: 0.02,
+            patience: null,
+            ...NO_AUGMENTATION,
+          },
+        },
+        dataset(data),
+      )
+    for (const [pooling, layer] of [
+      ['mean', 'GlobalAveragePooling1D'],
+      ['max', 'GlobalMaxPooling1D'],
+    ] as const) {
+      const pooled = await train(pooling)
+      const names = pooled.model.layers.map((l) => l.getClassName())
+      expect(names[names.length - 3]).toBe(layer)
+      expect(Math.max(...pooled.history.map((h) => h.valAccuracy ?? 0)), pooling).toBeGreaterThanOrEqual(0.9)
+      const dir = tempDir()
+      await saveDeepModel(pooled, dir)
+      const loaded = await loadDeepModel(dir)
+      expect(Array.from((await predictDeep(loaded, data.features)).probabilities)).toEqual(
+        Array.from((await predictDeep(pooled, data.features)).probabilities),
+      )
+    }
+    expect((await train('last')).model.layers.some((l) => l.getClassName().startsWith('Global'))).toBe(false)
+  })
+
+  it('label smoothing keeps the training loss above the smoothed targets’ entropy', async () => {
+    const data = bandsDataset()
+    const epsilon = 0.3
+    const train = (labelSmoothing: number) =>
+      trainDeepModel(
+        {
+          model: 'cnn',
+          params: {
+            filters: [4, 8],
+            denseUnits: 8,
+            dropout: 0,
+            epochs: 15,
+            batchSize: 8,
+            learningRate: 0.01,
+            patience: null,
+            labelSmoothing,
+            ...NO_AUGMENTATION,
+          },
+        },
+        dataset(data),
+      )
+    const result = await train(epsilon)
+    // Cross-entropy against a target is at least the target's entropy: 1 − ε + ε/k on the class,
+    // ε/k on each other. Training on the one-hot targets drives the loss towards 0 instead.
+    const k = data.classes.length
+    const high = 1 - epsilon + epsilon / k
+    const entropy = -(high * Math.log(high) + (k - 1) * (epsilon / k) * Math.log(epsilon / k))
+    const losses = result.history.map((h) => h.loss)
+    expect(Math.min(...losses)).toBeGreaterThanOrEqual(entropy - 1e-3)
+    expect(losses[losses.length - 1]).toBeLessThan(entropy + 0.1)
+    expect((await train(0)).history.at(-1)!.loss).toBeLessThan(entropy / 2)
+    expect(Math.max(...result.history.map((h) => h.valAccuracy ?? 0))).toBeGreaterThanOrEqual(0.9)
+  })
+
+  it('weight decay shrinks each kernel by learning rate × decay before the step, and nothing else', async () => {
+    const data = bandsDataset()
+    const lr = 0.01
+    const decay = 0.2
+    const spec = (weightDecay: number): DeepModelSpecInput => ({
+      model: 'cnn',
+      params: {
+        filters: [4],
+        denseUnits: 4,
+        epochs: 1,
+        batchSize: data.train.length,
+        learningRate: lr,
+        weightDecay,
+        patience: null,
+        ...NO_AUGMENTATION,
+      },
+    })
+    // One step: the gradient is the same in both runs (taken before the update), so the only
+    // difference is the decay of the initial weights.
+    const initial = await buildDeepNet(parseDeepSpec(spec(0)), data.shape, data.classes.length, 'softmax')
+    const names = initial.model.weights.map((w) => w.originalName)
+    const start = weightsOf(initial.model)
+    const plain = weightsOf((await trainDeepModel(spec(0), dataset(data))).model)
+    const decayed = weightsOf((await trainDeepModel(spec(decay), dataset(data))).model)
+    let kernels = 0
+    names.forEach((name, w) => {
+      const kernel = /kernel$/.test(name)
+      if (kernel) kernels++
+      start[w]!.forEach((w0, i) => {
+        const gap = plain[w]![i]! - decayed[w]![i]!
+        if (kernel) expect(gap, name).toBeCloseTo(lr * decay * w0, 6)
+        else expect(gap, name).toBe(0)
+      })
+    })
+    expect(kernels).toBe(3)
   })
 
   it('rejects unknown hyperparameters by name', async () => {

@@ -3,6 +3,7 @@
 // time from the source, so the dataset is never held twice.
 import { Random } from '../models/seeded-random'
 import type { TrainingParams } from '../models/deep/params'
+import type { OutputActivation } from '../models/deep/build'
 
 /** Where the examples come from: any store that can copy example `i` into a buffer. */
 export interface FeatureSource {
@@ -217,6 +218,16 @@ function shiftInTime(
     if (from < 0 || from >= frames) x.set(floor, dst)
     else x.set(example.subarray(from * features, (from + 1) * features), dst)
   }
+}
+
+/**
+ * Label smoothing, Keras's way, on a batch's targets in place: a softmax's targets move ε of their
+ * mass to the uniform 1/k, a sigmoid's towards ½ (Keras's binary_crossentropy). Which class is the
+ * target does not change.
+ */
+export function smoothLabels(y: Float32Array, k: number, epsilon: number, output: OutputActivation): void {
+  const floor = output === 'softmax' ? epsilon / k : epsilon / 2
+  for (let i = 0; i < y.length; i++) y[i] = (y[i] as number) * (1 - epsilon) + floor
 }
 
 /** A Gamma(α, 1) number (Marsaglia and Tsang; α < 1 through the boost α + 1). */

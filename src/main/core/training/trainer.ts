@@ -19,12 +19,14 @@ import {
   fitStandardizer,
   identityStandardizer,
   makeBatch,
+  smoothLabels,
   shuffled,
   type DeepDataset,
   type Standardizer,
 } from './data'
 import { initEngine, type EngineInfo } from './engine'
 import { FusedAdam } from './fused-adam'
+import { withWeightDecay } from './weight-decay'
 import { startBatchStep, type BatchStep, type StepSetup } from './gradient-exchange'
 import { lossOf } from './losses'
 import { microBatchBounds, microBatchSeed, MICRO_BATCHES, partCount, stateVariables } from './micro-batches'
@@ -172,6 +174,10 @@ interface LoopState {
 type Optimizer = tf.Optimizer & { learningRate: number; setLearningRate?: (lr: number) => void }
 
 function makeOptimizer(p: TrainingParams): Optimizer {
+  return withWeightDecay(plainOptimizer(p), p.weightDecay)
+}
+
+function plainOptimizer(p: TrainingParams): Optimizer {
   switch (p.optimizer) {
     case 'adam':
       return new FusedAdam(p.learningRate, 0.9, 0.999) as unknown as Optimizer
@@ -707,6 +713,7 @@ async function trainEpoch(
       run.augmentation,
       new Random(mixSeed(p.seed, epoch, b, 3)),
     )
+    if (p.labelSmoothing > 0) smoothLabels(batch.y, k, p.labelSmoothing, run.output)
     const seeds = microBatchBounds(batch.size, partCount(p.batchSize)).map((_, m) =>
       microBatchSeed(p.seed, epoch, b, m),
     )

@@ -161,9 +161,14 @@ function buildRnn(input: InputShape, classes: number, p: RnnParams, output: Outp
   const seeds = new Seeds(p.seed)
   const x = tf.input({ shape: [...input] })
   let y: tf.SymbolicTensor = x
+  const sequences = p.pooling !== 'last'
   for (let i = 0; i < p.layers; i++) {
-    y = recurrent(p.cell, p.lstmUnits, i < p.layers - 1, p.bidirectional, seeds).apply(y) as tf.SymbolicTensor
+    y = recurrent(p.cell, p.lstmUnits, sequences || i < p.layers - 1, p.bidirectional, seeds).apply(
+      y,
+    ) as tf.SymbolicTensor
   }
+  if (p.pooling === 'mean') y = tf.layers.globalAveragePooling1d().apply(y) as tf.SymbolicTensor
+  if (p.pooling === 'max') y = tf.layers.globalMaxPooling1d().apply(y) as tf.SymbolicTensor
   if (p.denseUnits > 0) y = dense(dropout(y, p.dropout), p.denseUnits, 'relu', seeds)
   y = dense(dropout(y, p.dropout), classes, output, seeds)
   return plainNet(tf.model({ inputs: x, outputs: y, name: p.cell }))

@@ -34,6 +34,14 @@ const training = {
     .describe(
       'Loss weight of each class: null (all 1), balanced (inversely proportional to class frequency) or a weight per class name (others 1).',
     ),
+  weightDecay: z
+    .number()
+    .min(0)
+    .lt(1)
+    .default(0)
+    .describe(
+      'Decoupled weight decay (AdamW’s): each step, kernels shrink by learning rate × this, apart from the gradient; 0: off (0.01 is usual).',
+    ),
   lrSchedule: z
     .enum(['constant', 'step', 'cosine', 'plateau'])
     .default('constant')
@@ -93,6 +101,14 @@ const training = {
     .min(0)
     .default(0)
     .describe('Mixup: α of the Beta(α, α) mixing weight between pairs of a batch; 0: off (0.2 is usual).'),
+  labelSmoothing: z
+    .number()
+    .min(0)
+    .max(0.5)
+    .default(0)
+    .describe(
+      'Train towards targets ε/k short of certain (Keras’s label_smoothing; sigmoids towards ε/2 and 1 − ε/2), so the model is not pushed to be sure; 0: off (0.1 is usual).',
+    ),
   // Per-clip normalisation and the waveform augmentations act where inputs are built from clips
   // (training/normalize.ts normalizeInputs; augment/copies.ts computeAugmentedCopies, which
   // runs/features.ts loadAugmentedCopies runs on the audio workers), not in the trainer: they need
@@ -224,7 +240,16 @@ export const crnnParamsSchema = z.strictObject({
   dropout: z.number().min(0).lt(1).default(0.3).describe('Dropout rate before the output layer.'),
 })
 
-/** An LSTM or GRU on sequences of MFCC (+ delta) frames. */
+/**
+ * An LSTM or GRU on sequences of MFCC (+ delta) frames. The output reads the largest value each
+ * unit reached over the frames (`pooling` max), not the state after the last frame: a spoken word
+ * fills a fraction of a padded clip, and the last state must carry it through the silence after
+ * it. Over three seeds of leave-one-speaker-out on fsdd-dev, max pooling took the mean from 53% to
+ * 66%; mean pooling reached 58% (one seed), and on top of max pooling a bidirectional layer (59%), two
+ * layers (65%), 128 units (67%, twice the work), cmvn (63%), label smoothing 0.1 (64%), weight
+ * decay 0.05 (65%), dropout 0.5 (65%), a hidden dense layer (61%), log-mel frames (47%) or a 16 ms
+ * hop (65%) did not do better.
+ */
 export const rnnParamsSchema = z.strictObject({
   ...training,
   ...speakerIndependent,
@@ -234,6 +259,12 @@ export const rnnParamsSchema = z.strictObject({
   lstmUnits: z.number().int().min(1).default(64).describe('Units of each recurrent layer (LSTM or GRU cells).'),
   layers: z.number().int().min(1).max(4).default(1).describe('Stacked recurrent layers.'),
   bidirectional: z.boolean().default(false).describe('Read each sequence both ways.'),
+  pooling: z
+    .enum(['last', 'mean', 'max'])
+    .default('max')
+    .describe(
+      'What the output layer reads: last (the recurrent state after the final frame), mean or max (of its outputs over every frame).',
+    ),
   denseUnits: z.number().int().min(0).default(0).describe('Units of a hidden dense layer before the output; 0: none.'),
   dropout: z.number().min(0).lt(1).default(0.2).describe('Dropout rate before the output layer.'),
 })
