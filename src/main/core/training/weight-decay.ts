@@ -1,7 +1,8 @@
-// Decoupled weight decay (AdamW's, as PyTorch's AdamW applies it): before each update every
+// Decoupled weight decay (AdamW's update, as PyTorch's AdamW makes it): before each update every
 // kernel shrinks by learning rate × decay, apart from the gradient, so with Adam the decay is not
-// rescaled by the gradient's running variance as an L2 term in the loss would be. Biases and
-// batch-norm scales are left alone, as is usual: they do not grow with what the model memorises.
+// rescaled by the gradient's running variance as an L2 term in the loss would be. Unlike PyTorch's
+// default, biases and batch-norm scales are left alone, as is common practice: they set offsets
+// and scales rather than what the model memorises.
 import * as tf from '@tensorflow/tfjs'
 
 /** The weights that decay: dense and convolution kernels and recurrent kernels. */
