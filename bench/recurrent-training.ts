@@ -91,7 +91,7 @@ function networkSettings(model: RecurrentKind): Record<string, unknown> {
     if (p.cell !== 'lstm' || p.layers !== 1 || p.bidirectional || p.denseUnits !== 0 || p.optimizer !== 'adam') {
       throw new Error('the default LSTM changed: update bench/python/recurrent_torch.py to match')
     }
-    return { units: p.lstmUnits, dropout: p.dropout, learningRate: p.learningRate, seed: p.seed }
+    return { units: p.lstmUnits, pooling: p.pooling, dropout: p.dropout, learningRate: p.learningRate, seed: p.seed }
   }
   if (parsed.model !== 'crnn') throw new Error(`unexpected model ${parsed.model}`)
   const p = parsed.params

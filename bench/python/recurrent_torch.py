@@ -9,7 +9,8 @@ SPEC.json, written by the TypeScript side, holds everything the run must share w
 - "mean", "std": the per-feature standardiser Earmark fitted on the training clips;
 - "epochs": for each epoch, the order Earmark's trainer visits the clips in (row numbers of the
   data file), cut into batches of "batchSize";
-- "units" (per direction), "dropout", "learningRate", "beta1", "beta2", "epsilon" (Adam's), and
+- "units" (per direction), "dropout", "learningRate", "beta1", "beta2", "epsilon" (Adam's), for
+  the LSTM "pooling" (what its output layer reads: "last" state, or "max" or "mean" over frames), and
   for the CRNN "filters", "kernelSize", "bnEpsilon", "bnMomentum" (Keras's sense);
 - "weights", "weightList": Earmark's initial weights (float32, in its model's order, with names and
   shapes), so both sides start from the same network;
@@ -50,14 +51,14 @@ def hard_sigmoid(x):
 
 
 class SameLstm(nn.Module):
-    """TensorFlow.js's LSTM (gates i, f, c, o; hard sigmoid), the last step's output."""
+    """TensorFlow.js's LSTM (gates i, f, c, o; hard sigmoid), the last step's output or every step's."""
 
-    def __init__(self, inputs, units, backwards=False):
+    def __init__(self, inputs, units, backwards=False, sequences=False):
         super().__init__()
         self.kernel = nn.Parameter(torch.zeros(inputs, 4 * units))
         self.recurrent = nn.Parameter(torch.zeros(units, 4 * units))
         self.bias = nn.Parameter(torch.zeros(4 * units))
-        self.units, self.backwards = units, backwards
+        self.units, self.backwards, self.sequences = units, backwards, sequences
 
     def forward(self, x):
         b, t, _ = x.shape
@@ -65,12 +66,15 @@ class SameLstm(nn.Module):
         h = x.new_zeros(b, self.units)
         c = x.new_zeros(b, self.units)
         steps = range(t - 1, -1, -1) if self.backwards else range(t)
+        outputs = []
         for s in steps:
             z = xw[:, s] + h @ self.recurrent
             i, f, g, o = z.chunk(4, 1)
             c = hard_sigmoid(f) * c + hard_sigmoid(i) * torch.tanh(g)
             h = hard_sigmoid(o) * torch.tanh(c)
-        return h
+            if self.sequences:
+                outputs.append(h)
+        return torch.stack(outputs, 1) if self.sequences else h
 
 
 class SameGru(nn.Module):
@@ -101,16 +105,18 @@ class SameGru(nn.Module):
 
 
 class BuiltinRnn(nn.Module):
-    """nn.LSTM / nn.GRU (one direction or both), the last step's output of each direction."""
+    """nn.LSTM / nn.GRU (one direction or both), the last step's output of each direction, or every step's."""
 
-    def __init__(self, cell, inputs, units, bidirectional):
+    def __init__(self, cell, inputs, units, bidirectional, sequences=False):
         super().__init__()
         kind = nn.LSTM if cell == "lstm" else nn.GRU
         self.rnn = kind(inputs, units, batch_first=True, bidirectional=bidirectional)
-        self.cell = cell
+        self.cell, self.sequences = cell, sequences
 
     def forward(self, x):
-        _, state = self.rnn(x)
+        outputs, state = self.rnn(x)
+        if self.sequences:
+            return outputs
         h = state[0] if self.cell == "lstm" else state
         return torch.cat(list(h), 1)
 
@@ -131,25 +137,34 @@ class BuiltinRnn(nn.Module):
             getattr(self.rnn, "bias_hh" + suffix).zero_()
 
 
-def recurrent(spec, variant, inputs, bidirectional):
+def recurrent(spec, variant, inputs, bidirectional, sequences=False):
     cell, units = ("lstm" if spec["model"] == "lstm" else "gru"), spec["units"]
     if variant == "builtin":
-        return BuiltinRnn(cell, inputs, units, bidirectional)
+        return BuiltinRnn(cell, inputs, units, bidirectional, sequences)
+    if sequences and (cell != "lstm" or bidirectional):
+        raise ValueError("only the one-way LSTM returns every step's output")
     kind = SameLstm if cell == "lstm" else SameGru
-    layers = [kind(inputs, units)] + ([kind(inputs, units, backwards=True)] if bidirectional else [])
+    layers = [kind(inputs, units, sequences=sequences) if sequences else kind(inputs, units)]
+    layers += [kind(inputs, units, backwards=True)] if bidirectional else []
     return nn.ModuleList(layers)
 
 
 class Lstm(nn.Module):
-    """Earmark's default LSTM: one LSTM over the feature frames, dropout, dense output."""
+    """Earmark's default LSTM: one LSTM over the feature frames, its last output or the max or mean
+    of its outputs over the frames ("pooling"), dropout, dense output."""
 
     def __init__(self, spec, variant):
         super().__init__()
-        self.rnn = recurrent(spec, variant, spec["features"], False)
+        self.pooling = spec.get("pooling", "last")
+        self.rnn = recurrent(spec, variant, spec["features"], False, sequences=self.pooling != "last")
         self.head = nn.Sequential(nn.Dropout(spec["dropout"]), nn.Linear(spec["units"], spec["classes"]))
 
     def forward(self, x):
         h = self.rnn(x) if isinstance(self.rnn, BuiltinRnn) else self.rnn[0](x)
+        if self.pooling == "max":
+            h = h.max(1).values
+        elif self.pooling == "mean":
+            h = h.mean(1)
         return self.head(h)
 
 
