@@ -50,21 +50,23 @@ export function trainingHandlers({
   featureRunners,
   runState,
 }: ServiceContext) {
+  /** Where a run reads its features: the project's cache, computed where missing on the studio's workers. */
+  const runEnv = (project: ReturnType<typeof catalog>) => ({
+    db: project.db,
+    projectPath: project.path,
+    workers,
+    now,
+    compute: featureRunners.features,
+    augment: featureRunners.copies,
+  })
+
   /** Records and starts a training run (the settings checked before its job exists). */
   const startTraining = async (
     { model, params, set, features, seed, testFraction, validationFraction, ...regions }: MethodParams<'train:start'>,
     identity: StartIdentity,
   ): Promise<JobInfo> => {
     const project = catalog()
-    // Features are read from the project's cache, computed where missing on the studio's workers.
-    const env = {
-      db: project.db,
-      projectPath: project.path,
-      workers,
-      now,
-      compute: featureRunners.features,
-      augment: featureRunners.copies,
-    }
+    const env = runEnv(project)
     const request = { model, params, seed, testFraction, ...(set === undefined ? {} : { set }) }
     if (regions.from === 'regions') {
       // Windows of labeled regions: checked (windows, classes, recipe) before the job starts.
@@ -163,20 +165,7 @@ export function trainingHandlers({
           return jobs.start(
             'train',
             { resumeRun: id, model: run.model },
-            (context) =>
-              resumeDeepTraining(
-                {
-                  db: project.db,
-                  projectPath: project.path,
-                  workers,
-                  now,
-                  compute: featureRunners.features,
-                  augment: featureRunners.copies,
-                },
-                id,
-                prepared,
-                context,
-              ),
+            (context) => resumeDeepTraining(runEnv(project), id, prepared, context),
             identity,
           )
         },
