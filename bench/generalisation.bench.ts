@@ -11,6 +11,9 @@
  * GENERALISATION_TAKES=20 (the first takes of each digit and speaker; default all 50),
  * GENERALISATION_OWN=0 (skip the own split), GENERALISATION_LOSO=0 (the own split alone), GENERALISATION_BEFORE=0 (skip `before`),
  * GENERALISATION_PARAMS='{"cnn":{"epochs":5}}' (hyperparameters over the defaults).
+ * GENERALISATION_SEEDS=0,1,2 (default 0) trains the deep kinds once per seed, each seed with its own
+ * augmented copies: a fold moves by several points with the seed, so defaults are chosen by the
+ * mean over seeds (`overSeeds`); the per-fold figures and the own split are the first seed's.
  */
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -46,6 +49,7 @@ const NO_AUGMENTATION = {
   speed: 0,
   pitchShift: 0,
   timeShift: 0,
+  freqWarp: 0,
   timeMasks: 0,
   freqMasks: 0,
   mixup: 0,
@@ -68,6 +72,9 @@ const before = env['GENERALISATION_BEFORE'] !== '0'
 const overrides = JSON.parse(env['GENERALISATION_PARAMS'] ?? '{}') as Partial<
   Record<HeldOutKind, Record<string, unknown>>
 >
+const seeds = (env['GENERALISATION_SEEDS'] ?? '0').split(',').map(Number)
+if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0))
+  throw new Error(`GENERALISATION_SEEDS must be whole numbers from 0, as 0,1,2`)
 
 /** One kind's figures: per fold (by held-out speaker), their mean, and the own split. */
 interface KindFigures {
@@ -75,6 +82,11 @@ interface KindFigures {
   folds: Record<string, { accuracy: number; macroF1: number; epochs: number | null; seconds: number }>
   mean: { accuracy: number; macroF1: number } | null
   ownSplit: { accuracy: number; macroF1: number; epochs: number | null } | null
+  /** With several seeds (deep kinds): each seed's leave-one-speaker-out mean, and their mean. */
+  overSeeds?: {
+    seeds: Record<string, { accuracy: number; macroF1: number; folds: Record<string, number> }>
+    mean: { accuracy: number; macroF1: number }
+  }
 }
 
 if (!existsSync(fsdd)) {
@@ -112,7 +124,12 @@ const foldFigures = (s: FoldScore): KindFigures['folds'][string] => ({
   seconds: s.seconds,
 })
 
-async function measure(kind: HeldOutKind, learner: Learner, params: Record<string, unknown>): Promise<KindFigures> {
+async function measure(
+  kind: HeldOutKind,
+  learner: Learner,
+  params: Record<string, unknown>,
+  withOwnSplit = ownSplit,
+): Promise<KindFigures> {
   const cv: GroupCrossValidation | null = !heldOut
     ? null
     : await crossValidateGroups(data, learner, {
@@ -122,7 +139,7 @@ async function measure(kind: HeldOutKind, learner: Learner, params: Record<strin
               `${s.epochs === null ? '' : `, ${s.epochs} epochs`} (${s.seconds.toFixed(0)} s)`,
           ),
       })
-  const split = ownSplit ? await scoreSplit(data, learner, own) : null
+  const split = withOwnSplit ? await scoreSplit(data, learner, own) : null
   console.log(
     `${kind}: leave-one-speaker-out mean accuracy ${cv ? pct(cv.mean.accuracy) : '-'}, macro-F1 ${cv?.mean.macroF1.toFixed(3) ?? '-'}` +
       (split ? `; own split ${pct(split.accuracy)} (${split.epochs ?? '-'} epochs)` : ''),
@@ -149,10 +166,33 @@ for (const kind of kinds) {
   const inputs = await loadDeepLearnerInputs(paths, recipe)
   const learn = (p: Record<string, unknown>): Learner =>
     deepLearner({ model: kind, params: p } as Parameters<typeof deepLearner>[0], inputs, data)
-  after[kind] = await measure(kind, learn(params), params)
+  const [first, ...others] = seeds as [number, ...number[]]
+  const figures = await measure(kind, learn({ ...params, seed: first }), { ...params, seed: first })
+  after[kind] = figures
+  if (others.length > 0 && figures.mean) {
+    const bySeed: NonNullable<KindFigures['overSeeds']>['seeds'] = {}
+    const record = (seed: number, f: KindFigures): void => {
+      if (!f.mean) return
+      const folds = Object.fromEntries(Object.entries(f.folds).map(([g, s]) => [g, s.accuracy]))
+      bySeed[String(seed)] = { ...f.mean, folds }
+    }
+    record(first, figures)
+    for (const seed of others) {
+      console.log(`${kind}, seed ${seed}:`)
+      record(seed, await measure(kind, learn({ ...params, seed }), { ...params, seed }, false))
+    }
+    const means = Object.values(bySeed)
+    const average = (pick: (m: (typeof means)[number]) => number): number =>
+      means.reduce((sum, m) => sum + pick(m), 0) / means.length
+    figures.overSeeds = {
+      seeds: bySeed,
+      mean: { accuracy: average((m) => m.accuracy), macroF1: average((m) => m.macroF1) },
+    }
+    console.log(`${kind}: mean over seeds ${seeds.join(', ')}: accuracy ${pct(figures.overSeeds.mean.accuracy)}`)
+  }
   const previousDefaults = PREVIOUS_DEFAULTS[kind]
   if (before && previousDefaults) {
-    const old = { ...previousDefaults, ...params }
+    const old = { ...previousDefaults, ...params, seed: first }
     console.log(`${kind} with the previous defaults:`)
     previous[kind] = await measure(kind, learn(old), old)
   }
@@ -167,7 +207,8 @@ for (const [name, table] of [
     const folds = Object.entries(f.folds).map(([g, s]) => `${g} ${pct(s.accuracy)} (${s.macroF1.toFixed(2)})`)
     console.log(
       `${name.padEnd(9)}${kind.padEnd(5)} ${folds.join('  ')}  mean ${f.mean ? `${pct(f.mean.accuracy)} (${f.mean.macroF1.toFixed(2)})` : '-'}` +
-        (f.ownSplit ? `  own ${pct(f.ownSplit.accuracy)}` : ''),
+        (f.ownSplit ? `  own ${pct(f.ownSplit.accuracy)}` : '') +
+        (f.overSeeds ? `  over seeds ${seeds.join(',')} ${pct(f.overSeeds.mean.accuracy)}` : ''),
     )
   }
 }
@@ -183,6 +224,7 @@ await finish('generalisation', {
     clips: files.length,
     speakers: [...new Set(groups)].sort(),
     takesPerDigitAndSpeaker: Math.min(takes, 50),
+    seeds,
     validation: "10% of each class of the training speakers' clips (a fold's tested speaker never steers training)",
     ...after,
     before: previous,

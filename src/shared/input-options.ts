@@ -23,6 +23,7 @@ export const WAVEFORM_AUGMENTATION_PARAMS: readonly string[] = [
 /** Augmentations of each training batch's features. */
 export const FEATURE_AUGMENTATION_PARAMS: readonly string[] = [
   'timeShift',
+  'freqWarp',
   'noise',
   'timeMasks',
   'timeMaskWidth',
@@ -76,6 +77,7 @@ export function augmentationSummary(params: Record<string, unknown>): string[] {
     out.push(`${copies} ${copies === 1 ? 'copy' : 'copies'} of each training clip (${varied.join(', ')})`)
   }
   if (num(params, 'timeShift') > 0) out.push(`time shift ±${short(100 * num(params, 'timeShift'))}%`)
+  if (num(params, 'freqWarp') > 0) out.push(`frequency warp ±${short(100 * num(params, 'freqWarp'))}%`)
   if (num(params, 'noise') > 0) out.push(`feature noise σ ${short(num(params, 'noise'))}`)
   if (num(params, 'timeMasks') > 0) out.push(`${short(num(params, 'timeMasks'))} time masks`)
   if (num(params, 'freqMasks') > 0) out.push(`${short(num(params, 'freqMasks'))} frequency masks`)

@@ -5,6 +5,7 @@ import type { ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { AUGMENTATION_PARAMS } from '../../src/shared/input-options'
 import { assertBuilt, stopServe } from '../helpers/cli'
 import { tempDir } from '../helpers/temp'
 import { writeToneClasses } from '../helpers/tone-classes'
@@ -44,11 +45,13 @@ describe('augmentation and normalisation in the studio', () => {
       .poll(() => augmentation.locator('summary').textContent())
       .toMatch(/Augmentation\s*·\s*2 copies of each training clip \(pitch ±1 semitone, speed ±10%, VTLP ±10%\)/)
     const text = (await augmentation.textContent()) ?? ''
-    for (const name of ['augmentCopies', 'pitchShift', 'speed', 'gain', 'noiseSnr', 'reverb', 'vtlp', 'mixup']) {
+    // Every option the studio groups as augmentation is in the group.
+    for (const name of AUGMENTATION_PARAMS) {
       expect(text).toContain(name)
     }
     expect(text).toMatch(/pitchShift\s*default 1/)
     expect(text).toMatch(/reverb\s*default 0/)
+    expect(text).toMatch(/freqWarp\s*default 0\.1(?!\d)/)
     expect(text).toMatch(/noiseSnr\s*default none/)
     expect(text).toContain('semitones, keeping its length')
     expect(await normalisation.textContent()).toMatch(/normalize\s*default none.*cmvn/s)
@@ -75,7 +78,7 @@ describe('augmentation and normalisation in the studio', () => {
     // The copies as asked, then the feature-level augmentations the CNN has by default.
     await expect
       .poll(() => page.getByTestId('run-augmentation').textContent())
-      .toMatch(/^1 copy of each training clip \(gain ±6 dB\)\W+time shift ±10%.*mixup α 0\.2$/)
+      .toMatch(/^1 copy of each training clip \(gain ±6 dB\)\W+time shift ±10%\W+frequency warp ±10%.*mixup α 0\.2$/)
     expect(await page.getByTestId('run-normalisation').textContent()).toMatch(/^cmvn/)
     await page.getByTestId('run-detail').waitFor()
     await studio.screenshot('augmentation-run')

@@ -31,11 +31,13 @@ describe('how a run’s input options read', () => {
       reverb: 0.25,
       vtlp: 0.1,
       timeShift: 0.1,
+      freqWarp: 0.15,
       mixup: 0.2,
     })
     expect(augmentationSummary(on)).toEqual([
       '2 copies of each training clip (pitch ±2 semitones, speed ±10%, gain ±6 dB, noise at 10–30 dB SNR, room reverb in 25% of copies, VTLP ±10%)',
       'time shift ±10%',
+      'frequency warp ±15%',
       'mixup α 0.2',
     ])
     expect(normalisationSummary(on)).toMatch(/^PCEN/)

@@ -182,6 +182,12 @@ describe('deep-model runs', { timeout: 300_000 }, () => {
     await expect(
       call('train:start', { model: 'transfer', params: { baseModel: base, freqMasks: 1 } }),
     ).rejects.toMatchObject({ code: 'invalid-input', message: expect.stringMatching(/waveform features have none/) })
+    // So do frequency warps, which need mel bands in order: samples and MFCC sequences have none.
+    const noBands = { code: 'invalid-input', message: expect.stringMatching(/freqWarp stretches mel bands/) }
+    await expect(
+      call('train:start', { model: 'transfer', params: { baseModel: base, freqWarp: 0.1 } }),
+    ).rejects.toMatchObject(noBands)
+    await expect(call('train:start', { model: 'lstm', params: { freqWarp: 0.1 } })).rejects.toMatchObject(noBands)
   })
 
   it('embeds each clip once per project with a frozen base: the next run reads the kept embeddings and trains alike', async () => {

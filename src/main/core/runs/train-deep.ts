@@ -49,7 +49,7 @@ import {
 import type { JobContext } from '../jobs/runner'
 import { isAudioGraphFolder, isGraphModelFolder } from '../models/deep/graph-format'
 import { classesFromProba } from '../models/trees/data'
-import { parseDeepSpec, type DeepModelSpec } from '../models/deep/params'
+import { parseDeepSpec, type DeepModelSpec, type TrainingParams } from '../models/deep/params'
 // Not the training index: it loads TensorFlow.js, which only the training worker needs.
 import type { EngineInfo } from '../training/engine'
 import { DEEP_METADATA_FILE } from '../models/deep/files'
@@ -60,7 +60,13 @@ import type { EpochMetrics } from '../training/trainer'
 import { startTrainingWorker, TrainingFailedError } from '../training/worker-host'
 import { readRecipe, RUN_FILES, runFolder, writeFeaturesFile } from './artifacts'
 import { checkWaveformAugmentation, describeDraw } from '../augment/settings'
-import { checkNormalization, modelNormalization, normalizeInputs, type InputNormalization } from '../training/normalize'
+import {
+  checkNormalization,
+  isLogmel,
+  modelNormalization,
+  normalizeInputs,
+  type InputNormalization,
+} from '../training/normalize'
 import { loadAugmentedCopies, loadDeepInputs } from './features'
 import { claimRun, releaseRun } from './liveness'
 import { labelledSplit, recordStoppedRun, runSplitSummary, type TrainEnvironment } from './train'
@@ -139,12 +145,6 @@ export async function prepareDeepTraining(db: Database, request: DeepTrainReques
   if (split.train.length === 0) throw new EarmarkError('invalid-input', 'no clip is left to train on')
   const recipe = await resolveRecipe(db, spec, request)
   assertWholeClips(recipe)
-  if (recipe.input.kind === 'waveform' && spec.params.freqMasks > 0) {
-    throw new EarmarkError(
-      'invalid-input',
-      'freqMasks masks frequency bands, and waveform features have none: use timeMasks, timeShift or noise',
-    )
-  }
   checkInputOptions(spec, recipe)
   if (spec.model === 'transfer') await checkBaseNormalization(spec.params.baseModel, spec.params.normalize)
   const planned = (rows: number[], s: RunSplit): PlannedClip[] =>
@@ -169,17 +169,34 @@ export async function prepareDeepTraining(db: Database, request: DeepTrainReques
 }
 
 /**
- * Refuses per-clip normalisation and waveform augmentation the recipe's inputs cannot take: PCEN
- * on anything but log-mel energies, VTLP (a warp of the mel filters) on samples, copies with
- * nothing to vary.
+ * Refuses per-clip normalisation and augmentation the recipe's inputs cannot take: PCEN on
+ * anything but log-mel energies, frequency masks on samples, frequency warps on anything but
+ * log-mel bands, VTLP (a warp of the mel filters) on samples, copies with nothing to vary.
  */
 export function checkInputOptions(spec: DeepModelSpec, recipe: Recipe): void {
   checkNormalization(spec.params.normalize, recipe)
+  checkFeatureAugmentation(spec.params, recipe)
   checkWaveformAugmentation(spec.params)
   if (recipe.input.kind === 'waveform' && spec.params.augmentCopies > 0 && spec.params.vtlp > 0) {
     throw new EarmarkError(
       'invalid-input',
       'vtlp warps the mel filters, and a model that takes samples has none: use pitchShift or speed instead',
+    )
+  }
+}
+
+/** Refuses a batch augmentation whose axis the recipe's inputs do not have. */
+export function checkFeatureAugmentation(params: TrainingParams, recipe: Recipe): void {
+  if (recipe.input.kind === 'waveform' && params.freqMasks > 0) {
+    throw new EarmarkError(
+      'invalid-input',
+      'freqMasks masks frequency bands, and waveform features have none: use timeMasks, timeShift or noise',
+    )
+  }
+  if (params.freqWarp > 0 && !isLogmel(recipe)) {
+    throw new EarmarkError(
+      'invalid-input',
+      'freqWarp stretches mel bands, so only log-mel inputs have them in order (a CNN or CRNN image, or a sequence of logmel alone): use vtlp on augmented copies for these inputs',
     )
   }
 }

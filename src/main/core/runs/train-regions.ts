@@ -52,7 +52,13 @@ import {
   type RegionPlan,
 } from './region-examples'
 import { recordStoppedRun, runSplitSummary, treeJobOptions, treeRecipe, type TrainEnvironment } from './train'
-import { describeEngine, probabilityRows, resolveRecipe, type DeepTrainRequest } from './train-deep'
+import {
+  checkFeatureAugmentation,
+  describeEngine,
+  probabilityRows,
+  resolveRecipe,
+  type DeepTrainRequest,
+} from './train-deep'
 
 /*
  * Runs trained on regions: the examples are windows of the project's recordings, labeled from
@@ -141,12 +147,7 @@ export async function prepareRegionTraining(
       'classWeight weighs the classes of a softmax; these windows train one sigmoid per class (the project is multi-label, or regions of different classes overlap): leave classWeight out',
     )
   }
-  if (recipe.input.kind === 'waveform' && spec.params.freqMasks > 0) {
-    throw new EarmarkError(
-      'invalid-input',
-      'freqMasks masks frequency bands, and waveform features have none: use timeMasks, timeShift or noise',
-    )
-  }
+  checkFeatureAugmentation(spec.params, recipe)
   checkNormalization(spec.params.normalize, recipe)
   if (spec.params.augmentCopies > 0) {
     // Copies would have to be cut into the same windows as their recording: not made for windows yet.

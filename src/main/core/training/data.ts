@@ -135,12 +135,12 @@ export interface Batch {
 /** Augmentation settings (the hyperparameters of the same names). */
 export type Augmentation = Pick<
   TrainingParams,
-  'timeShift' | 'noise' | 'timeMasks' | 'timeMaskWidth' | 'freqMasks' | 'freqMaskWidth' | 'mixup'
+  'timeShift' | 'freqWarp' | 'noise' | 'timeMasks' | 'timeMaskWidth' | 'freqMasks' | 'freqMaskWidth' | 'mixup'
 >
 
 /** Whether any augmentation is on. */
 export function augments(a: Augmentation): boolean {
-  return a.timeShift > 0 || a.noise > 0 || a.timeMasks > 0 || a.freqMasks > 0 || a.mixup > 0
+  return a.timeShift > 0 || a.freqWarp > 0 || a.noise > 0 || a.timeMasks > 0 || a.freqMasks > 0 || a.mixup > 0
 }
 
 /**
@@ -175,6 +175,7 @@ export function makeBatch(
       weights[b] = weightsByClass[label] as number
     }
     if (augment && augment.timeShift > 0) shiftInTime(x, b * per, frames, features, augment.timeShift, random)
+    if (augment && augment.freqWarp > 0) warpFeatures(x, b * per, frames, features, augment.freqWarp, random)
     standardize(x, b * per, per, standardizer)
     if (augment) {
       if (augment.noise > 0)
@@ -217,6 +218,36 @@ function shiftInTime(
     const dst = offset + t * features
     if (from < 0 || from >= frames) x.set(floor, dst)
     else x.set(example.subarray(from * features, (from + 1) * features), dst)
+  }
+}
+
+/**
+ * Stretches one example's feature axis by a factor drawn within 1 ± `most`: band f takes the value
+ * at f / factor of the original, interpolated linearly, and bands past the top take the top band.
+ * On log-mel frames this moves formants up or down as a shorter or longer vocal tract would (VTLP
+ * on the features, drawn afresh for every batch, where each waveform copy's is drawn once); on
+ * features that are not bands in frequency order it has no such meaning, and runs refuse it there.
+ */
+function warpFeatures(
+  x: Float32Array,
+  offset: number,
+  frames: number,
+  features: number,
+  most: number,
+  random: Random,
+): void {
+  const factor = random.uniform(1 - most, 1 + most)
+  const frame = new Float32Array(features)
+  for (let t = 0; t < frames; t++) {
+    const o = offset + t * features
+    frame.set(x.subarray(o, o + features))
+    for (let f = 0; f < features; f++) {
+      const at = Math.min(f / factor, features - 1)
+      const below = Math.floor(at)
+      const above = Math.min(below + 1, features - 1)
+      const w = at - below
+      x[o + f] = (frame[below] as number) * (1 - w) + (frame[above] as number) * w
+    }
   }
 }
 

@@ -27,7 +27,7 @@ export function modelNormalization(spec: { params: object }): InputNormalization
 export const PCEN = { gain: 0.98, bias: 2, power: 0.5, timeConstant: 0.4, eps: 1e-6 } as const
 
 /** Whether the inputs are log-mel energies in dB, the only inputs PCEN can undo to energies. */
-function isLogmel(recipe: NormalizationRecipe): boolean {
+export function isLogmel(recipe: NormalizationRecipe): boolean {
   const { input, config } = recipe
   if (input.kind === 'image') return input.feature === 'logmel'
   return input.kind === 'sequence' && config.features.length === 1 && config.features[0] === 'logmel'
