@@ -48,9 +48,16 @@ function tidy(value: unknown): unknown {
   return value
 }
 
+/**
+ * The commit measured, marked `+changes` when tracked files outside the results differ from it:
+ * a figure measured on a working tree is not that commit's.
+ */
 function commit(): string | null {
+  const git = (...args: string[]): string => execFileSync('git', args, { encoding: 'utf8', stdio: 'pipe' }).trim()
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: 'pipe' }).trim()
+    const head = git('rev-parse', '--short', 'HEAD')
+    const changed = git('status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/results')
+    return changed === '' ? head : `${head}+changes`
   } catch {
     return null
   }
