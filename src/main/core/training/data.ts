@@ -237,16 +237,22 @@ function warpFeatures(
   random: Random,
 ): void {
   const factor = random.uniform(1 - most, 1 + most)
+  // Where each band reads from is the same in every frame: found once per example.
+  const below = new Int32Array(features)
+  const weight = new Float64Array(features)
+  for (let f = 0; f < features; f++) {
+    const at = Math.min(f / factor, features - 1)
+    below[f] = Math.floor(at)
+    weight[f] = at - (below[f] as number)
+  }
   const frame = new Float32Array(features)
   for (let t = 0; t < frames; t++) {
     const o = offset + t * features
     frame.set(x.subarray(o, o + features))
     for (let f = 0; f < features; f++) {
-      const at = Math.min(f / factor, features - 1)
-      const below = Math.floor(at)
-      const above = Math.min(below + 1, features - 1)
-      const w = at - below
-      x[o + f] = (frame[below] as number) * (1 - w) + (frame[above] as number) * w
+      const from = below[f] as number
+      const w = weight[f] as number
+      x[o + f] = (frame[from] as number) * (1 - w) + (frame[Math.min(from + 1, features - 1)] as number) * w
     }
   }
 }
